@@ -1,0 +1,53 @@
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "app/commands.h"
+
+#ifndef DUPLEX_VERSION
+#define DUPLEX_VERSION "0.0.0"
+#endif
+
+namespace duplex::app {
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: duplex COMMAND [OPTIONS]\n"
+    "\n"
+    "Cross-region, active-active replication for Apache Kafka.\n"
+    "\n"
+    "Commands:\n"
+    "  run        run the sidecar: copy the other regions' records into the home region\n"
+    "  validate   check a config file and print every problem with its line\n"
+    "\n"
+    "Options:\n"
+    "  --version  print the version\n"
+    "  --help     show this help (also: duplex COMMAND --help)\n"
+    "\n"
+    "Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config.\n";
+
+}  // namespace
+
+int dispatch(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::cerr << kUsage;
+    return kExitUsage;
+  }
+  const std::string command = args.front();
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "--version" || command == "version") {
+    std::cout << "duplex " << DUPLEX_VERSION << "\n";
+    return kExitOk;
+  }
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::cout << kUsage;
+    return kExitOk;
+  }
+  if (command == "run") return run_command(rest);
+  if (command == "validate") return validate_command(rest);
+  std::cerr << "duplex: unknown command '" << command << "'\n\n" << kUsage;
+  return kExitUsage;
+}
+
+}  // namespace duplex::app

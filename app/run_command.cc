@@ -1,0 +1,58 @@
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+
+#include "app/command_line.h"
+#include "app/commands.h"
+#include "app/logging.h"
+#include "replicator/sidecar.h"
+
+namespace duplex::app {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int) {
+  g_stop.store(true);
+}
+
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+}
+
+}  // namespace
+
+int run_command(const std::vector<std::string>& args) {
+  po::options_description options("Options");
+  options.add_options()("config,c", po::value<std::string>()->required(), "config file (YAML)");
+  int exit_code = kExitOk;
+  auto vm = parse_command(
+      "Usage: duplex run --config FILE\n"
+      "Runs the sidecar: copies records from every flow's source region into the home region\n"
+      "until SIGTERM or SIGINT, then flushes, commits what the target acknowledged and exits 0.",
+      options, args, exit_code);
+  if (!vm) return exit_code;
+  auto config = load_config((*vm)["config"].as<std::string>());
+  if (!config) return kExitUsage;
+  setup_logging(config->log_level, config->log_format);
+  install_stop_handlers();
+  try {
+    replicator::Sidecar sidecar(*config, g_stop);
+    spdlog::info("duplex sidecar for region {} running {} flow(s)", config->region,
+                 sidecar.flows().size());
+    int code = sidecar.run();
+    spdlog::info("duplex sidecar exiting with code {}", code);
+    return code;
+  } catch (const std::exception& e) {
+    spdlog::error("duplex: {}", e.what());
+    return kExitFailure;
+  }
+}
+
+}  // namespace duplex::app

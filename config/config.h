@@ -1,0 +1,53 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace duplex::config {
+
+// librdkafka properties for one cluster, passed through as given (after ${ENV} substitution).
+using Properties = std::map<std::string, std::string>;
+
+enum class Delivery { at_least_once, exactly_once };
+enum class ConflictPolicy { none, last_writer_wins };
+enum class LogFormat { text, json };
+
+struct NameFilter {
+  std::vector<std::string> include{".*"};
+  std::vector<std::string> exclude;
+};
+
+struct TopicSelection : NameFilter {
+  // How often the source is asked for new matching topics and partition increases.
+  std::chrono::milliseconds refresh{std::chrono::seconds(10)};
+};
+
+struct GroupSelection : NameFilter {
+  bool sync = false;
+};
+
+// One source -> home pair.
+struct Flow {
+  std::string source;
+  TopicSelection topics;
+  GroupSelection groups;
+  std::string rename = "{topic}";
+};
+
+struct Config {
+  std::string region;                          // the home region: where this sidecar writes
+  std::map<std::string, Properties> clusters;  // region -> its cluster's properties
+  std::vector<Flow> flows;
+  Delivery delivery = Delivery::at_least_once;
+  ConflictPolicy conflict = ConflictPolicy::none;
+  std::chrono::milliseconds checkpoint_interval{std::chrono::seconds(5)};
+  std::string metrics_listen = "127.0.0.1:9464";
+  std::string log_level = "info";
+  LogFormat log_format = LogFormat::text;
+
+  const Properties& home_cluster() const { return clusters.at(region); }
+};
+
+}  // namespace duplex::config

@@ -1,0 +1,382 @@
+#include "config/config_loader.h"
+
+#include <librdkafka/rdkafka.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "config/duration.h"
+#include "config/redaction.h"
+
+namespace duplex::config {
+namespace {
+
+// Properties duplex sets itself because its delivery guarantees depend on them.
+const std::set<std::string> kManagedProperties = {
+    "group.id",
+    "enable.auto.commit",
+    "enable.auto.offset.store",
+    "enable.idempotence",
+    "transactional.id",
+    "isolation.level",
+    "acks",
+    "request.required.acks",
+    "partition.assignment.strategy",
+};
+
+const std::set<std::string> kLogLevels = {"trace", "debug",    "info", "warn",
+                                          "error", "critical", "off"};
+
+int line_of(const YAML::Node& node) {
+  return node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
+}
+
+// Walks the YAML tree once, filling a Config and collecting every problem it meets.
+class Walker {
+ public:
+  std::vector<Problem> problems;
+
+  void problem(const YAML::Node& at, std::string message) {
+    problems.push_back({line_of(at), std::move(message)});
+  }
+
+  // Reports keys of `map` that are not in `allowed`. False when `map` is not a map.
+  bool expect_map(const YAML::Node& map, const std::string& where,
+                  std::initializer_list<std::string_view> allowed) {
+    if (!map.IsMap()) {
+      problem(map, where + ": expected a mapping");
+      return false;
+    }
+    for (const auto& entry : map) {
+      auto key = entry.first.as<std::string>();
+      bool known = false;
+      for (auto a : allowed) known = known || key == a;
+      if (!known) problem(entry.first, where + ": unknown key '" + key + "'");
+    }
+    return true;
+  }
+
+  // A scalar's text with ${ENV} substituted; nullopt (and a problem) otherwise.
+  std::optional<std::string> text(const YAML::Node& node, const std::string& what,
+                                  bool secret = false) {
+    if (!node.IsScalar()) {
+      problem(node, what + ": expected a single value");
+      return std::nullopt;
+    }
+    return substitute_env(node, node.Scalar(), what, secret);
+  }
+
+  std::optional<std::string> substitute_env(const YAML::Node& at, const std::string& raw,
+                                            const std::string& what, bool secret) {
+    std::string out;
+    size_t pos = 0;
+    while (pos < raw.size()) {
+      size_t start = raw.find("${", pos);
+      if (start == std::string::npos) {
+        out.append(raw, pos);
+        break;
+      }
+      size_t end = raw.find('}', start);
+      if (end == std::string::npos) {
+        problem(at, what + ": unterminated ${ in value");
+        return std::nullopt;
+      }
+      out.append(raw, pos, start - pos);
+      std::string name = raw.substr(start + 2, end - start - 2);
+      const char* value = std::getenv(name.c_str());
+      if (value == nullptr) {
+        problem(at, what + ": environment variable " + name + " is not set");
+        return std::nullopt;
+      }
+      out += value;
+      pos = end + 1;
+    }
+    (void)secret;  // secrets are never echoed in messages, substituted or not
+    return out;
+  }
+
+  std::vector<std::string> regex_list(const YAML::Node& node, const std::string& what) {
+    std::vector<std::string> out;
+    if (!node.IsSequence()) {
+      problem(node, what + ": expected a list of regular expressions");
+      return out;
+    }
+    for (const auto& item : node) {
+      auto pattern = text(item, what);
+      if (!pattern) continue;
+      try {
+        std::regex compiled(*pattern);
+      } catch (const std::regex_error& e) {
+        problem(item, what + ": bad regular expression '" + *pattern + "': " + e.what());
+        continue;
+      }
+      out.push_back(*pattern);
+    }
+    return out;
+  }
+
+  void duration(const YAML::Node& node, const std::string& what, std::chrono::milliseconds& out) {
+    auto value = text(node, what);
+    if (!value) return;
+    auto parsed = parse_duration(*value);
+    if (!parsed || parsed->count() == 0) {
+      problem(node, what + ": bad duration '" + *value + "' (use e.g. 500ms, 5s, 2m, 1h)");
+      return;
+    }
+    out = *parsed;
+  }
+
+  void name_filter(const YAML::Node& node, const std::string& what, NameFilter& out) {
+    if (node["include"]) out.include = regex_list(node["include"], what + ".include");
+    if (node["exclude"]) out.exclude = regex_list(node["exclude"], what + ".exclude");
+  }
+
+  void cluster(const YAML::Node& node, const std::string& region, Properties& out) {
+    const std::string where = "clusters." + region;
+    if (!node.IsMap()) {
+      problem(node, where + ": expected a mapping of librdkafka properties");
+      return;
+    }
+    for (const auto& entry : node) {
+      auto key = entry.first.as<std::string>();
+      bool secret = is_secret_property(key);
+      if (kManagedProperties.count(key)) {
+        problem(entry.first, where + ": '" + key + "' is set by duplex and cannot be overridden");
+        continue;
+      }
+      auto value = text(entry.second, where + "." + key, secret);
+      if (!value) continue;
+      check_librdkafka_property(entry.second, where, key, *value, secret);
+      out[key] = *value;
+    }
+    if (out.count("bootstrap.servers") == 0 || out["bootstrap.servers"].empty()) {
+      problem(node, where + ": bootstrap.servers is missing");
+    }
+  }
+
+  // librdkafka is the authority on its own properties: ask it, without connecting anywhere.
+  void check_librdkafka_property(const YAML::Node& at, const std::string& where,
+                                 const std::string& key, const std::string& value, bool secret) {
+    std::unique_ptr<rd_kafka_conf_t, decltype(&rd_kafka_conf_destroy)> conf(rd_kafka_conf_new(),
+                                                                            rd_kafka_conf_destroy);
+    char err[512];
+    if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), err, sizeof err) !=
+        RD_KAFKA_CONF_OK) {
+      problem(at, where + ": librdkafka rejects '" + key + "'" +
+                      (secret ? std::string(" (value not shown)") : ": " + std::string(err)));
+    }
+  }
+
+  void flow(const YAML::Node& node, size_t index, Config& config, std::set<std::string>& sources) {
+    const std::string where = "flows[" + std::to_string(index) + "]";
+    if (!expect_map(node, where, {"source", "topics", "groups", "rename"})) return;
+    Flow out;
+    if (!node["source"]) {
+      problem(node, where + ": source is missing");
+    } else if (auto source = text(node["source"], where + ".source")) {
+      out.source = *source;
+      if (*source == config.region) {
+        problem(node["source"],
+                where + ": source '" + *source +
+                    "' is the home region; a sidecar only pulls from other regions");
+      } else if (config.clusters.count(*source) == 0) {
+        problem(node["source"], where + ": unknown region '" + *source + "' (not under clusters)");
+      } else if (!sources.insert(*source).second) {
+        problem(node["source"], where + ": a flow from '" + *source + "' is already defined");
+      }
+    }
+    if (const auto& topics = node["topics"]) {
+      if (expect_map(topics, where + ".topics", {"include", "exclude", "refresh"})) {
+        name_filter(topics, where + ".topics", out.topics);
+        if (topics["refresh"])
+          duration(topics["refresh"], where + ".topics.refresh", out.topics.refresh);
+      }
+    }
+    if (const auto& groups = node["groups"]) {
+      if (expect_map(groups, where + ".groups", {"include", "exclude", "sync"})) {
+        name_filter(groups, where + ".groups", out.groups);
+        if (groups["sync"]) boolean(groups["sync"], where + ".groups.sync", out.groups.sync);
+      }
+    }
+    if (node["rename"]) {
+      if (auto rename = text(node["rename"], where + ".rename")) {
+        check_rename(node["rename"], where + ".rename", *rename);
+        out.rename = *rename;
+      }
+    }
+    config.flows.push_back(std::move(out));
+  }
+
+  void boolean(const YAML::Node& node, const std::string& what, bool& out) {
+    auto value = text(node, what);
+    if (!value) return;
+    if (*value == "true") {
+      out = true;
+    } else if (*value == "false") {
+      out = false;
+    } else {
+      problem(node, what + ": expected true or false, got '" + *value + "'");
+    }
+  }
+
+  // A rename template must keep {topic} (or names would collide) and use known placeholders.
+  void check_rename(const YAML::Node& at, const std::string& what, const std::string& pattern) {
+    static const std::regex placeholder(R"(\{([^{}]*)\})");
+    bool has_topic = false;
+    for (std::sregex_iterator it(pattern.begin(), pattern.end(), placeholder), end; it != end;
+         ++it) {
+      std::string name = (*it)[1];
+      if (name == "topic") {
+        has_topic = true;
+      } else if (name != "source" && name != "target") {
+        problem(at,
+                what + ": unknown placeholder {" + name + "} (use {topic}, {source}, {target})");
+      }
+    }
+    if (!has_topic) problem(at, what + ": template must contain {topic}");
+  }
+
+  Config walk(const YAML::Node& root) {
+    Config config;
+    if (!expect_map(root, "config",
+                    {"region", "clusters", "flows", "delivery", "conflict", "checkpoint", "metrics",
+                     "log"})) {
+      return config;
+    }
+    if (!root["clusters"]) {
+      problem(root, "clusters: missing (one entry per region, each with bootstrap.servers)");
+    } else if (!root["clusters"].IsMap()) {
+      problem(root["clusters"], "clusters: expected a mapping of region -> properties");
+    } else {
+      for (const auto& entry : root["clusters"]) {
+        auto region = entry.first.as<std::string>();
+        cluster(entry.second, region, config.clusters[region]);
+      }
+    }
+    if (!root["region"]) {
+      problem(root, "region: missing (the home region this sidecar writes to)");
+    } else if (auto region = text(root["region"], "region")) {
+      config.region = *region;
+      if (config.clusters.count(*region) == 0) {
+        problem(root["region"], "region: unknown region '" + *region + "' (not under clusters)");
+      }
+    }
+    if (!root["flows"]) {
+      problem(root, "flows: missing (at least one flow from another region)");
+    } else if (!root["flows"].IsSequence() || root["flows"].size() == 0) {
+      problem(root["flows"], "flows: expected a non-empty list");
+    } else {
+      std::set<std::string> sources;
+      for (size_t i = 0; i < root["flows"].size(); ++i) flow(root["flows"][i], i, config, sources);
+    }
+    if (const auto& delivery = root["delivery"]) {
+      if (auto value = text(delivery, "delivery")) {
+        if (*value == "at-least-once") {
+          config.delivery = Delivery::at_least_once;
+        } else if (*value == "exactly-once") {
+          config.delivery = Delivery::exactly_once;
+        } else {
+          problem(delivery,
+                  "delivery: expected at-least-once or exactly-once, got '" + *value + "'");
+        }
+      }
+    }
+    if (const auto& conflict = root["conflict"];
+        conflict && expect_map(conflict, "conflict", {"policy"})) {
+      if (conflict["policy"]) {
+        if (auto value = text(conflict["policy"], "conflict.policy")) {
+          if (*value == "none") {
+            config.conflict = ConflictPolicy::none;
+          } else if (*value == "last-writer-wins") {
+            config.conflict = ConflictPolicy::last_writer_wins;
+          } else {
+            problem(conflict["policy"],
+                    "conflict.policy: expected none or last-writer-wins, got '" + *value + "'");
+          }
+        }
+      }
+    }
+    if (const auto& checkpoint = root["checkpoint"];
+        checkpoint && expect_map(checkpoint, "checkpoint", {"interval"}) &&
+        checkpoint["interval"]) {
+      duration(checkpoint["interval"], "checkpoint.interval", config.checkpoint_interval);
+    }
+    if (const auto& metrics = root["metrics"];
+        metrics && expect_map(metrics, "metrics", {"listen"}) && metrics["listen"]) {
+      if (auto listen = text(metrics["listen"], "metrics.listen")) {
+        static const std::regex host_port(R"(^[^:\s]*:[0-9]{1,5}$)");
+        if (!std::regex_match(*listen, host_port)) {
+          problem(metrics["listen"], "metrics.listen: expected host:port, got '" + *listen + "'");
+        }
+        config.metrics_listen = *listen;
+      }
+    }
+    if (const auto& log = root["log"]; log && expect_map(log, "log", {"level", "format"})) {
+      if (log["level"]) {
+        if (auto level = text(log["level"], "log.level")) {
+          if (kLogLevels.count(*level) == 0) {
+            problem(log["level"],
+                    "log.level: expected trace, debug, info, warn, error, critical or "
+                    "off, got '" +
+                        *level + "'");
+          }
+          config.log_level = *level;
+        }
+      }
+      if (log["format"]) {
+        if (auto format = text(log["format"], "log.format")) {
+          if (*format == "text") {
+            config.log_format = LogFormat::text;
+          } else if (*format == "json") {
+            config.log_format = LogFormat::json;
+          } else {
+            problem(log["format"], "log.format: expected text or json, got '" + *format + "'");
+          }
+        }
+      }
+    }
+    return config;
+  }
+};
+
+LoadResult load_node(const YAML::Node& root) {
+  Walker walker;
+  Config config = walker.walk(root);
+  if (!walker.problems.empty()) return walker.problems;
+  return config;
+}
+
+}  // namespace
+
+LoadResult ConfigLoader::load_string(const std::string& yaml) {
+  try {
+    return load_node(YAML::Load(yaml));
+  } catch (const YAML::Exception& e) {
+    return std::vector<Problem>{{e.mark.line >= 0 ? e.mark.line + 1 : 0, "YAML: " + e.msg}};
+  }
+}
+
+LoadResult ConfigLoader::load_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::vector<Problem>{{0, "cannot read the config file"}};
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return load_string(buffer.str());
+}
+
+std::string ConfigLoader::format(const std::string& file, const std::vector<Problem>& problems) {
+  std::string out;
+  for (const auto& p : problems) {
+    out += file + (p.line > 0 ? ":" + std::to_string(p.line) : std::string()) + ": " + p.message +
+           "\n";
+  }
+  return out;
+}
+
+}  // namespace duplex::config

@@ -1,0 +1,163 @@
+#include "config/config_loader.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace duplex::config {
+namespace {
+
+using ::testing::HasSubstr;
+
+const char* kValid = R"(region: us-west
+clusters:
+  us-west: { bootstrap.servers: "kafka-west:9092" }
+  us-east:
+    bootstrap.servers: "kafka-east:9092"
+    security.protocol: SASL_SSL
+flows:
+  - source: us-east
+    topics: { include: ["orders.*", "payments"], exclude: ["_.*"], refresh: 2s }
+    groups: { include: [".*"], sync: true }
+    rename: "{topic}"
+delivery: at-least-once
+conflict: { policy: none }
+checkpoint: { interval: 5s }
+metrics: { listen: "127.0.0.1:9464" }
+log: { level: info, format: json }
+)";
+
+std::vector<Problem> problems_of(const std::string& yaml) {
+  auto result = ConfigLoader::load_string(yaml);
+  if (auto* p = std::get_if<std::vector<Problem>>(&result)) return *p;
+  return {};
+}
+
+// Replaces the first occurrence of `from` in the valid config.
+std::string valid_with(const std::string& from, const std::string& to) {
+  std::string yaml = kValid;
+  auto pos = yaml.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  return yaml.replace(pos, from.size(), to);
+}
+
+// Exactly one problem, on `line`, whose message contains `text`.
+void expect_one_problem(const std::string& yaml, int line, const std::string& text) {
+  auto problems = problems_of(yaml);
+  ASSERT_EQ(problems.size(), 1u) << ConfigLoader::format("f", problems);
+  EXPECT_EQ(problems[0].line, line);
+  EXPECT_THAT(problems[0].message, HasSubstr(text));
+}
+
+TEST(ConfigLoader, ValidConfigLoadsEveryField) {
+  auto result = ConfigLoader::load_string(kValid);
+  ASSERT_TRUE(std::holds_alternative<Config>(result))
+      << ConfigLoader::format("f", std::get<std::vector<Problem>>(result));
+  const auto& c = std::get<Config>(result);
+  EXPECT_EQ(c.region, "us-west");
+  EXPECT_EQ(c.clusters.at("us-east").at("security.protocol"), "SASL_SSL");
+  ASSERT_EQ(c.flows.size(), 1u);
+  EXPECT_EQ(c.flows[0].source, "us-east");
+  EXPECT_EQ(c.flows[0].topics.include, (std::vector<std::string>{"orders.*", "payments"}));
+  EXPECT_EQ(c.flows[0].topics.refresh, std::chrono::seconds(2));
+  EXPECT_TRUE(c.flows[0].groups.sync);
+  EXPECT_EQ(c.checkpoint_interval, std::chrono::seconds(5));
+  EXPECT_EQ(c.log_format, LogFormat::json);
+}
+
+TEST(ConfigLoader, UnknownKey) {
+  expect_one_problem(valid_with("delivery:", "deliverx: 1\ndelivery:"), 12,
+                     "unknown key 'deliverx'");
+}
+
+TEST(ConfigLoader, UnknownRegionInFlow) {
+  expect_one_problem(valid_with("source: us-east", "source: eu-central"), 8,
+                     "unknown region 'eu-central'");
+}
+
+TEST(ConfigLoader, UnknownHomeRegion) {
+  expect_one_problem(valid_with("region: us-west", "region: mars"), 1, "unknown region 'mars'");
+}
+
+TEST(ConfigLoader, BadRegex) {
+  expect_one_problem(valid_with("\"payments\"", "\"pay[ments\""), 9, "bad regular expression");
+}
+
+TEST(ConfigLoader, BadDuration) {
+  expect_one_problem(valid_with("interval: 5s", "interval: 5 seconds"), 14, "bad duration");
+}
+
+TEST(ConfigLoader, FlowFromHomeRegion) {
+  expect_one_problem(valid_with("source: us-east", "source: us-west"), 8, "is the home region");
+}
+
+TEST(ConfigLoader, MissingBootstrapServers) {
+  expect_one_problem(valid_with("bootstrap.servers: \"kafka-east:9092\"", "client.id: x"), 5,
+                     "bootstrap.servers is missing");
+}
+
+TEST(ConfigLoader, PropertyLibrdkafkaRejects) {
+  expect_one_problem(valid_with("security.protocol: SASL_SSL", "security.protocol: CARRIER_PIGEON"),
+                     6, "librdkafka rejects 'security.protocol'");
+  expect_one_problem(valid_with("security.protocol: SASL_SSL", "no.such.property: 1"), 6,
+                     "librdkafka rejects 'no.such.property'");
+}
+
+TEST(ConfigLoader, ManagedPropertyCannotBeOverridden) {
+  expect_one_problem(valid_with("security.protocol: SASL_SSL", "enable.idempotence: false"), 6,
+                     "set by duplex");
+}
+
+TEST(ConfigLoader, BadRenameTemplate) {
+  expect_one_problem(valid_with("rename: \"{topic}\"", "rename: \"{source}.x\""), 11,
+                     "must contain {topic}");
+  expect_one_problem(valid_with("rename: \"{topic}\"", "rename: \"{region}.{topic}\""), 11,
+                     "unknown placeholder {region}");
+}
+
+TEST(ConfigLoader, BadEnums) {
+  expect_one_problem(valid_with("at-least-once", "at-most-once"), 12, "delivery");
+  expect_one_problem(valid_with("policy: none", "policy: random"), 13, "conflict.policy");
+  expect_one_problem(valid_with("format: json", "format: xml"), 16, "log.format");
+  expect_one_problem(valid_with("level: info", "level: loud"), 16, "log.level");
+  expect_one_problem(valid_with("sync: true", "sync: maybe"), 10, "true or false");
+}
+
+TEST(ConfigLoader, MissingEnvironmentVariable) {
+  unsetenv("DUPLEX_TEST_UNSET");
+  expect_one_problem(valid_with("SASL_SSL", "${DUPLEX_TEST_UNSET}"), 6,
+                     "environment variable DUPLEX_TEST_UNSET is not set");
+}
+
+TEST(ConfigLoader, EveryProblemReportedAtOnce) {
+  std::string yaml = valid_with("region: us-west", "region: mars");
+  yaml = yaml.replace(yaml.find("interval: 5s"), 12, "interval: soon");
+  yaml = yaml.replace(yaml.find("\"payments\""), 10, "\"(\"");
+  yaml += "extra: 1\n";
+  auto problems = problems_of(yaml);
+  ASSERT_EQ(problems.size(), 4u) << ConfigLoader::format("f", problems);
+  std::string all = ConfigLoader::format("us-west.yaml", problems);
+  EXPECT_THAT(all, HasSubstr("us-west.yaml:1: region"));
+  EXPECT_THAT(all, HasSubstr("us-west.yaml:9: flows[0].topics.include"));
+  EXPECT_THAT(all, HasSubstr("us-west.yaml:14: checkpoint.interval"));
+  EXPECT_THAT(all, HasSubstr("us-west.yaml:17: config: unknown key 'extra'"));
+}
+
+TEST(ConfigLoader, MissingSections) {
+  auto problems = problems_of("log: { level: info }\n");
+  ASSERT_EQ(problems.size(), 3u) << ConfigLoader::format("f", problems);
+}
+
+TEST(ConfigLoader, YamlSyntaxErrorHasLine) {
+  auto problems = problems_of("region: west\nclusters: [\n");
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_GT(problems[0].line, 0);
+  EXPECT_THAT(problems[0].message, HasSubstr("YAML"));
+}
+
+TEST(ConfigLoader, UnreadableFile) {
+  auto result = ConfigLoader::load_file("/nonexistent/duplex.yaml");
+  ASSERT_TRUE(std::holds_alternative<std::vector<Problem>>(result));
+}
+
+}  // namespace
+}  // namespace duplex::config

@@ -1,0 +1,20 @@
+#include "config/duration.h"
+
+#include <gtest/gtest.h>
+
+namespace duplex::config {
+
+TEST(Duration, ParsesEachUnit) {
+  EXPECT_EQ(parse_duration("250ms")->count(), 250);
+  EXPECT_EQ(parse_duration("5s")->count(), 5000);
+  EXPECT_EQ(parse_duration("2m")->count(), 120000);
+  EXPECT_EQ(parse_duration("1h")->count(), 3600000);
+}
+
+TEST(Duration, RejectsMalformed) {
+  for (const char* bad : {"", "5", "s", "5 s", "-1s", "5x", "1.5s", "ms5"}) {
+    EXPECT_FALSE(parse_duration(bad).has_value()) << bad;
+  }
+}
+
+}  // namespace duplex::config

@@ -1,0 +1,39 @@
+#include "config/redaction.h"
+
+#include <gtest/gtest.h>
+
+#include "config/config_loader.h"
+
+namespace duplex::config {
+
+TEST(Redaction, SecretKeys) {
+  EXPECT_TRUE(is_secret_property("sasl.password"));
+  EXPECT_TRUE(is_secret_property("sasl.username"));
+  EXPECT_TRUE(is_secret_property("ssl.key.password"));
+  EXPECT_TRUE(is_secret_property("sasl.oauthbearer.client.secret"));
+  EXPECT_FALSE(is_secret_property("bootstrap.servers"));
+  EXPECT_FALSE(is_secret_property("security.protocol"));
+}
+
+TEST(Redaction, DumpHidesSecretsFromEnvironment) {
+  setenv("DUPLEX_TEST_PASSWORD", "hunter2-secret-value", 1);
+  auto result = ConfigLoader::load_string(R"(
+region: west
+clusters:
+  west: { bootstrap.servers: "127.0.0.1:29092" }
+  east:
+    bootstrap.servers: "127.0.0.1:19092"
+    sasl.password: "${DUPLEX_TEST_PASSWORD}"
+flows:
+  - source: east
+)");
+  ASSERT_TRUE(std::holds_alternative<Config>(result));
+  const auto& config = std::get<Config>(result);
+  EXPECT_EQ(config.clusters.at("east").at("sasl.password"), "hunter2-secret-value");
+  std::string dump = dump_redacted(config);
+  EXPECT_EQ(dump.find("hunter2"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("[redacted]"), std::string::npos);
+  EXPECT_NE(dump.find("127.0.0.1:19092"), std::string::npos);
+}
+
+}  // namespace duplex::config

@@ -1,0 +1,58 @@
+#include "kafka/client_factory.h"
+
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+namespace duplex::kafka {
+
+ConfPtr make_conf(const std::string& cluster, const Properties& user, const Properties& ours) {
+  ConfPtr conf(rd_kafka_conf_new());
+  char err[512];
+  auto set = [&](const std::string& key, const std::string& value) {
+    if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), err, sizeof err) !=
+        RD_KAFKA_CONF_OK) {
+      throw std::runtime_error("cluster " + cluster + ": property '" + key + "': " + err);
+    }
+  };
+  for (const auto& [key, value] : user) set(key, value);
+  for (const auto& [key, value] : ours) set(key, value);
+  route_logs(conf.get());
+  return conf;
+}
+
+HandlePtr make_client(const std::string& cluster, rd_kafka_type_t type, ConfPtr conf) {
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(type, conf.get(), err, sizeof err);
+  if (rk == nullptr) {
+    throw std::runtime_error("cluster " + cluster + ": cannot create Kafka client: " + err);
+  }
+  conf.release();  // rd_kafka_new owns it now
+  return HandlePtr(rk);
+}
+
+namespace {
+
+void log_cb(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+  // syslog levels: 0-3 error, 4 warning, 5-6 info/notice, 7 debug
+  auto lvl = level <= 3   ? spdlog::level::err
+             : level == 4 ? spdlog::level::warn
+             : level <= 6 ? spdlog::level::info
+                          : spdlog::level::debug;
+  spdlog::log(lvl, "librdkafka {} {}: {}", rd_kafka_name(rk), facility, message);
+}
+
+void error_cb(rd_kafka_t* rk, int err, const char* reason, void*) {
+  // Transport errors are retried by librdkafka; they are worth a warning, not an exit.
+  spdlog::warn("kafka client {}: {} ({})", rd_kafka_name(rk), reason,
+               rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
+}
+
+}  // namespace
+
+void route_logs(rd_kafka_conf_t* conf) {
+  rd_kafka_conf_set_log_cb(conf, log_cb);
+  rd_kafka_conf_set_error_cb(conf, error_cb);
+}
+
+}  // namespace duplex::kafka

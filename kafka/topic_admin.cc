@@ -1,0 +1,143 @@
+#include "kafka/topic_admin.h"
+
+namespace duplex::kafka {
+
+Result<std::map<std::string, int>> TopicAdmin::list_topics(
+    std::chrono::milliseconds timeout) const {
+  const rd_kafka_metadata_t* raw = nullptr;
+  auto err = rd_kafka_metadata(rk_, 1, nullptr, &raw, static_cast<int>(timeout.count()));
+  if (err) return KafkaError::from(err, "cluster " + cluster_ + ": listing topics");
+  MetadataPtr metadata(raw);
+  std::map<std::string, int> topics;
+  for (int i = 0; i < metadata->topic_cnt; ++i) {
+    const auto& t = metadata->topics[i];
+    if (t.err == RD_KAFKA_RESP_ERR_NO_ERROR) topics[t.topic] = t.partition_cnt;
+  }
+  return topics;
+}
+
+AdminOptionsPtr TopicAdmin::options(rd_kafka_admin_op_t op,
+                                    std::chrono::milliseconds timeout) const {
+  AdminOptionsPtr opts(rd_kafka_AdminOptions_new(rk_, op));
+  char err[256];
+  rd_kafka_AdminOptions_set_request_timeout(opts.get(), static_cast<int>(timeout.count()), err,
+                                            sizeof err);
+  rd_kafka_AdminOptions_set_operation_timeout(opts.get(), static_cast<int>(timeout.count()), err,
+                                              sizeof err);
+  return opts;
+}
+
+Result<EventPtr> TopicAdmin::await(rd_kafka_queue_t* queue, std::chrono::milliseconds timeout,
+                                   const std::string& what) const {
+  // A little more than the request timeout, so librdkafka reports its own timeout first.
+  EventPtr event(rd_kafka_queue_poll(queue, static_cast<int>(timeout.count()) + 2000));
+  if (!event) {
+    return KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, "cluster " + cluster_ + ": " + what +
+                                                        ": no answer (does the cluster support "
+                                                        "the Admin API?)");
+  }
+  if (auto err = rd_kafka_event_error(event.get())) {
+    return KafkaError(
+        err, "cluster " + cluster_ + ": " + what + ": " + rd_kafka_event_error_string(event.get()));
+  }
+  return event;
+}
+
+Result<std::map<std::string, std::string>> TopicAdmin::topic_configs(
+    const std::string& topic, std::chrono::milliseconds timeout) const {
+  const std::string what = "describing configs of topic " + topic;
+  QueuePtr queue(rd_kafka_queue_new(rk_));
+  rd_kafka_ConfigResource_t* resource =
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  auto opts = options(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout);
+  rd_kafka_DescribeConfigs(rk_, &resource, 1, opts.get(), queue.get());
+  rd_kafka_ConfigResource_destroy(resource);
+  auto event = await(queue.get(), timeout, what);
+  if (auto* e = std::get_if<KafkaError>(&event)) return *e;
+  const auto* result = rd_kafka_event_DescribeConfigs_result(std::get<EventPtr>(event).get());
+  size_t count = 0;
+  const auto** resources = rd_kafka_DescribeConfigs_result_resources(result, &count);
+  if (count != 1) return KafkaError(RD_KAFKA_RESP_ERR__BAD_MSG, what + ": unexpected answer");
+  if (auto err = rd_kafka_ConfigResource_error(resources[0])) {
+    return KafkaError(err, "cluster " + cluster_ + ": " + what + ": " +
+                               rd_kafka_ConfigResource_error_string(resources[0]));
+  }
+  size_t entry_count = 0;
+  const auto** entries = rd_kafka_ConfigResource_configs(resources[0], &entry_count);
+  std::map<std::string, std::string> configs;
+  for (size_t i = 0; i < entry_count; ++i) {
+    const auto* entry = entries[i];
+    if (rd_kafka_ConfigEntry_source(entry) != RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG ||
+        rd_kafka_ConfigEntry_is_sensitive(entry) || rd_kafka_ConfigEntry_value(entry) == nullptr) {
+      continue;
+    }
+    configs[rd_kafka_ConfigEntry_name(entry)] = rd_kafka_ConfigEntry_value(entry);
+  }
+  return configs;
+}
+
+KafkaError TopicAdmin::create_topic(const std::string& topic, int partitions,
+                                    const std::map<std::string, std::string>& configs,
+                                    std::chrono::milliseconds timeout) const {
+  const std::string what = "creating topic " + topic;
+  char err[512];
+  rd_kafka_NewTopic_t* new_topic =
+      rd_kafka_NewTopic_new(topic.c_str(), partitions, -1, err, sizeof err);
+  if (new_topic == nullptr) {
+    return KafkaError(RD_KAFKA_RESP_ERR__INVALID_ARG,
+                      "cluster " + cluster_ + ": " + what + ": " + err);
+  }
+  for (const auto& [key, value] : configs) {
+    rd_kafka_NewTopic_set_config(new_topic, key.c_str(), value.c_str());
+  }
+  QueuePtr queue(rd_kafka_queue_new(rk_));
+  auto opts = options(RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout);
+  rd_kafka_CreateTopics(rk_, &new_topic, 1, opts.get(), queue.get());
+  rd_kafka_NewTopic_destroy(new_topic);
+  auto event = await(queue.get(), timeout, what);
+  if (auto* e = std::get_if<KafkaError>(&event)) return *e;
+  size_t count = 0;
+  const auto** results = rd_kafka_CreateTopics_result_topics(
+      rd_kafka_event_CreateTopics_result(std::get<EventPtr>(event).get()), &count);
+  for (size_t i = 0; i < count; ++i) {
+    auto code = rd_kafka_topic_result_error(results[i]);
+    if (code && code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      const char* text = rd_kafka_topic_result_error_string(results[i]);
+      return KafkaError(code, "cluster " + cluster_ + ": " + what + ": " +
+                                  (text ? text : rd_kafka_err2str(code)));
+    }
+  }
+  return {};
+}
+
+KafkaError TopicAdmin::create_partitions(const std::string& topic, int total,
+                                         std::chrono::milliseconds timeout) const {
+  const std::string what =
+      "growing topic " + topic + " to " + std::to_string(total) + " partitions";
+  char err[512];
+  rd_kafka_NewPartitions_t* request =
+      rd_kafka_NewPartitions_new(topic.c_str(), static_cast<size_t>(total), err, sizeof err);
+  if (request == nullptr) {
+    return KafkaError(RD_KAFKA_RESP_ERR__INVALID_ARG,
+                      "cluster " + cluster_ + ": " + what + ": " + err);
+  }
+  QueuePtr queue(rd_kafka_queue_new(rk_));
+  auto opts = options(RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout);
+  rd_kafka_CreatePartitions(rk_, &request, 1, opts.get(), queue.get());
+  rd_kafka_NewPartitions_destroy(request);
+  auto event = await(queue.get(), timeout, what);
+  if (auto* e = std::get_if<KafkaError>(&event)) return *e;
+  size_t count = 0;
+  const auto** results = rd_kafka_CreatePartitions_result_topics(
+      rd_kafka_event_CreatePartitions_result(std::get<EventPtr>(event).get()), &count);
+  for (size_t i = 0; i < count; ++i) {
+    if (auto code = rd_kafka_topic_result_error(results[i])) {
+      const char* text = rd_kafka_topic_result_error_string(results[i]);
+      return KafkaError(code, "cluster " + cluster_ + ": " + what + ": " +
+                                  (text ? text : rd_kafka_err2str(code)));
+    }
+  }
+  return {};
+}
+
+}  // namespace duplex::kafka

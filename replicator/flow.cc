@@ -1,0 +1,438 @@
+#include "replicator/flow.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "kafka/client_factory.h"
+
+namespace duplex::replicator {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A delivery token packs the tracker id (24 bits) and the offset relative to the tracker's
+// first produced offset (40 bits) into librdkafka's per-message opaque.
+constexpr int kOffsetBits = 40;
+constexpr uint64_t kOffsetMask = (uint64_t{1} << kOffsetBits) - 1;
+constexpr uint32_t kMaxTrackerId = (1u << (64 - kOffsetBits)) - 1;
+
+void* make_token(uint32_t tracker_id, int64_t relative_offset) {
+  return reinterpret_cast<void*>((uint64_t{tracker_id} << kOffsetBits) |
+                                 (static_cast<uint64_t>(relative_offset) & kOffsetMask));
+}
+
+kafka::Properties with_defaults(kafka::Properties defaults, const kafka::Properties& user) {
+  for (const auto& [key, value] : user) defaults[key] = value;
+  return defaults;
+}
+
+std::string ms_text(std::chrono::milliseconds d) {
+  return std::to_string(d.count());
+}
+
+}  // namespace
+
+Flow::Flow(const config::Config& config, const config::Flow& flow, const std::atomic<bool>& stop,
+           FlowOptions options)
+    : name_(flow.source + "->" + config.region),
+      group_id_("duplex." + config.region + ".from." + flow.source),
+      stop_(stop),
+      options_(options),
+      refresh_interval_(flow.topics.refresh),
+      origin_filter_(flow.source, config.region),
+      selector_(flow.topics),
+      namer_(flow.rename, flow.source, config.region) {
+  const auto& source_props = config.clusters.at(flow.source);
+  const auto& target_props = config.home_cluster();
+
+  // Producer: idempotent with acks=all, so retries never duplicate or reorder within a
+  // partition. No message timeout by default: a target that is down means back-pressure.
+  auto producer_conf = kafka::make_conf(
+      config.region, with_defaults({{"linger.ms", "5"}, {"message.timeout.ms", "0"}}, target_props),
+      {{"enable.idempotence", "true"},
+       {"acks", "all"},
+       {"client.id", "duplex-" + flow.source + "-to-" + config.region + "-producer"}});
+  rd_kafka_conf_set_opaque(producer_conf.get(), this);
+  rd_kafka_conf_set_dr_msg_cb(producer_conf.get(), on_delivery);
+  rd_kafka_conf_set_error_cb(producer_conf.get(), on_error);
+  producer_ = kafka::make_client(config.region, RD_KAFKA_PRODUCER, std::move(producer_conf));
+
+  // Consumer: commits only what the target acknowledged (never automatically), and reads only
+  // committed data, so records of aborted source transactions are never copied.
+  auto consumer_conf = kafka::make_conf(
+      flow.source,
+      with_defaults({{"auto.offset.reset", "earliest"}, {"queued.max.messages.kbytes", "16384"}},
+                    source_props),
+      {{"group.id", group_id_},
+       {"enable.auto.commit", "false"},
+       {"enable.auto.offset.store", "false"},
+       {"partition.assignment.strategy", "cooperative-sticky"},
+       {"isolation.level", "read_committed"},
+       {"enable.partition.eof", "false"},
+       {"topic.metadata.refresh.interval.ms", ms_text(refresh_interval_)},
+       {"client.id", "duplex-" + flow.source + "-to-" + config.region + "-consumer"}});
+  rd_kafka_conf_set_opaque(consumer_conf.get(), this);
+  rd_kafka_conf_set_rebalance_cb(consumer_conf.get(), on_rebalance);
+  rd_kafka_conf_set_offset_commit_cb(consumer_conf.get(), on_commit);
+  rd_kafka_conf_set_error_cb(consumer_conf.get(), on_error);
+  consumer_ = kafka::make_client(flow.source, RD_KAFKA_CONSUMER, std::move(consumer_conf));
+  rd_kafka_poll_set_consumer(consumer_.get());  // one queue: errors and rebalances on our thread
+
+  source_admin_ = std::make_unique<kafka::TopicAdmin>(consumer_.get(), flow.source);
+  target_admin_ = std::make_unique<kafka::TopicAdmin>(producer_.get(), config.region);
+  mirror_ = std::make_unique<TopicMirror>(*source_admin_, *target_admin_, options_.admin_timeout);
+}
+
+Flow::~Flow() = default;
+
+int Flow::run() {
+  spdlog::info("flow {}: starting (group {})", name_, group_id_);
+  auto next_refresh = Clock::now();
+  auto next_commit = Clock::now() + options_.commit_interval;
+  while (!stop_.load(std::memory_order_relaxed) && failure_.empty()) {
+    auto now = Clock::now();
+    if (now >= next_refresh) {
+      refresh_topics();
+      next_refresh = Clock::now() + refresh_interval_;
+    }
+    // While paused nothing arrives from the source: wait on acknowledgements instead.
+    kafka::MessagePtr message(rd_kafka_consumer_poll(consumer_.get(), paused_ ? 0 : 100));
+    if (message) handle(message.get());
+    rd_kafka_poll(producer_.get(), paused_ ? 100 : 0);
+    apply_backpressure();
+    if (now >= next_commit) {
+      commit(false);
+      next_commit = now + options_.commit_interval;
+    }
+  }
+  shutdown();
+  return failure_.empty() ? 0 : 1;
+}
+
+void Flow::handle(const rd_kafka_message_t* message) {
+  if (message->err) {
+    counters_.errors++;
+    spdlog::warn("flow {}: reading source: {}", name_, rd_kafka_message_errstr(message));
+    return;
+  }
+  std::string topic = rd_kafka_topic_name(message->rkt);
+  auto active = active_.find({topic, message->partition});
+  if (active == active_.end()) return;  // not ours (any more); the new owner copies it
+  uint32_t tracker_id = active->second;
+  Tracker& tracker = trackers_.at(tracker_id);
+
+  rd_kafka_headers_t* headers = nullptr;
+  std::optional<std::string_view> origin;
+  if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const void* value = nullptr;
+    size_t size = 0;
+    if (rd_kafka_header_get_last(headers, kOriginHeader.data(), &value, &size) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      origin = std::string_view(static_cast<const char*>(value), size);
+    }
+  }
+  switch (origin_filter_.judge(origin)) {
+    case OriginFilter::Verdict::skip_loop:
+      tracker.progress.add_settled(message->offset);
+      counters_.skipped_loop++;
+      return;
+    case OriginFilter::Verdict::skip_other_origin:
+      tracker.progress.add_settled(message->offset);
+      counters_.skipped_other_origin++;
+      return;
+    case OriginFilter::Verdict::copy:
+      produce(tracker, tracker_id, message, target_topic_.at(topic),
+              rd_kafka_headers_copy(headers));
+      return;
+    case OriginFilter::Verdict::copy_and_stamp: {
+      rd_kafka_headers_t* out = headers ? rd_kafka_headers_copy(headers) : rd_kafka_headers_new(1);
+      const auto& source = origin_filter_.source();
+      rd_kafka_header_add(out, kOriginHeader.data(), static_cast<ssize_t>(kOriginHeader.size()),
+                          source.data(), static_cast<ssize_t>(source.size()));
+      produce(tracker, tracker_id, message, target_topic_.at(topic), out);
+      return;
+    }
+  }
+}
+
+void Flow::produce(Tracker& tracker, uint32_t tracker_id, const rd_kafka_message_t* message,
+                   const std::string& target_topic, rd_kafka_headers_t* raw_headers) {
+  kafka::HeadersPtr headers(raw_headers);
+  if (tracker.base_offset < 0) tracker.base_offset = message->offset;
+  // Pending before produce: if the write never happens, the commit never passes this record.
+  tracker.progress.add_pending(message->offset);
+  rd_kafka_timestamp_type_t ts_type;
+  int64_t timestamp = std::max<int64_t>(0, rd_kafka_message_timestamp(message, &ts_type));
+  void* token = make_token(tracker_id, message->offset - tracker.base_offset);
+  const size_t bytes = message->len + message->key_len;
+  int unknown_partition_retries = 0;
+  for (;;) {
+    auto err = rd_kafka_producev(
+        producer_.get(), RD_KAFKA_V_TOPIC(target_topic.c_str()),
+        RD_KAFKA_V_PARTITION(message->partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_KEY(message->key, message->key_len),
+        RD_KAFKA_V_VALUE(message->payload, message->len), RD_KAFKA_V_TIMESTAMP(timestamp),
+        RD_KAFKA_V_HEADERS(headers.get()), RD_KAFKA_V_OPAQUE(token), RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      headers.release();  // the produced record owns them now
+      inflight_bytes_ += bytes;
+      inflight_records_++;
+      return;
+    }
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      rd_kafka_poll(producer_.get(), 50);
+      if (stop_.load()) return;  // left pending: not committed, copied again after restart
+      continue;
+    }
+    if (err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION && unknown_partition_retries++ < 20) {
+      // The source grew before our refresh did: grow the target, then retry.
+      refresh_topics();
+      rd_kafka_poll(producer_.get(), 500);
+      if (stop_.load()) return;
+      continue;
+    }
+    fail("cannot write " + std::string(rd_kafka_topic_name(message->rkt)) + "[" +
+         std::to_string(message->partition) + "]@" + std::to_string(message->offset) + " to " +
+         target_topic + ": " + rd_kafka_err2str(err));
+    return;
+  }
+}
+
+void Flow::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  static_cast<Flow*>(opaque)->delivered(message);
+}
+
+void Flow::delivered(const rd_kafka_message_t* message) {
+  const size_t bytes = message->len + message->key_len;
+  inflight_bytes_ -= std::min(inflight_bytes_, bytes);
+  inflight_records_ -= std::min<size_t>(inflight_records_, 1);
+  if (message->err) {
+    // Stays pending, so its source offset is never committed: nothing is lost.
+    counters_.errors++;
+    fail("target rejected a record for " + std::string(rd_kafka_topic_name(message->rkt)) + "[" +
+         std::to_string(message->partition) + "]: " + rd_kafka_err2str(message->err));
+    return;
+  }
+  auto token = reinterpret_cast<uint64_t>(message->_private);
+  auto tracker_id = static_cast<uint32_t>(token >> kOffsetBits);
+  auto it = trackers_.find(tracker_id);
+  if (it == trackers_.end()) return;
+  Tracker& tracker = it->second;
+  if (tracker.progress.settle(tracker.base_offset + static_cast<int64_t>(token & kOffsetMask))) {
+    counters_.records_copied++;
+    counters_.bytes_copied += bytes;
+  }
+  retire_if_drained(tracker_id);
+}
+
+void Flow::retire_if_drained(uint32_t tracker_id) {
+  auto it = trackers_.find(tracker_id);
+  if (it != trackers_.end() && it->second.revoked && it->second.progress.pending() == 0) {
+    trackers_.erase(it);
+  }
+}
+
+void Flow::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                        rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  auto* self = static_cast<Flow*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    self->assigned(partitions);
+  } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+    self->revoked(partitions);
+  } else {
+    spdlog::error("flow {}: rebalance failed: {}", self->name_, rd_kafka_err2str(err));
+    kafka::ErrorPtr(rd_kafka_incremental_unassign(rk, partitions));
+  }
+}
+
+void Flow::assigned(rd_kafka_topic_partition_list_t* partitions) {
+  for (int i = 0; i < partitions->cnt; ++i) {
+    const auto& p = partitions->elems[i];
+    uint32_t id = next_tracker_id_;
+    next_tracker_id_ = next_tracker_id_ == kMaxTrackerId ? 1 : next_tracker_id_ + 1;
+    Tracker& tracker = trackers_[id];
+    tracker.topic = p.topic;
+    tracker.partition = p.partition;
+    active_[{p.topic, p.partition}] = id;
+  }
+  if (auto error = kafka::KafkaError::from(rd_kafka_incremental_assign(consumer_.get(), partitions),
+                                           "assigning partitions")) {
+    fail(error.message());
+    return;
+  }
+  if (paused_) rd_kafka_pause_partitions(consumer_.get(), partitions);
+  counters_.assigned_partitions = active_.size();
+  spdlog::info("flow {}: assigned {} partitions (now {})", name_, partitions->cnt, active_.size());
+}
+
+void Flow::revoked(rd_kafka_topic_partition_list_t* partitions) {
+  const bool lost = rd_kafka_assignment_lost(consumer_.get());
+  if (!lost) {
+    // Settle what is in flight, then commit it while the partitions are still ours.
+    rd_kafka_flush(producer_.get(), static_cast<int>(options_.flush_timeout.count()));
+    commit(true);
+  }
+  for (int i = 0; i < partitions->cnt; ++i) {
+    auto it = active_.find({partitions->elems[i].topic, partitions->elems[i].partition});
+    if (it == active_.end()) continue;
+    uint32_t id = it->second;
+    active_.erase(it);
+    trackers_.at(id).revoked = true;
+    retire_if_drained(id);
+  }
+  kafka::ErrorPtr(rd_kafka_incremental_unassign(consumer_.get(), partitions));
+  counters_.assigned_partitions = active_.size();
+  spdlog::info("flow {}: {} {} partitions (now {})", name_, lost ? "lost" : "revoked",
+               partitions->cnt, active_.size());
+}
+
+void Flow::commit(bool sync) {
+  kafka::PartitionListPtr offsets(
+      rd_kafka_topic_partition_list_new(static_cast<int>(active_.size())));
+  for (const auto& [tp, id] : active_) {
+    const Tracker& tracker = trackers_.at(id);
+    auto next = tracker.progress.next_commit();
+    if (next && next != tracker.committed) {
+      rd_kafka_topic_partition_list_add(offsets.get(), tp.first.c_str(), tp.second)->offset = *next;
+    }
+  }
+  if (offsets->cnt == 0) return;
+  auto err = rd_kafka_commit(consumer_.get(), offsets.get(), sync ? 0 : 1);
+  if (err) {
+    spdlog::warn("flow {}: committing source offsets: {}", name_, rd_kafka_err2str(err));
+  } else if (sync) {
+    on_commit(consumer_.get(), err, offsets.get(), this);
+  }
+}
+
+void Flow::on_commit(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* offsets,
+                     void* opaque) {
+  auto* self = static_cast<Flow*>(opaque);
+  if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+    spdlog::warn("flow {}: source offset commit failed: {} (retried on the next commit)",
+                 self->name_, rd_kafka_err2str(err));
+  }
+  for (int i = 0; i < offsets->cnt; ++i) {
+    const auto& p = offsets->elems[i];
+    auto it = self->active_.find({p.topic, p.partition});
+    if (p.err == RD_KAFKA_RESP_ERR_NO_ERROR && it != self->active_.end()) {
+      auto& committed = self->trackers_.at(it->second).committed;
+      committed = std::max(committed.value_or(p.offset), p.offset);
+    }
+  }
+}
+
+void Flow::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<Flow*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char detail[512];
+    rd_kafka_fatal_error(rk, detail, sizeof detail);
+    self->fail(std::string("fatal error in ") + rd_kafka_name(rk) + ": " + detail);
+    return;
+  }
+  self->counters_.errors++;
+  spdlog::warn("flow {}: {}: {} ({})", self->name_, rd_kafka_name(rk), reason,
+               rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
+}
+
+void Flow::refresh_topics() {
+  auto source = source_admin_->list_topics(options_.admin_timeout);
+  auto target = target_admin_->list_topics(options_.admin_timeout);
+  for (auto* result : {&source, &target}) {
+    if (auto* e = std::get_if<kafka::KafkaError>(result)) {
+      spdlog::warn("flow {}: topic refresh skipped: {}", name_, e->message());
+      return;
+    }
+  }
+  std::vector<std::string> ready;
+  for (const auto& [topic, partitions] : std::get<0>(source)) {
+    if (!selector_.selects(topic)) continue;
+    std::string target_topic = namer_.target_topic(topic);
+    if (auto err = mirror_->ensure(topic, partitions, target_topic, std::get<0>(target))) {
+      // Logged once per distinct error; the topic is retried at every refresh.
+      if (mirror_errors_[topic] != err.message()) {
+        spdlog::error("flow {}: topic {} not replicated yet: {}", name_, topic, err.message());
+        mirror_errors_[topic] = err.message();
+      }
+      // A topic already being copied keeps going (e.g. only the partition growth failed).
+      if (!std::binary_search(subscribed_.begin(), subscribed_.end(), topic)) continue;
+    } else {
+      mirror_errors_.erase(topic);
+    }
+    target_topic_[topic] = target_topic;
+    ready.push_back(topic);
+  }
+  if (ready != subscribed_) subscribe(ready);
+}
+
+void Flow::subscribe(const std::vector<std::string>& topics) {
+  subscribed_ = topics;
+  if (topics.empty()) {
+    rd_kafka_unsubscribe(consumer_.get());
+    spdlog::info("flow {}: no matching topics on the source yet", name_);
+    return;
+  }
+  kafka::PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+  for (const auto& t : topics) {
+    rd_kafka_topic_partition_list_add(list.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  if (auto err = rd_kafka_subscribe(consumer_.get(), list.get())) {
+    fail(std::string("subscribing to source topics: ") + rd_kafka_err2str(err));
+    return;
+  }
+  spdlog::info("flow {}: copying {} topics", name_, topics.size());
+}
+
+void Flow::apply_backpressure() {
+  bool over = inflight_bytes_ > options_.max_inflight_bytes ||
+              inflight_records_ > options_.max_inflight_records;
+  bool under = inflight_bytes_ <= options_.max_inflight_bytes / 2 &&
+               inflight_records_ <= options_.max_inflight_records / 2;
+  if (!paused_ && over) {
+    set_paused(true);
+  } else if (paused_ && under) {
+    set_paused(false);
+  }
+}
+
+void Flow::set_paused(bool paused) {
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (rd_kafka_assignment(consumer_.get(), &raw)) return;
+  kafka::PartitionListPtr assignment(raw);
+  if (paused) {
+    rd_kafka_pause_partitions(consumer_.get(), assignment.get());
+    spdlog::info("flow {}: target is behind ({} records, {} KiB unacknowledged): pausing fetch",
+                 name_, inflight_records_, inflight_bytes_ / 1024);
+  } else {
+    rd_kafka_resume_partitions(consumer_.get(), assignment.get());
+    spdlog::info("flow {}: target caught up: resuming fetch", name_);
+  }
+  paused_ = paused;
+}
+
+void Flow::shutdown() {
+  spdlog::info("flow {}: stopping", name_);
+  if (rd_kafka_flush(producer_.get(), static_cast<int>(options_.flush_timeout.count())) ==
+      RD_KAFKA_RESP_ERR__TIMED_OUT) {
+    spdlog::warn(
+        "flow {}: {} records still unacknowledged after {} ms; their source offsets stay "
+        "uncommitted and they will be copied again after restart",
+        name_, rd_kafka_outq_len(producer_.get()), options_.flush_timeout.count());
+  }
+  commit(true);
+  if (auto err = rd_kafka_consumer_close(consumer_.get())) {
+    spdlog::warn("flow {}: closing the source consumer: {}", name_, rd_kafka_err2str(err));
+  }
+  spdlog::info("flow {}: stopped ({} records copied, {} loops skipped)", name_,
+               counters_.records_copied.load(), counters_.skipped_loop.load());
+}
+
+void Flow::fail(const std::string& reason) {
+  if (!failure_.empty()) return;
+  failure_ = reason;
+  spdlog::error("flow {}: {}", name_, reason);
+}
+
+}  // namespace duplex::replicator

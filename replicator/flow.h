@@ -1,0 +1,141 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "config/config.h"
+#include "kafka/handles.h"
+#include "kafka/topic_admin.h"
+#include "replicator/origin_filter.h"
+#include "replicator/partition_progress.h"
+#include "replicator/topic_mirror.h"
+#include "replicator/topic_namer.h"
+#include "replicator/topic_selector.h"
+
+namespace duplex::replicator {
+
+// Tunables with defaults that suit a sidecar; tests shorten them.
+struct FlowOptions {
+  size_t max_inflight_bytes = 64u << 20;  // pause fetching beyond this much unacknowledged data
+  size_t max_inflight_records = 50000;    // ... or this many records (librdkafka queues 100k)
+  std::chrono::milliseconds commit_interval{1000};
+  std::chrono::milliseconds flush_timeout{10000};
+  std::chrono::milliseconds admin_timeout{15000};
+};
+
+// Running totals, readable from other threads.
+struct FlowCounters {
+  std::atomic<uint64_t> records_copied{0};
+  std::atomic<uint64_t> bytes_copied{0};
+  std::atomic<uint64_t> skipped_loop{0};          // origin is the home region
+  std::atomic<uint64_t> skipped_other_origin{0};  // mesh: another flow brings it directly
+  std::atomic<uint64_t> errors{0};
+  std::atomic<uint64_t> assigned_partitions{0};
+};
+
+// One flow: pulls records from a remote (source) cluster into the home (target) cluster.
+//
+//   source ─poll─► [1 judge origin] ─► [2 produce to partition p] ─► target
+//                        │ loop                   │ delivery report
+//                        ▼                        ▼
+//               [PartitionProgress: settle offsets in order] ─[3 commit]─► source group
+//
+// 1. Each polled record is judged by OriginFilter; a loop is settled at once, never written.
+// 2. The rest goes to the same partition of the target topic: key, value, timestamp and headers
+//    unchanged, `duplex.origin` stamped when missing.
+// 3. Every commit_interval, each partition's settled prefix is committed on the source group:
+//    a crash re-copies at most what came after it, and loses nothing.
+// 4. Every topics.refresh, new matching source topics are mirrored to the target (created with
+//    the source's partitions and configs) and added to the subscription.
+// 5. Past the in-flight bound all partitions pause, so a slow or absent target costs no memory;
+//    they resume when acknowledgements bring the backlog down to half.
+//
+// Everything runs on the thread that calls run(): librdkafka's callbacks are served from its
+// polls, so no state here is shared. Not copyable or movable: `this` is librdkafka's opaque.
+class Flow {
+ public:
+  Flow(const config::Config& config, const config::Flow& flow, const std::atomic<bool>& stop,
+       FlowOptions options = {});
+  ~Flow();
+  Flow(const Flow&) = delete;
+  Flow& operator=(const Flow&) = delete;
+
+  // Copies until `stop` is set (then exits cleanly: 0) or a failure ends the flow (1).
+  int run();
+
+  const FlowCounters& counters() const { return counters_; }
+  const std::string& name() const { return name_; }
+  const std::string& group_id() const { return group_id_; }
+
+ private:
+  // The copy state of one assigned source partition. An assignment's tracker outlives its
+  // revocation until the last of its records is acknowledged.
+  struct Tracker {
+    std::string topic;
+    int32_t partition = 0;
+    int64_t base_offset = -1;  // first offset produced; delivery tokens are relative to it
+    PartitionProgress progress;
+    std::optional<int64_t> committed;
+    bool revoked = false;
+  };
+  using TopicPartition = std::pair<std::string, int32_t>;
+
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);
+  static void on_rebalance(rd_kafka_t*, rd_kafka_resp_err_t err,
+                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
+  static void on_commit(rd_kafka_t*, rd_kafka_resp_err_t err,
+                        rd_kafka_topic_partition_list_t* offsets, void* opaque);
+  static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+
+  void handle(const rd_kafka_message_t* message);
+  void produce(Tracker& tracker, uint32_t tracker_id, const rd_kafka_message_t* message,
+               const std::string& target_topic, rd_kafka_headers_t* headers);
+  void delivered(const rd_kafka_message_t* message);
+  void assigned(rd_kafka_topic_partition_list_t* partitions);
+  void revoked(rd_kafka_topic_partition_list_t* partitions);
+  void refresh_topics();
+  void subscribe(const std::vector<std::string>& topics);
+  void commit(bool sync);
+  void apply_backpressure();
+  void set_paused(bool paused);
+  void shutdown();
+  void fail(const std::string& reason);
+  void retire_if_drained(uint32_t tracker_id);
+
+  std::string name_;  // "east->west"
+  std::string group_id_;
+  const std::atomic<bool>& stop_;
+  FlowOptions options_;
+  std::chrono::milliseconds refresh_interval_;
+  OriginFilter origin_filter_;
+  TopicSelector selector_;
+  TopicNamer namer_;
+
+  kafka::HandlePtr producer_;  // declared before consumer_: destroyed after it
+  kafka::HandlePtr consumer_;
+  std::unique_ptr<kafka::TopicAdmin> source_admin_;
+  std::unique_ptr<kafka::TopicAdmin> target_admin_;
+  std::unique_ptr<TopicMirror> mirror_;
+
+  std::map<TopicPartition, uint32_t> active_;       // assigned partition -> its tracker
+  std::unordered_map<uint32_t, Tracker> trackers_;  // includes revoked ones still draining
+  uint32_t next_tracker_id_ = 1;
+  std::vector<std::string> subscribed_;               // sorted source topics
+  std::map<std::string, std::string> target_topic_;   // source topic -> target topic
+  std::map<std::string, std::string> mirror_errors_;  // source topic -> last error logged
+
+  size_t inflight_bytes_ = 0;
+  size_t inflight_records_ = 0;
+  bool paused_ = false;
+  std::string failure_;  // non-empty once the flow has failed
+  FlowCounters counters_;
+};
+
+}  // namespace duplex::replicator

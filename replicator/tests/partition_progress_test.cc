@@ -1,0 +1,49 @@
+#include "replicator/partition_progress.h"
+
+#include <gtest/gtest.h>
+
+namespace duplex::replicator {
+
+TEST(PartitionProgress, NothingToCommitUntilSettled) {
+  PartitionProgress p;
+  p.add_pending(10);
+  EXPECT_FALSE(p.next_commit().has_value());
+  EXPECT_TRUE(p.settle(10));
+  EXPECT_EQ(p.next_commit(), 11);
+  EXPECT_EQ(p.pending(), 0u);
+}
+
+TEST(PartitionProgress, CommitNeverPassesAnUnacknowledgedRecord) {
+  PartitionProgress p;
+  p.add_pending(0);
+  p.add_pending(1);
+  p.add_pending(2);
+  EXPECT_TRUE(p.settle(2));
+  EXPECT_TRUE(p.settle(1));
+  EXPECT_FALSE(p.next_commit().has_value());  // 0 is still in flight
+  EXPECT_TRUE(p.settle(0));
+  EXPECT_EQ(p.next_commit(), 3);
+}
+
+TEST(PartitionProgress, SkippedRecordsSettleInOrder) {
+  PartitionProgress p;
+  p.add_pending(5);
+  p.add_settled(6);  // a loop, never written
+  p.add_settled(9);  // gaps (transaction markers) are fine
+  EXPECT_FALSE(p.next_commit().has_value());
+  p.settle(5);
+  EXPECT_EQ(p.next_commit(), 10);
+  p.add_settled(10);
+  EXPECT_EQ(p.next_commit(), 11);
+}
+
+TEST(PartitionProgress, StaleOrUnknownReportsAreIgnored) {
+  PartitionProgress p;
+  p.add_pending(3);
+  EXPECT_FALSE(p.settle(2));
+  EXPECT_FALSE(p.settle(4));
+  EXPECT_TRUE(p.settle(3));
+  EXPECT_FALSE(p.settle(3));
+}
+
+}  // namespace duplex::replicator

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "kafka/topic_admin.h"
+
+namespace duplex::replicator {
+
+// Keeps a target topic in step with its source topic: creates it when missing, with the
+// source's partition count and topic configs, and follows partition increases (p -> p needs
+// at least as many partitions on the target).
+class TopicMirror {
+ public:
+  TopicMirror(const kafka::TopicAdmin& source, const kafka::TopicAdmin& target,
+              std::chrono::milliseconds timeout)
+      : source_(source), target_(target), timeout_(timeout) {}
+
+  // Makes the target topic exist with at least `partitions` partitions.
+  // `target_topics` is the target's current topic -> partition count.
+  kafka::KafkaError ensure(const std::string& source_topic, int partitions,
+                           const std::string& target_topic,
+                           const std::map<std::string, int>& target_topics) const;
+
+  // Source topic configs that are specific to one cluster and must not be copied.
+  static bool is_cluster_local(const std::string& config_name);
+
+ private:
+  const kafka::TopicAdmin& source_;
+  const kafka::TopicAdmin& target_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace duplex::replicator

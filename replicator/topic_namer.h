@@ -1,0 +1,22 @@
+#pragma once
+
+#include <string>
+
+namespace duplex::replicator {
+
+// Names the target topic from a rename template: {topic}, {source}, {target}.
+// "{topic}" (the default) keeps names, for active-active on the same topic.
+class TopicNamer {
+ public:
+  TopicNamer(std::string pattern, std::string source, std::string target)
+      : pattern_(std::move(pattern)), source_(std::move(source)), target_(std::move(target)) {}
+
+  std::string target_topic(const std::string& source_topic) const;
+
+ private:
+  std::string pattern_;
+  std::string source_;
+  std::string target_;
+};
+
+}  // namespace duplex::replicator

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace duplex::replicator {
+
+// Which source topics a flow copies: include/exclude regexes (whole-name match), and never
+// duplex's internal topics (except heartbeats, which are replicated on purpose) or Kafka's
+// own `__*` topics, whatever the patterns say.
+class TopicSelector {
+ public:
+  explicit TopicSelector(const config::NameFilter& filter);
+
+  bool selects(const std::string& topic) const;
+  static bool is_internal(const std::string& topic);
+
+ private:
+  std::vector<std::regex> include_;
+  std::vector<std::regex> exclude_;
+};
+
+}  // namespace duplex::replicator

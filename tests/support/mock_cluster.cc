@@ -1,0 +1,26 @@
+#include "tests/support/mock_cluster.h"
+
+#include <stdexcept>
+
+#include "kafka/client_factory.h"
+
+namespace duplex::testing {
+
+MockCluster::MockCluster(int brokers) {
+  host_ = kafka::make_client("mock", RD_KAFKA_PRODUCER, kafka::make_conf("mock", {}, {}));
+  cluster_ = rd_kafka_mock_cluster_new(host_.get(), brokers);
+  if (cluster_ == nullptr) throw std::runtime_error("cannot create a mock cluster");
+  bootstrap_ = rd_kafka_mock_cluster_bootstraps(cluster_);
+}
+
+MockCluster::~MockCluster() {
+  rd_kafka_mock_cluster_destroy(cluster_);
+}
+
+void MockCluster::create_topic(const std::string& topic, int partitions) {
+  if (auto err = rd_kafka_mock_topic_create(cluster_, topic.c_str(), partitions, 1)) {
+    throw std::runtime_error("mock topic " + topic + ": " + rd_kafka_err2str(err));
+  }
+}
+
+}  // namespace duplex::testing

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+// clang-format off: rdkafka_mock.h must follow rdkafka.h
+#include <librdkafka/rdkafka_mock.h>
+// clang-format on
+
+#include <string>
+
+#include "kafka/handles.h"
+
+namespace duplex::testing {
+
+// One of librdkafka's in-process mock clusters: a region without a real broker.
+// It lacks the Admin API, so topics are created here, before duplex looks for them.
+class MockCluster {
+ public:
+  explicit MockCluster(int brokers = 1);
+  ~MockCluster();
+  MockCluster(const MockCluster&) = delete;
+  MockCluster& operator=(const MockCluster&) = delete;
+
+  void create_topic(const std::string& topic, int partitions);
+  const std::string& bootstrap() const { return bootstrap_; }
+
+ private:
+  kafka::HandlePtr host_;  // the client that owns the mock cluster's threads
+  rd_kafka_mock_cluster_t* cluster_;
+  std::string bootstrap_;
+};
+
+}  // namespace duplex::testing

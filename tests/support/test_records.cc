@@ -1,0 +1,131 @@
+#include "tests/support/test_records.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <stdexcept>
+
+#include "kafka/client_factory.h"
+#include "kafka/handles.h"
+
+namespace duplex::testing {
+namespace {
+
+std::optional<std::string> bytes(const void* data, size_t size) {
+  if (data == nullptr) return std::nullopt;
+  return std::string(static_cast<const char*>(data), size);
+}
+
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+  if (m->err) {
+    *static_cast<std::string*>(opaque) = rd_kafka_err2str(m->err);
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> TestRecord::header(const std::string& name) const {
+  std::optional<std::string> last;
+  for (const auto& [k, v] : headers) {
+    if (k == name) last = v;
+  }
+  return last;
+}
+
+void produce_records(const std::string& bootstrap, const std::string& topic,
+                     const std::vector<TestRecord>& records) {
+  std::string delivery_error;
+  auto conf = kafka::make_conf("test", {{"bootstrap.servers", bootstrap}},
+                               {{"enable.idempotence", "true"}, {"linger.ms", "5"}});
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
+  rd_kafka_conf_set_opaque(conf.get(), &delivery_error);
+  auto producer = kafka::make_client("test", RD_KAFKA_PRODUCER, std::move(conf));
+  for (const auto& r : records) {
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(r.headers.size());
+    for (const auto& [k, v] : r.headers) {
+      rd_kafka_header_add(headers, k.data(), static_cast<ssize_t>(k.size()), v.data(),
+                          static_cast<ssize_t>(v.size()));
+    }
+    // The RD_KAFKA_V_* macros cast their arguments: pass plain variables.
+    void* key = r.key ? const_cast<char*>(r.key->data()) : nullptr;
+    size_t key_size = r.key ? r.key->size() : 0;
+    void* value = r.value ? const_cast<char*>(r.value->data()) : nullptr;
+    size_t value_size = r.value ? r.value->size() : 0;
+    for (int attempt = 0;; ++attempt) {
+      auto err = rd_kafka_producev(
+          producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(r.partition),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_size),
+          RD_KAFKA_V_VALUE(value, value_size), RD_KAFKA_V_TIMESTAMP(r.timestamp),
+          RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+      if (!err) break;
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || attempt > 1000) {
+        rd_kafka_headers_destroy(headers);
+        throw std::runtime_error(std::string("test produce: ") + rd_kafka_err2str(err));
+      }
+      rd_kafka_poll(producer.get(), 10);
+    }
+    rd_kafka_poll(producer.get(), 0);
+  }
+  if (rd_kafka_flush(producer.get(), 60000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw std::runtime_error("test produce: flush timed out");
+  }
+  if (!delivery_error.empty()) throw std::runtime_error("test produce: " + delivery_error);
+}
+
+std::vector<TestRecord> read_all(const std::string& bootstrap, const std::string& topic,
+                                 size_t expected, std::chrono::milliseconds timeout,
+                                 std::chrono::milliseconds linger) {
+  auto conf = kafka::make_conf("test",
+                               {{"bootstrap.servers", bootstrap},
+                                {"group.id", "duplex-test-reader"},
+                                {"enable.auto.commit", "false"},
+                                {"isolation.level", "read_committed"}},
+                               {});
+  auto consumer = kafka::make_client("test", RD_KAFKA_CONSUMER, std::move(conf));
+  const rd_kafka_metadata_t* raw = nullptr;
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(consumer.get(), topic.c_str(), nullptr);
+  auto err = rd_kafka_metadata(consumer.get(), 0, rkt, &raw, 10000);
+  rd_kafka_topic_destroy(rkt);
+  if (err) throw std::runtime_error("test read: metadata: " + std::string(rd_kafka_err2str(err)));
+  kafka::MetadataPtr metadata(raw);
+  if (metadata->topic_cnt != 1 || metadata->topics[0].err) {
+    throw std::runtime_error("test read: no topic " + topic);
+  }
+  kafka::PartitionListPtr assignment(rd_kafka_topic_partition_list_new(1));
+  for (int p = 0; p < metadata->topics[0].partition_cnt; ++p) {
+    rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), p)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+  }
+  rd_kafka_assign(consumer.get(), assignment.get());
+
+  std::vector<TestRecord> out;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::optional<std::chrono::steady_clock::time_point> linger_until;
+  for (;;) {
+    auto now = std::chrono::steady_clock::now();
+    if (!linger_until && (out.size() >= expected || now >= deadline)) linger_until = now + linger;
+    if (linger_until && now >= *linger_until) break;
+    kafka::MessagePtr m(rd_kafka_consumer_poll(consumer.get(), 100));
+    if (!m || m->err) continue;
+    TestRecord r;
+    r.topic = topic;
+    r.partition = m->partition;
+    r.offset = m->offset;
+    r.key = bytes(m->key, m->key_len);
+    r.value = bytes(m->payload, m->len);
+    r.timestamp = rd_kafka_message_timestamp(m.get(), nullptr);
+    rd_kafka_headers_t* headers = nullptr;
+    if (rd_kafka_message_headers(m.get(), &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* name;
+      const void* value;
+      size_t size;
+      for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == 0; ++i) {
+        r.headers.emplace_back(name, bytes(value, size).value_or(""));
+      }
+    }
+    out.push_back(std::move(r));
+  }
+  rd_kafka_consumer_close(consumer.get());
+  return out;
+}
+
+}  // namespace duplex::testing
