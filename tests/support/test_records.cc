@@ -71,27 +71,56 @@ void produce_records(const std::string& bootstrap, const std::string& topic,
   if (!delivery_error.empty()) throw std::runtime_error("test produce: " + delivery_error);
 }
 
-std::vector<TestRecord> read_all(const std::string& bootstrap, const std::string& topic,
-                                 size_t expected, std::chrono::milliseconds timeout,
-                                 std::chrono::milliseconds linger) {
+namespace {
+
+kafka::HandlePtr reader(const std::string& bootstrap) {
   auto conf = kafka::make_conf("test",
                                {{"bootstrap.servers", bootstrap},
                                 {"group.id", "duplex-test-reader"},
                                 {"enable.auto.commit", "false"},
                                 {"isolation.level", "read_committed"}},
                                {});
-  auto consumer = kafka::make_client("test", RD_KAFKA_CONSUMER, std::move(conf));
+  return kafka::make_client("test", RD_KAFKA_CONSUMER, std::move(conf));
+}
+
+int partition_count(rd_kafka_t* rk, const std::string& topic) {
   const rd_kafka_metadata_t* raw = nullptr;
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(consumer.get(), topic.c_str(), nullptr);
-  auto err = rd_kafka_metadata(consumer.get(), 0, rkt, &raw, 10000);
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  auto err = rd_kafka_metadata(rk, 0, rkt, &raw, 10000);
   rd_kafka_topic_destroy(rkt);
   if (err) throw std::runtime_error("test read: metadata: " + std::string(rd_kafka_err2str(err)));
   kafka::MetadataPtr metadata(raw);
   if (metadata->topic_cnt != 1 || metadata->topics[0].err) {
     throw std::runtime_error("test read: no topic " + topic);
   }
+  return metadata->topics[0].partition_cnt;
+}
+
+}  // namespace
+
+int64_t count_records(const std::string& bootstrap, const std::string& topic) {
+  auto consumer = reader(bootstrap);
+  int64_t total = 0;
+  try {
+    for (int p = 0, n = partition_count(consumer.get(), topic); p < n; ++p) {
+      int64_t low = 0, high = 0;
+      if (rd_kafka_query_watermark_offsets(consumer.get(), topic.c_str(), p, &low, &high, 10000)) {
+        return -1;
+      }
+      total += high - low;
+    }
+  } catch (const std::runtime_error&) {
+    return -1;
+  }
+  return total;
+}
+
+std::vector<TestRecord> read_all(const std::string& bootstrap, const std::string& topic,
+                                 size_t expected, std::chrono::milliseconds timeout,
+                                 std::chrono::milliseconds linger) {
+  auto consumer = reader(bootstrap);
   kafka::PartitionListPtr assignment(rd_kafka_topic_partition_list_new(1));
-  for (int p = 0; p < metadata->topics[0].partition_cnt; ++p) {
+  for (int p = 0, n = partition_count(consumer.get(), topic); p < n; ++p) {
     rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), p)->offset =
         RD_KAFKA_OFFSET_BEGINNING;
   }

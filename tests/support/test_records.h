@@ -34,6 +34,10 @@ std::vector<TestRecord> read_all(const std::string& bootstrap, const std::string
                                  size_t expected, std::chrono::milliseconds timeout,
                                  std::chrono::milliseconds linger = std::chrono::milliseconds(500));
 
+// Records in the topic: the sum of its partitions' high watermarks (no transactions assumed);
+// -1 while the topic is missing or its partitions have no leader yet.
+int64_t count_records(const std::string& bootstrap, const std::string& topic);
+
 // Polls `done` every 50 ms until it returns true or `timeout` passes; returns its last answer.
 template <class Predicate>
 bool wait_until(Predicate done, std::chrono::milliseconds timeout);
