@@ -213,6 +213,23 @@ class Walker {
     config.flows.push_back(std::move(out));
   }
 
+  // One of a fixed set of words, each naming an enum value.
+  template <class Enum>
+  void choice(const YAML::Node& node, const std::string& what,
+              std::initializer_list<std::pair<std::string_view, Enum>> words, Enum& out) {
+    auto value = text(node, what);
+    if (!value) return;
+    std::string expected;
+    for (const auto& [word, e] : words) {
+      if (*value == word) {
+        out = e;
+        return;
+      }
+      expected += (expected.empty() ? "" : " or ") + std::string(word);
+    }
+    problem(node, what + ": expected " + expected + ", got '" + *value + "'");
+  }
+
   void boolean(const YAML::Node& node, const std::string& what, bool& out) {
     auto value = text(node, what);
     if (!value) return;
@@ -275,32 +292,17 @@ class Walker {
       std::set<std::string> sources;
       for (size_t i = 0; i < root["flows"].size(); ++i) flow(root["flows"][i], i, config, sources);
     }
-    if (const auto& delivery = root["delivery"]) {
-      if (auto value = text(delivery, "delivery")) {
-        if (*value == "at-least-once") {
-          config.delivery = Delivery::at_least_once;
-        } else if (*value == "exactly-once") {
-          config.delivery = Delivery::exactly_once;
-        } else {
-          problem(delivery,
-                  "delivery: expected at-least-once or exactly-once, got '" + *value + "'");
-        }
-      }
+    if (root["delivery"]) {
+      choice(root["delivery"], "delivery",
+             {{"at-least-once", Delivery::at_least_once}, {"exactly-once", Delivery::exactly_once}},
+             config.delivery);
     }
     if (const auto& conflict = root["conflict"];
-        conflict && expect_map(conflict, "conflict", {"policy"})) {
-      if (conflict["policy"]) {
-        if (auto value = text(conflict["policy"], "conflict.policy")) {
-          if (*value == "none") {
-            config.conflict = ConflictPolicy::none;
-          } else if (*value == "last-writer-wins") {
-            config.conflict = ConflictPolicy::last_writer_wins;
-          } else {
-            problem(conflict["policy"],
-                    "conflict.policy: expected none or last-writer-wins, got '" + *value + "'");
-          }
-        }
-      }
+        conflict && expect_map(conflict, "conflict", {"policy"}) && conflict["policy"]) {
+      choice(
+          conflict["policy"], "conflict.policy",
+          {{"none", ConflictPolicy::none}, {"last-writer-wins", ConflictPolicy::last_writer_wins}},
+          config.conflict);
     }
     if (const auto& checkpoint = root["checkpoint"];
         checkpoint && expect_map(checkpoint, "checkpoint", {"interval"}) &&
@@ -330,15 +332,8 @@ class Walker {
         }
       }
       if (log["format"]) {
-        if (auto format = text(log["format"], "log.format")) {
-          if (*format == "text") {
-            config.log_format = LogFormat::text;
-          } else if (*format == "json") {
-            config.log_format = LogFormat::json;
-          } else {
-            problem(log["format"], "log.format: expected text or json, got '" + *format + "'");
-          }
-        }
+        choice(log["format"], "log.format", {{"text", LogFormat::text}, {"json", LogFormat::json}},
+               config.log_format);
       }
     }
     return config;

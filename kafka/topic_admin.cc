@@ -2,6 +2,23 @@
 
 namespace duplex::kafka {
 
+namespace {
+
+// The first failed topic of an admin result, named with the cluster and the operation.
+KafkaError first_topic_error(const rd_kafka_topic_result_t** results, size_t count,
+                             const std::string& context, rd_kafka_resp_err_t acceptable) {
+  for (size_t i = 0; i < count; ++i) {
+    auto code = rd_kafka_topic_result_error(results[i]);
+    if (code && code != acceptable) {
+      const char* text = rd_kafka_topic_result_error_string(results[i]);
+      return KafkaError(code, context + ": " + (text ? text : rd_kafka_err2str(code)));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<std::map<std::string, int>> TopicAdmin::list_topics(
     std::chrono::milliseconds timeout) const {
   const rd_kafka_metadata_t* raw = nullptr;
@@ -99,15 +116,9 @@ KafkaError TopicAdmin::create_topic(const std::string& topic, int partitions,
   size_t count = 0;
   const auto** results = rd_kafka_CreateTopics_result_topics(
       rd_kafka_event_CreateTopics_result(std::get<EventPtr>(event).get()), &count);
-  for (size_t i = 0; i < count; ++i) {
-    auto code = rd_kafka_topic_result_error(results[i]);
-    if (code && code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-      const char* text = rd_kafka_topic_result_error_string(results[i]);
-      return KafkaError(code, "cluster " + cluster_ + ": " + what + ": " +
-                                  (text ? text : rd_kafka_err2str(code)));
-    }
-  }
-  return {};
+  // Another sidecar may have created it first: that is success.
+  return first_topic_error(results, count, "cluster " + cluster_ + ": " + what,
+                           RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS);
 }
 
 KafkaError TopicAdmin::create_partitions(const std::string& topic, int total,
@@ -130,14 +141,8 @@ KafkaError TopicAdmin::create_partitions(const std::string& topic, int total,
   size_t count = 0;
   const auto** results = rd_kafka_CreatePartitions_result_topics(
       rd_kafka_event_CreatePartitions_result(std::get<EventPtr>(event).get()), &count);
-  for (size_t i = 0; i < count; ++i) {
-    if (auto code = rd_kafka_topic_result_error(results[i])) {
-      const char* text = rd_kafka_topic_result_error_string(results[i]);
-      return KafkaError(code, "cluster " + cluster_ + ": " + what + ": " +
-                                  (text ? text : rd_kafka_err2str(code)));
-    }
-  }
-  return {};
+  return first_topic_error(results, count, "cluster " + cluster_ + ": " + what,
+                           RD_KAFKA_RESP_ERR_NO_ERROR);
 }
 
 }  // namespace duplex::kafka

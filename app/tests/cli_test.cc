@@ -1,0 +1,94 @@
+// The command line as an operator meets it: the real binary, its output and exit codes.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+struct Outcome {
+  int exit_code;
+  std::string output;  // stdout and stderr
+};
+
+Outcome duplex(const std::string& args) {
+  std::string command = std::string(DUPLEX_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string output;
+  std::array<char, 4096> buffer;
+  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) output.append(buffer.data(), n);
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+std::string write_config(const std::string& name, const std::string& yaml) {
+  auto path = std::filesystem::temp_directory_path() / ("duplex-cli-" + name + ".yaml");
+  std::ofstream(path) << yaml;
+  return path.string();
+}
+
+TEST(Cli, VersionAndHelp) {
+  EXPECT_EQ(duplex("--version").exit_code, 0);
+  EXPECT_THAT(duplex("--version").output, HasSubstr("duplex "));
+  for (const char* command : {"--help", "run --help", "validate --help"}) {
+    auto outcome = duplex(command);
+    EXPECT_EQ(outcome.exit_code, 0) << command;
+    EXPECT_THAT(outcome.output, HasSubstr("Usage: duplex")) << command;
+  }
+}
+
+TEST(Cli, BadUsageExitsTwo) {
+  EXPECT_EQ(duplex("").exit_code, 2);
+  EXPECT_EQ(duplex("teleport").exit_code, 2);
+  EXPECT_EQ(duplex("run").exit_code, 2);  // --config is required
+  EXPECT_EQ(duplex("validate --config x --bogus").exit_code, 2);
+}
+
+TEST(Cli, ValidateReportsEveryProblemWithFileAndLine) {
+  auto path = write_config("bad", R"(region: west
+clusters:
+  west: { bootstrap.servers: "127.0.0.1:29092" }
+  east: { client.id: x }
+flows:
+  - source: west
+    topics: { include: ["("] }
+checkpoint: { interval: often }
+)");
+  auto outcome = duplex("validate --config " + path);
+  EXPECT_EQ(outcome.exit_code, 2);
+  EXPECT_THAT(outcome.output, HasSubstr(path + ":4: clusters.east: bootstrap.servers is missing"));
+  EXPECT_THAT(outcome.output, HasSubstr(path + ":6: flows[0]: source 'west' is the home region"));
+  EXPECT_THAT(outcome.output, HasSubstr(path + ":7: flows[0].topics.include: bad regular"));
+  EXPECT_THAT(outcome.output, HasSubstr(path + ":8: checkpoint.interval: bad duration"));
+  // run refuses the same file the same way, before connecting anywhere
+  EXPECT_EQ(duplex("run --config " + path).exit_code, 2);
+}
+
+TEST(Cli, PrintConfigNeverShowsSecrets) {
+  auto path = write_config("secret", R"(region: west
+clusters:
+  west: { bootstrap.servers: "127.0.0.1:29092" }
+  east: { bootstrap.servers: "127.0.0.1:19092", sasl.password: "${DUPLEX_CLI_SECRET}" }
+flows:
+  - source: east
+)");
+  setenv("DUPLEX_CLI_SECRET", "s3cr3t-value", 1);
+  auto outcome = duplex("validate --print-config --config " + path);
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_THAT(outcome.output, HasSubstr("sasl.password: \"[redacted]\""));
+  EXPECT_THAT(outcome.output, Not(HasSubstr("s3cr3t-value")));
+}
+
+TEST(Cli, MissingConfigFileIsAClearError) {
+  auto outcome = duplex("validate --config /nonexistent/duplex.yaml");
+  EXPECT_EQ(outcome.exit_code, 2);
+  EXPECT_THAT(outcome.output, HasSubstr("/nonexistent/duplex.yaml: cannot read the config file"));
+}
+
+}  // namespace
