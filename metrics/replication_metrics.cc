@@ -1,0 +1,88 @@
+#include "metrics/replication_metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+namespace duplex::metrics {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+ReplicationMetrics::ReplicationMetrics(const std::string& version)
+    : registry_(std::make_shared<prometheus::Registry>()),
+      copied_(BuildCounter()
+                  .Name("duplex_records_copied_total")
+                  .Help("Records written to the target and acknowledged")
+                  .Register(*registry_)),
+      bytes_(BuildCounter()
+                 .Name("duplex_bytes_copied_total")
+                 .Help("Key and value bytes written to the target and acknowledged")
+                 .Register(*registry_)),
+      skipped_(BuildCounter()
+                   .Name("duplex_records_skipped_total")
+                   .Help("Records not copied, by reason (loop, conflict, filtered)")
+                   .Register(*registry_)),
+      lag_(BuildGauge()
+               .Name("duplex_lag_records")
+               .Help("Source high watermark minus the next offset to copy")
+               .Register(*registry_)),
+      latency_(BuildHistogram()
+                   .Name("duplex_replication_latency_seconds")
+                   .Help("Target acknowledgement time minus record timestamp")
+                   .Register(*registry_)),
+      silence_(BuildGauge()
+                   .Name("duplex_source_silence_seconds")
+                   .Help("Time since the newest heartbeat from the source region arrived")
+                   .Register(*registry_)),
+      errors_(BuildCounter()
+                  .Name("duplex_errors_total")
+                  .Help("Errors by kind (consume, produce, commit, admin, client)")
+                  .Register(*registry_)),
+      build_info_(BuildGauge()
+                      .Name("duplex_build_info")
+                      .Help("Always 1; the version is in the label")
+                      .Register(*registry_)) {
+  build_info_.Add({{"version", version}}).Set(1);
+}
+
+prometheus::Counter& ReplicationMetrics::records_copied(const std::string& flow,
+                                                        const std::string& topic) {
+  return copied_.Add({{"flow", flow}, {"topic", topic}});
+}
+
+prometheus::Counter& ReplicationMetrics::bytes_copied(const std::string& flow,
+                                                      const std::string& topic) {
+  return bytes_.Add({{"flow", flow}, {"topic", topic}});
+}
+
+prometheus::Counter& ReplicationMetrics::records_skipped(const std::string& flow,
+                                                         const std::string& topic,
+                                                         const std::string& reason) {
+  return skipped_.Add({{"flow", flow}, {"topic", topic}, {"reason", reason}});
+}
+
+prometheus::Gauge& ReplicationMetrics::lag(const std::string& flow, const std::string& topic,
+                                           int32_t partition) {
+  return lag_.Add({{"flow", flow}, {"topic", topic}, {"partition", std::to_string(partition)}});
+}
+
+prometheus::Histogram& ReplicationMetrics::latency(const std::string& flow) {
+  // 1 ms to 60 s, roughly doubling.
+  static const prometheus::Histogram::BucketBoundaries buckets = {
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  return latency_.Add({{"flow", flow}}, buckets);
+}
+
+prometheus::Gauge& ReplicationMetrics::source_silence(const std::string& flow) {
+  return silence_.Add({{"flow", flow}});
+}
+
+prometheus::Counter& ReplicationMetrics::errors(const std::string& flow, const std::string& kind) {
+  return errors_.Add({{"flow", flow}, {"kind", kind}});
+}
+
+std::string ReplicationMetrics::serialize() const {
+  return prometheus::TextSerializer().Serialize(registry_->Collect());
+}
+
+}  // namespace duplex::metrics

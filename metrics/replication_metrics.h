@@ -1,0 +1,48 @@
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+
+namespace duplex::metrics {
+
+// The metrics DESIGN.md names, in one prometheus-cpp registry. Label lookups take a lock in
+// prometheus-cpp: callers on the copy path keep the returned references, they do not look
+// them up per record.
+class ReplicationMetrics {
+ public:
+  explicit ReplicationMetrics(const std::string& version);
+
+  prometheus::Counter& records_copied(const std::string& flow, const std::string& topic);
+  prometheus::Counter& bytes_copied(const std::string& flow, const std::string& topic);
+  // reason: loop, conflict, filtered
+  prometheus::Counter& records_skipped(const std::string& flow, const std::string& topic,
+                                       const std::string& reason);
+  prometheus::Gauge& lag(const std::string& flow, const std::string& topic, int32_t partition);
+  void remove_lag(prometheus::Gauge& gauge) { lag_.Remove(&gauge); }
+  // Target acknowledgement time minus the record's timestamp.
+  prometheus::Histogram& latency(const std::string& flow);
+  prometheus::Gauge& source_silence(const std::string& flow);
+  prometheus::Counter& errors(const std::string& flow, const std::string& kind);
+
+  // Prometheus text exposition format.
+  std::string serialize() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& copied_;
+  prometheus::Family<prometheus::Counter>& bytes_;
+  prometheus::Family<prometheus::Counter>& skipped_;
+  prometheus::Family<prometheus::Gauge>& lag_;
+  prometheus::Family<prometheus::Histogram>& latency_;
+  prometheus::Family<prometheus::Gauge>& silence_;
+  prometheus::Family<prometheus::Counter>& errors_;
+  prometheus::Family<prometheus::Gauge>& build_info_;
+};
+
+}  // namespace duplex::metrics
