@@ -7,6 +7,8 @@
 #include "app/command_line.h"
 #include "app/commands.h"
 #include "app/logging.h"
+#include "metrics/http_endpoint.h"
+#include "metrics/replication_metrics.h"
 #include "replicator/sidecar.h"
 
 namespace duplex::app {
@@ -43,7 +45,12 @@ int run_command(const std::vector<std::string>& args) {
   setup_logging(config->log_level, config->log_format);
   install_stop_handlers();
   try {
-    replicator::Sidecar sidecar(*config, g_stop);
+    metrics::ReplicationMetrics metrics(DUPLEX_VERSION);
+    replicator::Sidecar sidecar(*config, g_stop, metrics);
+    metrics::HttpEndpoint endpoint(config->metrics_listen, {[&] { return metrics.serialize(); },
+                                                            [&] { return sidecar.health(); },
+                                                            [&] { return sidecar.ready(); }});
+    spdlog::info("metrics on http://{}/metrics (/healthz, /readyz)", config->metrics_listen);
     spdlog::info("duplex sidecar for region {} running {} flow(s)", config->region,
                  sidecar.flows().size());
     int code = sidecar.run();

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstring>
 #include <stdexcept>
 
 namespace duplex::kafka {
@@ -35,6 +36,12 @@ namespace {
 
 void log_cb(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
   // syslog levels: 0-3 error, 4 warning, 5-6 info/notice, 7 debug
+  // Cluster properties are shared by a sidecar's consumer and producer: librdkafka's notes that
+  // one of them ignores the other's properties are expected, not worth a warning.
+  if (std::strstr(message, "will be ignored by this") != nullptr) {
+    spdlog::debug("librdkafka {} {}: {}", rd_kafka_name(rk), facility, message);
+    return;
+  }
   auto lvl = level <= 3   ? spdlog::level::err
              : level == 4 ? spdlog::level::warn
              : level <= 6 ? spdlog::level::info

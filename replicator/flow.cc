@@ -32,10 +32,20 @@ std::string ms_text(std::chrono::milliseconds d) {
   return std::to_string(d.count());
 }
 
+int64_t steady_ms(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 Flow::Flow(const config::Config& config, const config::Flow& flow, const std::atomic<bool>& stop,
-           FlowOptions options)
+           metrics::ReplicationMetrics& metrics, FlowOptions options)
     : name_(flow.source + "->" + config.region),
       group_id_("duplex." + config.region + ".from." + flow.source),
       stop_(stop),
@@ -43,7 +53,9 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
       refresh_interval_(flow.topics.refresh),
       origin_filter_(flow.source, config.region),
       selector_(flow.topics),
-      namer_(flow.rename, flow.source, config.region) {
+      namer_(flow.rename, flow.source, config.region),
+      metrics_(metrics),
+      latency_(metrics.latency(name_)) {
   const auto& source_props = config.clusters.at(flow.source);
   const auto& target_props = config.home_cluster();
 
@@ -91,8 +103,10 @@ int Flow::run() {
   spdlog::info("flow {}: starting (group {})", name_, group_id_);
   auto next_refresh = Clock::now();
   auto next_commit = Clock::now() + options_.commit_interval;
+  auto next_lag = Clock::now() + options_.lag_interval;
   while (!stop_.load(std::memory_order_relaxed) && failure_.empty()) {
     auto now = Clock::now();
+    counters_.last_loop_ms = steady_ms(now);
     if (now >= next_refresh) {
       refresh_topics();
       next_refresh = Clock::now() + refresh_interval_;
@@ -106,6 +120,10 @@ int Flow::run() {
       commit(false);
       next_commit = now + options_.commit_interval;
     }
+    if (now >= next_lag) {
+      update_lag();
+      next_lag = Clock::now() + options_.lag_interval;
+    }
   }
   shutdown();
   return failure_.empty() ? 0 : 1;
@@ -113,7 +131,7 @@ int Flow::run() {
 
 void Flow::handle(const rd_kafka_message_t* message) {
   if (message->err) {
-    counters_.errors++;
+    count_error("consume");
     spdlog::warn("flow {}: reading source: {}", name_, rd_kafka_message_errstr(message));
     return;
   }
@@ -122,6 +140,7 @@ void Flow::handle(const rd_kafka_message_t* message) {
   if (active == active_.end()) return;  // not ours (any more); the new owner copies it
   uint32_t tracker_id = active->second;
   Tracker& tracker = trackers_.at(tracker_id);
+  if (tracker.first_offset < 0) tracker.first_offset = message->offset;
 
   rd_kafka_headers_t* headers = nullptr;
   std::optional<std::string_view> origin;
@@ -137,10 +156,12 @@ void Flow::handle(const rd_kafka_message_t* message) {
     case OriginFilter::Verdict::skip_loop:
       tracker.progress.add_settled(message->offset);
       counters_.skipped_loop++;
+      tracker.metrics->loops->Increment();
       return;
     case OriginFilter::Verdict::skip_other_origin:
       tracker.progress.add_settled(message->offset);
       counters_.skipped_other_origin++;
+      tracker.metrics->filtered->Increment();
       return;
     case OriginFilter::Verdict::copy:
       produce(tracker, tracker_id, message, target_topic_.at(topic),
@@ -210,7 +231,7 @@ void Flow::delivered(const rd_kafka_message_t* message) {
   inflight_records_ -= std::min<size_t>(inflight_records_, 1);
   if (message->err) {
     // Stays pending, so its source offset is never committed: nothing is lost.
-    counters_.errors++;
+    count_error("produce");
     fail("target rejected a record for " + std::string(rd_kafka_topic_name(message->rkt)) + "[" +
          std::to_string(message->partition) + "]: " + rd_kafka_err2str(message->err));
     return;
@@ -223,6 +244,10 @@ void Flow::delivered(const rd_kafka_message_t* message) {
   if (tracker.progress.settle(tracker.base_offset + static_cast<int64_t>(token & kOffsetMask))) {
     counters_.records_copied++;
     counters_.bytes_copied += bytes;
+    tracker.metrics->copied->Increment();
+    tracker.metrics->bytes->Increment(static_cast<double>(bytes));
+    int64_t timestamp = rd_kafka_message_timestamp(message, nullptr);
+    if (timestamp > 0) latency_.Observe(std::max<int64_t>(0, wall_ms() - timestamp) / 1000.0);
   }
   retire_if_drained(tracker_id);
 }
@@ -255,6 +280,8 @@ void Flow::assigned(rd_kafka_topic_partition_list_t* partitions) {
     Tracker& tracker = trackers_[id];
     tracker.topic = p.topic;
     tracker.partition = p.partition;
+    tracker.metrics = topic_metrics(p.topic);
+    tracker.lag = &metrics_.lag(name_, p.topic, p.partition);
     active_[{p.topic, p.partition}] = id;
   }
   if (auto error = kafka::KafkaError::from(rd_kafka_incremental_assign(consumer_.get(), partitions),
@@ -264,6 +291,7 @@ void Flow::assigned(rd_kafka_topic_partition_list_t* partitions) {
   }
   if (paused_) rd_kafka_pause_partitions(consumer_.get(), partitions);
   counters_.assigned_partitions = active_.size();
+  counters_.assignment_received = true;
   spdlog::info("flow {}: assigned {} partitions (now {})", name_, partitions->cnt, active_.size());
 }
 
@@ -279,7 +307,10 @@ void Flow::revoked(rd_kafka_topic_partition_list_t* partitions) {
     if (it == active_.end()) continue;
     uint32_t id = it->second;
     active_.erase(it);
-    trackers_.at(id).revoked = true;
+    Tracker& tracker = trackers_.at(id);
+    tracker.revoked = true;
+    metrics_.remove_lag(*tracker.lag);  // another member reports it now
+    tracker.lag = nullptr;
     retire_if_drained(id);
   }
   kafka::ErrorPtr(rd_kafka_incremental_unassign(consumer_.get(), partitions));
@@ -301,6 +332,7 @@ void Flow::commit(bool sync) {
   if (offsets->cnt == 0) return;
   auto err = rd_kafka_commit(consumer_.get(), offsets.get(), sync ? 0 : 1);
   if (err) {
+    count_error("commit");
     spdlog::warn("flow {}: committing source offsets: {}", name_, rd_kafka_err2str(err));
   } else if (sync) {
     on_commit(consumer_.get(), err, offsets.get(), this);
@@ -332,7 +364,7 @@ void Flow::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
     self->fail(std::string("fatal error in ") + rd_kafka_name(rk) + ": " + detail);
     return;
   }
-  self->counters_.errors++;
+  self->count_error("client");
   spdlog::warn("flow {}: {}: {} ({})", self->name_, rd_kafka_name(rk), reason,
                rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
 }
@@ -342,10 +374,12 @@ void Flow::refresh_topics() {
   auto target = target_admin_->list_topics(options_.admin_timeout);
   for (auto* result : {&source, &target}) {
     if (auto* e = std::get_if<kafka::KafkaError>(result)) {
+      count_error("admin");
       spdlog::warn("flow {}: topic refresh skipped: {}", name_, e->message());
       return;
     }
   }
+  counters_.last_refresh_ok_ms = steady_ms(Clock::now());
   std::vector<std::string> ready;
   for (const auto& [topic, partitions] : std::get<0>(source)) {
     if (!selector_.selects(topic)) continue;
@@ -427,6 +461,47 @@ void Flow::shutdown() {
   }
   spdlog::info("flow {}: stopped ({} records copied, {} loops skipped)", name_,
                counters_.records_copied.load(), counters_.skipped_loop.load());
+}
+
+Flow::TopicMetrics* Flow::topic_metrics(const std::string& topic) {
+  auto [it, inserted] = topic_metrics_.try_emplace(topic);
+  if (inserted) {
+    it->second = {&metrics_.records_copied(name_, topic), &metrics_.bytes_copied(name_, topic),
+                  &metrics_.records_skipped(name_, topic, "loop"),
+                  &metrics_.records_skipped(name_, topic, "filtered")};
+  }
+  return &it->second;
+}
+
+void Flow::count_error(const char* kind) {
+  counters_.errors++;
+  metrics_.errors(name_, kind).Increment();
+}
+
+void Flow::update_lag() {
+  for (const auto& [tp, id] : active_) {
+    Tracker& tracker = trackers_.at(id);
+    int64_t low = -1, high = -1;
+    // Fetches keep the cached watermarks fresh; a paused partition does not fetch, so ask the
+    // broker, or the lag of a stalled flow would freeze instead of growing.
+    if (paused_) {
+      rd_kafka_query_watermark_offsets(consumer_.get(), tp.first.c_str(), tp.second, &low, &high,
+                                       1000);
+    } else {
+      rd_kafka_get_watermark_offsets(consumer_.get(), tp.first.c_str(), tp.second, &low, &high);
+    }
+    if (high < 0) continue;
+    // Next offset to copy: after the settled prefix (acknowledged by the target), not after
+    // what was merely consumed, so a target that is down shows as growing lag.
+    int64_t next = tracker.progress.next_commit().value_or(tracker.first_offset);
+    if (next < 0) {  // nothing consumed yet in this assignment
+      kafka::PartitionListPtr position(rd_kafka_topic_partition_list_new(1));
+      rd_kafka_topic_partition_list_add(position.get(), tp.first.c_str(), tp.second);
+      rd_kafka_position(consumer_.get(), position.get());
+      next = position->elems[0].offset >= 0 ? position->elems[0].offset : high;
+    }
+    tracker.lag->Set(static_cast<double>(std::max<int64_t>(0, high - next)));
+  }
 }
 
 void Flow::fail(const std::string& reason) {

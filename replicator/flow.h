@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "kafka/handles.h"
 #include "kafka/topic_admin.h"
+#include "metrics/replication_metrics.h"
 #include "replicator/origin_filter.h"
 #include "replicator/partition_progress.h"
 #include "replicator/topic_mirror.h"
@@ -28,6 +29,7 @@ struct FlowOptions {
   std::chrono::milliseconds commit_interval{1000};
   std::chrono::milliseconds flush_timeout{10000};
   std::chrono::milliseconds admin_timeout{15000};
+  std::chrono::milliseconds lag_interval{2000};  // how often lag gauges are refreshed
 };
 
 // Running totals, readable from other threads.
@@ -38,6 +40,9 @@ struct FlowCounters {
   std::atomic<uint64_t> skipped_other_origin{0};  // mesh: another flow brings it directly
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> assigned_partitions{0};
+  std::atomic<bool> assignment_received{false};
+  std::atomic<int64_t> last_loop_ms{0};        // steady clock; the loop is alive
+  std::atomic<int64_t> last_refresh_ok_ms{0};  // both clusters answered a topic listing
 };
 
 // One flow: pulls records from a remote (source) cluster into the home (target) cluster.
@@ -62,7 +67,7 @@ struct FlowCounters {
 class Flow {
  public:
   Flow(const config::Config& config, const config::Flow& flow, const std::atomic<bool>& stop,
-       FlowOptions options = {});
+       metrics::ReplicationMetrics& metrics, FlowOptions options = {});
   ~Flow();
   Flow(const Flow&) = delete;
   Flow& operator=(const Flow&) = delete;
@@ -75,6 +80,14 @@ class Flow {
   const std::string& group_id() const { return group_id_; }
 
  private:
+  // Metric references of one source topic, looked up once (not per record).
+  struct TopicMetrics {
+    prometheus::Counter* copied;
+    prometheus::Counter* bytes;
+    prometheus::Counter* loops;
+    prometheus::Counter* filtered;
+  };
+
   // The copy state of one assigned source partition. An assignment's tracker outlives its
   // revocation until the last of its records is acknowledged.
   struct Tracker {
@@ -84,6 +97,9 @@ class Flow {
     PartitionProgress progress;
     std::optional<int64_t> committed;
     bool revoked = false;
+    int64_t first_offset = -1;  // first record consumed in this assignment: where it resumed
+    TopicMetrics* metrics = nullptr;
+    prometheus::Gauge* lag = nullptr;
   };
   using TopicPartition = std::pair<std::string, int32_t>;
 
@@ -108,6 +124,9 @@ class Flow {
   void shutdown();
   void fail(const std::string& reason);
   void retire_if_drained(uint32_t tracker_id);
+  void update_lag();
+  TopicMetrics* topic_metrics(const std::string& topic);
+  void count_error(const char* kind);
 
   std::string name_;  // "east->west"
   std::string group_id_;
@@ -136,6 +155,9 @@ class Flow {
   bool paused_ = false;
   std::string failure_;  // non-empty once the flow has failed
   FlowCounters counters_;
+  metrics::ReplicationMetrics& metrics_;
+  std::map<std::string, TopicMetrics> topic_metrics_;  // by source topic
+  prometheus::Histogram& latency_;
 };
 
 }  // namespace duplex::replicator

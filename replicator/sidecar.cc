@@ -2,15 +2,54 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace duplex::replicator {
 
-Sidecar::Sidecar(const config::Config& config, const std::atomic<bool>& stop, FlowOptions options)
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Sidecar::Sidecar(const config::Config& config, const std::atomic<bool>& stop,
+                 metrics::ReplicationMetrics& metrics, FlowOptions options)
     : stop_(stop) {
   for (const auto& flow : config.flows) {
-    flows_.push_back(std::make_unique<Flow>(config, flow, stop_flows_, options));
+    flows_.push_back(std::make_unique<Flow>(config, flow, stop_flows_, metrics, options));
+    refresh_intervals_.push_back(flow.topics.refresh);
   }
+}
+
+metrics::ProbeResult Sidecar::health() const {
+  for (const auto& flow : flows_) {
+    int64_t last = flow->counters().last_loop_ms;
+    if (last == 0 || now_ms() - last > 30000) {
+      return {false, "flow " + flow->name() + ": copy loop has not turned for 30 s"};
+    }
+  }
+  return {};
+}
+
+metrics::ProbeResult Sidecar::ready() const {
+  for (size_t i = 0; i < flows_.size(); ++i) {
+    const auto& counters = flows_[i]->counters();
+    // Three missed refreshes (at least 15 s) mean a cluster is not answering.
+    int64_t window = std::max<int64_t>(15000, 3 * refresh_intervals_[i].count());
+    int64_t last_ok = counters.last_refresh_ok_ms;
+    if (last_ok == 0 || now_ms() - last_ok > window) {
+      return {false, "flow " + flows_[i]->name() + ": source or target cluster not reachable"};
+    }
+    if (!counters.assignment_received) {
+      return {false, "flow " + flows_[i]->name() + ": no partition assignment yet"};
+    }
+  }
+  return {};
 }
 
 int Sidecar::run() {

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "config/config.h"
+#include "metrics/http_endpoint.h"
+#include "metrics/replication_metrics.h"
 #include "replicator/flow.h"
 
 namespace duplex::replicator {
@@ -13,10 +15,16 @@ namespace duplex::replicator {
 // flow stops the others, so the process exits non-zero and its supervisor restarts it whole.
 class Sidecar {
  public:
-  Sidecar(const config::Config& config, const std::atomic<bool>& stop, FlowOptions options = {});
+  Sidecar(const config::Config& config, const std::atomic<bool>& stop,
+          metrics::ReplicationMetrics& metrics, FlowOptions options = {});
 
   // 0 after a clean stop, 1 when any flow failed.
   int run();
+
+  // /healthz: every flow's loop turned within the last 30 s.
+  metrics::ProbeResult health() const;
+  // /readyz: every flow has its assignment and reached both clusters recently.
+  metrics::ProbeResult ready() const;
 
   const std::vector<std::unique_ptr<Flow>>& flows() const { return flows_; }
 
@@ -24,6 +32,7 @@ class Sidecar {
   const std::atomic<bool>& stop_;
   std::atomic<bool> stop_flows_{false};
   std::vector<std::unique_ptr<Flow>> flows_;
+  std::vector<std::chrono::milliseconds> refresh_intervals_;  // per flow
 };
 
 }  // namespace duplex::replicator

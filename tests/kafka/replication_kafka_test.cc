@@ -83,12 +83,15 @@ class ReplicationKafka : public ::testing::Test {
                           << "\", session.timeout.ms: 8000 }\n"
                           << "flows:\n"
                           << "  - source: " << source << "\n"
-                          << "    topics: { include: [\"" << prefix_ << ".*\"], refresh: 1s }\n";
+                          << "    topics: { include: [\"" << prefix_ << ".*\"], refresh: 1s }\n"
+                          << "metrics: { listen: \"127.0.0.1:" << metrics_port(home) << "\" }\n";
     return std::make_unique<testing::Process>(
         std::vector<std::string>{env_or("DUPLEX_BINARY", "duplex"), "run", "--config",
                                  config.string()},
         (dir_ / (home + ".log")).string());
   }
+
+  static int metrics_port(const std::string& home) { return home == "east" ? 19464 : 29464; }
 
   std::string log_of(const testing::Process& p) {
     std::ifstream in(p.log_path());

@@ -1,5 +1,6 @@
 // The replication flow against two in-process mock clusters: what a copy keeps, and that
 // records never loop between two regions that replicate both ways.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
@@ -15,6 +16,7 @@ namespace duplex {
 namespace {
 
 using namespace std::chrono_literals;
+using ::testing::HasSubstr;
 using testing::TestRecord;
 
 constexpr int kPartitions = 4;
@@ -45,7 +47,8 @@ replicator::FlowOptions fast_options() {
 class RunningSidecar {
  public:
   explicit RunningSidecar(const config::Config& config)
-      : sidecar_(config, stop_, fast_options()), thread_([this] { exit_code_ = sidecar_.run(); }) {}
+      : sidecar_(config, stop_, metrics_, fast_options()),
+        thread_([this] { exit_code_ = sidecar_.run(); }) {}
   ~RunningSidecar() { stop(); }
   int stop() {
     stop_ = true;
@@ -53,9 +56,11 @@ class RunningSidecar {
     return exit_code_;
   }
   const replicator::FlowCounters& counters() const { return sidecar_.flows()[0]->counters(); }
+  std::string scrape() const { return metrics_.serialize(); }
 
  private:
   std::atomic<bool> stop_{false};
+  metrics::ReplicationMetrics metrics_{"test"};
   replicator::Sidecar sidecar_;
   int exit_code_ = -1;
   std::thread thread_;
@@ -99,6 +104,13 @@ TEST_F(ReplicationMock, CopyKeepsKeyValueTimestampPartitionAndHeaders) {
   auto copied = testing::read_all(west_.bootstrap(), "orders", 200, 30s);
   EXPECT_TRUE(testing::wait_until([&] { return west.counters().skipped_loop == 20; }, 10s));
   EXPECT_EQ(west.stop(), 0);
+  const std::string metrics = west.scrape();
+  EXPECT_THAT(metrics,
+              HasSubstr("duplex_records_copied_total{flow=\"east->west\",topic=\"orders\"} 200"));
+  EXPECT_THAT(metrics, HasSubstr("duplex_records_skipped_total{flow=\"east->west\",reason=\"loop\","
+                                 "topic=\"orders\"} 20"));
+  EXPECT_THAT(metrics,
+              HasSubstr("duplex_replication_latency_seconds_count{flow=\"east->west\"} 200"));
 
   ASSERT_EQ(copied.size(), 200u);
   std::map<std::string, TestRecord> by_key;
