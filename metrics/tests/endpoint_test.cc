@@ -1,8 +1,5 @@
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -10,36 +7,14 @@
 
 #include "metrics/http_endpoint.h"
 #include "metrics/replication_metrics.h"
+#include "tests/support/scrape.h"
 
 namespace duplex::metrics {
 namespace {
 
+using duplex::testing::body_of;
+using duplex::testing::http_get;
 using ::testing::HasSubstr;
-
-// A bare HTTP/1.1 GET over loopback; returns the whole response.
-std::string http_get(int port, const std::string& path) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return "";
-  }
-  std::string request = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
-  (void)!write(fd, request.data(), request.size());
-  std::string response;
-  std::array<char, 4096> buf;
-  for (ssize_t n; (n = read(fd, buf.data(), buf.size())) > 0;) response.append(buf.data(), n);
-  close(fd);
-  return response;
-}
-
-std::string body_of(const std::string& response) {
-  auto pos = response.find("\r\n\r\n");
-  return pos == std::string::npos ? "" : response.substr(pos + 4);
-}
 
 // Parses the exposition with the Prometheus project's own Python parser (Debian's
 // python3-prometheus-client, hence /usr/bin/python3); returns its summary

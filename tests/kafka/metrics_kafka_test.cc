@@ -1,0 +1,94 @@
+// What an operator sees on a sidecar's endpoint while it copies between real clusters, and
+// while a broker is away: counters that match the copy, lag that grows and drains, readiness.
+#include <gmock/gmock.h>
+
+#include <cstdlib>
+
+#include "tests/support/scrape.h"
+#include "tests/support/two_regions.h"
+
+namespace duplex::testing {
+namespace {
+
+using MetricsKafka = TwoRegions;
+
+// Runs `scripts/kafka-local ARGS`; a broker stopped here is started again on destruction, so a
+// failing test never leaves a region down for the next one.
+class Brokers {
+ public:
+  ~Brokers() {
+    for (const auto& region : stopped_) run("start " + region);
+  }
+  void stop(const std::string& region) {
+    ASSERT_EQ(run("stop " + region), 0);
+    stopped_.push_back(region);
+  }
+  void start(const std::string& region) {
+    ASSERT_EQ(run("start " + region), 0);
+    std::erase(stopped_, region);
+  }
+
+ private:
+  static int run(const std::string& args) {
+    return std::system((env_or("DUPLEX_KAFKA_LOCAL", DUPLEX_KAFKA_LOCAL) + " " + args).c_str());
+  }
+  std::vector<std::string> stopped_;
+};
+
+TEST_F(MetricsKafka, CountersLagAndReadinessFollowTheCopy) {
+  const std::string topic = prefix_ + ".metered";
+  Cluster east(kEast);
+  east.create_topic(topic, 2);
+  auto west_sidecar = start_sidecar("west", "east");
+  const int port = metrics_port("west");
+  const std::map<std::string, std::string> labels = {{"flow", "east->west"}, {"topic", topic}};
+  double copied = 0, lag = -1, last_copied = 0;
+  bool monotonic = true;
+  auto scrape = [&] {
+    std::string metrics = body_of(http_get(port, "/metrics"));
+    copied = metric_sum(metrics, "duplex_records_copied_total", labels);
+    lag = metrics.find("duplex_lag_records") == std::string::npos
+              ? -1
+              : metric_sum(metrics, "duplex_lag_records", labels);
+    monotonic = monotonic && copied >= last_copied;
+    last_copied = copied;
+  };
+  auto status_of = [&](const std::string& path) { return http_get(port, path).substr(0, 12); };
+
+  // 1. The counter matches the records copied; lag drains to 0 once caught up.
+  produce_records(kEast, topic, records("east", 0, 3000, 2));
+  ASSERT_TRUE(wait_until([&] { return scrape(), copied == 3000 && lag == 0; }, 60s))
+      << "copied " << copied << ", lag " << lag << "\n"
+      << log_of(*west_sidecar);
+  EXPECT_TRUE(wait_until([&] { return status_of("/readyz") == "HTTP/1.1 200"; }, 30s));
+  EXPECT_EQ(status_of("/healthz"), "HTTP/1.1 200");
+
+  // 2. Target down: nothing is acknowledged, so lag grows with the source; back up, it drains.
+  Brokers brokers;
+  brokers.stop("west");
+  produce_records(kEast, topic, records("east", 3000, 2000, 2));
+  EXPECT_TRUE(wait_until([&] { return scrape(), lag >= 2000; }, 30s)) << "lag " << lag;
+  brokers.start("west");
+  EXPECT_TRUE(wait_until([&] { return scrape(), copied == 5000 && lag == 0; }, 90s))
+      << "copied " << copied << ", lag " << lag << "\n"
+      << log_of(*west_sidecar);
+  EXPECT_TRUE(monotonic) << "a counter went backwards";
+
+  // 3. Source down: not ready, with a reason; ready again once it is back.
+  brokers.stop("east");
+  EXPECT_TRUE(wait_until([&] { return status_of("/readyz") == "HTTP/1.1 503"; }, 45s));
+  EXPECT_THAT(body_of(http_get(port, "/readyz")), ::testing::HasSubstr("not reachable"));
+  EXPECT_EQ(status_of("/healthz"), "HTTP/1.1 200");  // alive, only not ready
+  brokers.start("east");
+  EXPECT_TRUE(wait_until([&] { return status_of("/readyz") == "HTTP/1.1 200"; }, 60s))
+      << log_of(*west_sidecar);
+
+  EXPECT_EQ(west_sidecar->terminate(), 0) << log_of(*west_sidecar);
+  auto got = read_all(kWest, topic, 5000, 30s);
+  auto [missing, duplicates] = missing_and_duplicates(records("east", 0, 5000, 2), got);
+  EXPECT_EQ(missing, 0u) << "a target restart lost records";
+  EXPECT_EQ(duplicates, 0u);
+}
+
+}  // namespace
+}  // namespace duplex::testing

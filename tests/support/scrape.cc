@@ -1,0 +1,58 @@
+#include "tests/support/scrape.h"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <sstream>
+
+namespace duplex::testing {
+
+std::string http_get(int port, const std::string& path) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  timeval timeout{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return "";
+  }
+  std::string request = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  if (write(fd, request.data(), request.size()) < 0) {
+    close(fd);
+    return "";
+  }
+  std::string response;
+  std::array<char, 4096> buf;
+  for (ssize_t n; (n = read(fd, buf.data(), buf.size())) > 0;) response.append(buf.data(), n);
+  close(fd);
+  return response;
+}
+
+std::string body_of(const std::string& response) {
+  auto pos = response.find("\r\n\r\n");
+  return pos == std::string::npos ? "" : response.substr(pos + 4);
+}
+
+double metric_sum(const std::string& exposition, const std::string& name,
+                  const std::map<std::string, std::string>& labels) {
+  double sum = 0;
+  std::istringstream in(exposition);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(name, 0) != 0) continue;
+    auto rest = line.substr(name.size());
+    if (rest.empty() || (rest[0] != '{' && rest[0] != ' ')) continue;  // a longer name
+    bool match = true;
+    for (const auto& [k, v] : labels) {
+      match = match && rest.find(k + "=\"" + v + "\"") != std::string::npos;
+    }
+    if (match) sum += std::stod(rest.substr(rest.rfind(' ') + 1));
+  }
+  return sum;
+}
+
+}  // namespace duplex::testing

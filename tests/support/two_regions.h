@@ -1,0 +1,133 @@
+#pragma once
+// Shared by the real-Kafka tests: the two regions' clusters, sidecar processes with their
+// configs and logs, and record-set helpers.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "kafka/client_factory.h"
+#include "kafka/topic_admin.h"
+#include "tests/support/process.h"
+#include "tests/support/test_records.h"
+
+namespace duplex::testing {
+
+using namespace std::chrono_literals;
+
+inline std::string env_or(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v ? v : fallback;
+}
+
+inline const std::string kEast = env_or("DUPLEX_EAST_BOOTSTRAP", "127.0.0.1:19092");
+inline const std::string kWest = env_or("DUPLEX_WEST_BOOTSTRAP", "127.0.0.1:29092");
+
+// Admin calls on one cluster for test set-up and checks.
+class Cluster {
+ public:
+  explicit Cluster(const std::string& bootstrap)
+      : client_(
+            kafka::make_client("test", RD_KAFKA_PRODUCER,
+                               kafka::make_conf("test", {{"bootstrap.servers", bootstrap}}, {}))),
+        admin_(client_.get(), bootstrap) {}
+
+  void create_topic(const std::string& topic, int partitions,
+                    const std::map<std::string, std::string>& configs = {}) {
+    auto err = admin_.create_topic(topic, partitions, configs, 30s);
+    ASSERT_FALSE(err) << err.message();
+  }
+  std::map<std::string, int> topics() { return std::get<0>(admin_.list_topics(10s)); }
+  std::map<std::string, std::string> configs(const std::string& topic) {
+    return std::get<0>(admin_.topic_configs(topic, 10s));
+  }
+
+ private:
+  kafka::HandlePtr client_;
+  kafka::TopicAdmin admin_;
+};
+
+// A unique prefix per test, so tests on the same brokers never see each other's topics.
+inline std::string unique_name(const std::string& base) {
+  return base + "-" + std::to_string(getpid()) + "-" +
+         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
+}
+
+class TwoRegions : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / unique_name("duplex-kafka-test");
+    std::filesystem::create_directories(dir_);
+    prefix_ = unique_name(::testing::UnitTest::GetInstance()->current_test_info()->name());
+  }
+
+  // Writes the config of the sidecar whose home is `home` and starts it.
+  std::unique_ptr<Process> start_sidecar(const std::string& home, const std::string& source) {
+    auto config = dir_ / (home + ".yaml");
+    std::ofstream(config) << "region: " << home << "\n"
+                          << "clusters:\n"
+                          // A killed sidecar's group member lingers for the session timeout:
+                          // keep it short so a restart gets its partitions back quickly.
+                          << "  east: { bootstrap.servers: \"" << kEast
+                          << "\", session.timeout.ms: 8000 }\n"
+                          << "  west: { bootstrap.servers: \"" << kWest
+                          << "\", session.timeout.ms: 8000 }\n"
+                          << "flows:\n"
+                          << "  - source: " << source << "\n"
+                          << "    topics: { include: [\"" << prefix_ << ".*\"], refresh: 1s }\n"
+                          << "metrics: { listen: \"127.0.0.1:" << metrics_port(home) << "\" }\n";
+    return std::make_unique<Process>(
+        std::vector<std::string>{env_or("DUPLEX_BINARY", DUPLEX_BINARY), "run", "--config",
+                                 config.string()},
+        (dir_ / (home + ".log")).string());
+  }
+
+  // Each region's sidecar serves /metrics on its own port.
+  static int metrics_port(const std::string& home) { return home == "east" ? 19464 : 29464; }
+
+  std::string log_of(const Process& p) {
+    std::ifstream in(p.log_path());
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  std::filesystem::path dir_;
+  std::string prefix_;
+};
+
+// `count` keyed records from `region`: id "<region>-<i>", partition i % partitions, keys
+// repeating (so per-key order matters), seq i in the value.
+inline std::vector<TestRecord> records(const std::string& region, int from, int count,
+                                       int partitions) {
+  std::vector<TestRecord> out;
+  for (int i = from; i < from + count; ++i) {
+    TestRecord r;
+    r.partition = i % partitions;
+    r.key = region + "-key-" + std::to_string(i % 97);
+    r.value = region + "-" + std::to_string(i);
+    r.timestamp = 1700000000000 + i;
+    out.push_back(r);
+  }
+  return out;
+}
+
+inline std::set<std::string> ids(const std::vector<TestRecord>& rs) {
+  std::set<std::string> out;
+  for (const auto& r : rs) out.insert(*r.value);
+  return out;
+}
+
+// Counts what `got` lacks of `want`, and how many records of `got` repeat one.
+inline std::pair<size_t, size_t> missing_and_duplicates(const std::vector<TestRecord>& want,
+                                                        const std::vector<TestRecord>& got) {
+  auto got_ids = ids(got);
+  size_t missing = 0;
+  for (const auto& id : ids(want)) missing += got_ids.count(id) == 0;
+  return {missing, got.size() - got_ids.size()};
+}
+
+}  // namespace duplex::testing
