@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 #include "kafka/client_factory.h"
+#include "replicator/heartbeat.h"
 
 namespace duplex::replicator {
 namespace {
@@ -55,7 +57,9 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
       selector_(flow.topics),
       namer_(flow.rename, flow.source, config.region),
       metrics_(metrics),
-      latency_(metrics.latency(name_)) {
+      latency_(metrics.latency(name_)),
+      source_silence_(metrics.source_silence(name_)),
+      last_heartbeat_(Clock::now()) {
   const auto& source_props = config.clusters.at(flow.source);
   const auto& target_props = config.home_cluster();
 
@@ -141,6 +145,10 @@ void Flow::handle(const rd_kafka_message_t* message) {
   uint32_t tracker_id = active->second;
   Tracker& tracker = trackers_.at(tracker_id);
   if (tracker.first_offset < 0) tracker.first_offset = message->offset;
+  if (topic == kHeartbeatTopic && message->key_len == origin_filter_.source().size() &&
+      std::memcmp(message->key, origin_filter_.source().data(), message->key_len) == 0) {
+    last_heartbeat_ = Clock::now();
+  }
 
   rd_kafka_headers_t* headers = nullptr;
   std::optional<std::string_view> origin;
@@ -479,6 +487,7 @@ void Flow::count_error(const char* kind) {
 }
 
 void Flow::update_lag() {
+  source_silence_.Set(std::chrono::duration<double>(Clock::now() - last_heartbeat_).count());
   for (const auto& [tp, id] : active_) {
     Tracker& tracker = trackers_.at(id);
     int64_t low = -1, high = -1;

@@ -29,7 +29,8 @@ struct FlowOptions {
   std::chrono::milliseconds commit_interval{1000};
   std::chrono::milliseconds flush_timeout{10000};
   std::chrono::milliseconds admin_timeout{15000};
-  std::chrono::milliseconds lag_interval{2000};  // how often lag gauges are refreshed
+  std::chrono::milliseconds lag_interval{2000};        // how often lag gauges are refreshed
+  std::chrono::milliseconds heartbeat_interval{1000};  // 0: write no heartbeats
 };
 
 // Running totals, readable from other threads.
@@ -158,6 +159,8 @@ class Flow {
   metrics::ReplicationMetrics& metrics_;
   std::map<std::string, TopicMetrics> topic_metrics_;  // by source topic
   prometheus::Histogram& latency_;
+  prometheus::Gauge& source_silence_;
+  std::chrono::steady_clock::time_point last_heartbeat_;  // from the source; start time before
 };
 
 }  // namespace duplex::replicator

@@ -24,6 +24,9 @@ Sidecar::Sidecar(const config::Config& config, const std::atomic<bool>& stop,
     flows_.push_back(std::make_unique<Flow>(config, flow, stop_flows_, metrics, options));
     refresh_intervals_.push_back(flow.topics.refresh);
   }
+  if (options.heartbeat_interval.count() > 0) {
+    heartbeat_ = std::make_unique<Heartbeat>(config, options.heartbeat_interval);
+  }
 }
 
 metrics::ProbeResult Sidecar::health() const {

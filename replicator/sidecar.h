@@ -8,6 +8,7 @@
 #include "metrics/http_endpoint.h"
 #include "metrics/replication_metrics.h"
 #include "replicator/flow.h"
+#include "replicator/heartbeat.h"
 
 namespace duplex::replicator {
 
@@ -33,6 +34,7 @@ class Sidecar {
   std::atomic<bool> stop_flows_{false};
   std::vector<std::unique_ptr<Flow>> flows_;
   std::vector<std::chrono::milliseconds> refresh_intervals_;  // per flow
+  std::unique_ptr<Heartbeat> heartbeat_;                      // null when switched off
 };
 
 }  // namespace duplex::replicator

@@ -9,8 +9,8 @@
 namespace duplex::replicator {
 
 // Which source topics a flow copies: include/exclude regexes (whole-name match), and never
-// duplex's internal topics (except heartbeats, which are replicated on purpose) or Kafka's
-// own `__*` topics, whatever the patterns say.
+// duplex's internal topics or Kafka's own `__*` topics, whatever the patterns say. The one
+// exception is duplex.heartbeats, which is always copied (it is how regions see each other).
 class TopicSelector {
  public:
   explicit TopicSelector(const config::NameFilter& filter);

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "replicator/sidecar.h"
 #include "tests/support/mock_cluster.h"
@@ -40,14 +41,16 @@ replicator::FlowOptions fast_options() {
   replicator::FlowOptions o;
   o.commit_interval = 200ms;
   o.admin_timeout = 5s;
+  o.heartbeat_interval = 0ms;  // off: these tests count records; heartbeats have their own
   return o;
 }
 
 // A sidecar on its own thread, stopped (and joined) on destruction.
 class RunningSidecar {
  public:
-  explicit RunningSidecar(const config::Config& config)
-      : sidecar_(config, stop_, metrics_, fast_options()),
+  explicit RunningSidecar(const config::Config& config,
+                          replicator::FlowOptions options = fast_options())
+      : sidecar_(config, stop_, metrics_, options),
         thread_([this] { exit_code_ = sidecar_.run(); }) {}
   ~RunningSidecar() { stop(); }
   int stop() {
@@ -171,6 +174,40 @@ TEST_F(ReplicationMock, BothWaysEveryRecordOnceNoLoops) {
   }
   EXPECT_EQ(west.counters().records_copied, 150u);
   EXPECT_EQ(east.counters().records_copied, 150u);
+}
+
+TEST_F(ReplicationMock, HeartbeatsReachTheOtherRegionAndNeverLoop) {
+  for (auto* cluster : {&east_, &west_}) cluster->create_topic("duplex.heartbeats", 1);
+  auto options = fast_options();
+  options.heartbeat_interval = 200ms;
+  options.lag_interval = 200ms;
+  RunningSidecar west(sidecar_config("west", "east", bootstraps_), options);
+  RunningSidecar east(sidecar_config("east", "west", bootstraps_), options);
+  ASSERT_TRUE(testing::wait_until(
+      [&] { return west.counters().records_copied >= 5 && east.counters().records_copied >= 5; },
+      30s));
+  // The gauge is refreshed with lag; let it see a few more heartbeats.
+  std::this_thread::sleep_for(1s);
+  const std::string metrics = west.scrape();
+  EXPECT_THAT(metrics, HasSubstr("duplex_source_silence_seconds{flow=\"east->west\"}"));
+  double silence = std::stod(metrics.substr(
+      metrics.find(' ', metrics.find("duplex_source_silence_seconds{flow=\"east->west\"}")) + 1));
+  EXPECT_LT(silence, 2.0) << "east's heartbeats are not arriving";
+  EXPECT_EQ(west.stop(), 0);
+  EXPECT_EQ(east.stop(), 0);
+
+  for (const auto& [home, other, bootstrap] : {std::tuple{"west", "east", west_.bootstrap()},
+                                               std::tuple{"east", "west", east_.bootstrap()}}) {
+    std::map<std::string, int> local, copied;
+    for (const auto& r : testing::read_all(bootstrap, "duplex.heartbeats", 1000, 2s, 0ms)) {
+      auto origin = r.header("duplex.origin");
+      (origin ? copied[*origin] : local[*r.key])++;
+      EXPECT_EQ(origin.value_or(*r.key), *r.key) << "a copied heartbeat keeps its region";
+    }
+    EXPECT_GT(local[home], 0) << home << " wrote no heartbeats";
+    EXPECT_GT(copied[other], 0) << home << " received none from " << other;
+    EXPECT_EQ(copied[home], 0) << home << "'s heartbeats came back: a loop";
+  }
 }
 
 }  // namespace
