@@ -13,6 +13,7 @@ inline constexpr int kExitUsage = 2;
 // Each takes the arguments after its command name and returns the process exit code.
 int run_command(const std::vector<std::string>& args);
 int validate_command(const std::vector<std::string>& args);
+int demo_command(const std::vector<std::string>& args);
 
 // The top level: `duplex [--version | --help | COMMAND ...]`.
 int dispatch(int argc, char** argv);

@@ -191,9 +191,9 @@ void Flow::produce(Tracker& tracker, uint32_t tracker_id, const rd_kafka_message
   kafka::HeadersPtr headers(raw_headers);
   if (tracker.base_offset < 0) tracker.base_offset = message->offset;
   // Pending before produce: if the write never happens, the commit never passes this record.
-  tracker.progress.add_pending(message->offset);
   rd_kafka_timestamp_type_t ts_type;
   int64_t timestamp = std::max<int64_t>(0, rd_kafka_message_timestamp(message, &ts_type));
+  tracker.progress.add_pending(message->offset, timestamp);
   void* token = make_token(tracker_id, message->offset - tracker.base_offset);
   const size_t bytes = message->len + message->key_len;
   int unknown_partition_retries = 0;
@@ -249,13 +249,16 @@ void Flow::delivered(const rd_kafka_message_t* message) {
   auto it = trackers_.find(tracker_id);
   if (it == trackers_.end()) return;
   Tracker& tracker = it->second;
-  if (tracker.progress.settle(tracker.base_offset + static_cast<int64_t>(token & kOffsetMask))) {
+  // The source record's timestamp: the one on a delivery report can be the target's
+  // LogAppendTime instead.
+  auto timestamp =
+      tracker.progress.settle(tracker.base_offset + static_cast<int64_t>(token & kOffsetMask));
+  if (timestamp) {
     counters_.records_copied++;
     counters_.bytes_copied += bytes;
     tracker.metrics->copied->Increment();
     tracker.metrics->bytes->Increment(static_cast<double>(bytes));
-    int64_t timestamp = rd_kafka_message_timestamp(message, nullptr);
-    if (timestamp > 0) latency_.Observe(std::max<int64_t>(0, wall_ms() - timestamp) / 1000.0);
+    if (*timestamp > 0) latency_.Observe(std::max<int64_t>(0, wall_ms() - *timestamp) / 1000.0);
   }
   retire_if_drained(tracker_id);
 }

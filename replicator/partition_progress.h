@@ -13,12 +13,14 @@ namespace duplex::replicator {
 // can never lose a record: everything before it is in the target or was meant to be dropped.
 class PartitionProgress {
  public:
-  // A record handed to the producer; it settles when the target acknowledges it.
-  void add_pending(int64_t offset) { push(offset, false); }
+  // A record handed to the producer; it settles when the target acknowledges it. `timestamp`
+  // is the source record's, kept for the latency measured at acknowledgement.
+  void add_pending(int64_t offset, int64_t timestamp = 0) { push(offset, false, timestamp); }
   // A record that needs no write (e.g. a loop): settled at once.
-  void add_settled(int64_t offset) { push(offset, true); }
-  // The target acknowledged `offset`. False when it is not pending here (a stale report).
-  bool settle(int64_t offset);
+  void add_settled(int64_t offset) { push(offset, true, 0); }
+  // The target acknowledged `offset`: returns the record's source timestamp, or nullopt when
+  // the offset is not pending here (a stale report).
+  std::optional<int64_t> settle(int64_t offset);
 
   // Offset to commit on the source; nullopt until something has settled.
   std::optional<int64_t> next_commit() const { return next_commit_; }
@@ -27,9 +29,10 @@ class PartitionProgress {
  private:
   struct Entry {
     int64_t offset;
+    int64_t timestamp;
     bool settled;
   };
-  void push(int64_t offset, bool settled);
+  void push(int64_t offset, bool settled, int64_t timestamp);
   void pop_settled_prefix();
 
   std::deque<Entry> entries_;  // strictly increasing offsets; front is never settled

@@ -46,4 +46,10 @@ TEST(PartitionProgress, StaleOrUnknownReportsAreIgnored) {
   EXPECT_FALSE(p.settle(3));
 }
 
+TEST(PartitionProgress, SettleReturnsTheSourceTimestamp) {
+  PartitionProgress p;
+  p.add_pending(7, 1700000000123);
+  EXPECT_EQ(p.settle(7), 1700000000123);
+}
+
 }  // namespace duplex::replicator

@@ -12,7 +12,7 @@ TEST(TopicSelector, IncludeAndExcludeMatchWholeNames) {
   EXPECT_TRUE(s.selects("orders"));
   EXPECT_TRUE(s.selects("orders.eu"));
   EXPECT_TRUE(s.selects("payments"));
-  EXPECT_FALSE(s.selects("payments2"));  // whole-name match, not search
+  EXPECT_FALSE(s.selects("payments2"));         // whole-name match, not search
   EXPECT_TRUE(s.selects("duplex.heartbeats"));  // not included, replicated all the same
   EXPECT_FALSE(s.selects("orders.tmp1"));
   EXPECT_FALSE(s.selects("refunds"));

@@ -9,8 +9,8 @@
 #include <thread>
 #include <tuple>
 
+#include "kafka/mock_cluster.h"
 #include "replicator/sidecar.h"
-#include "tests/support/mock_cluster.h"
 #include "tests/support/test_records.h"
 
 namespace duplex {
@@ -92,8 +92,8 @@ class ReplicationMock : public ::testing::Test {
     for (auto* cluster : {&east_, &west_}) cluster->create_topic("orders", kPartitions);
     bootstraps_ = {{"east", east_.bootstrap()}, {"west", west_.bootstrap()}};
   }
-  testing::MockCluster east_;
-  testing::MockCluster west_;
+  kafka::MockCluster east_;
+  kafka::MockCluster west_;
   std::map<std::string, std::string> bootstraps_;
 };
 

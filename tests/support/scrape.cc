@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <sstream>
 
 namespace duplex::testing {
 
@@ -36,23 +35,6 @@ std::string http_get(int port, const std::string& path) {
 std::string body_of(const std::string& response) {
   auto pos = response.find("\r\n\r\n");
   return pos == std::string::npos ? "" : response.substr(pos + 4);
-}
-
-double metric_sum(const std::string& exposition, const std::string& name,
-                  const std::map<std::string, std::string>& labels) {
-  double sum = 0;
-  std::istringstream in(exposition);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(name, 0) != 0) continue;
-    auto rest = line.substr(name.size());
-    if (rest.empty() || (rest[0] != '{' && rest[0] != ' ')) continue;  // a longer name
-    bool match = true;
-    for (const auto& [k, v] : labels) {
-      match = match && rest.find(k + "=\"" + v + "\"") != std::string::npos;
-    }
-    if (match) sum += std::stod(rest.substr(rest.rfind(' ') + 1));
-  }
-  return sum;
 }
 
 }  // namespace duplex::testing

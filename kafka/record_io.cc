@@ -1,4 +1,4 @@
-#include "tests/support/test_records.h"
+#include "kafka/record_io.h"
 
 #include <librdkafka/rdkafka.h>
 
@@ -7,7 +7,7 @@
 #include "kafka/client_factory.h"
 #include "kafka/handles.h"
 
-namespace duplex::testing {
+namespace duplex::kafka {
 namespace {
 
 std::optional<std::string> bytes(const void* data, size_t size) {
@@ -23,7 +23,7 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
 
 }  // namespace
 
-std::optional<std::string> TestRecord::header(const std::string& name) const {
+std::optional<std::string> Record::header(const std::string& name) const {
   std::optional<std::string> last;
   for (const auto& [k, v] : headers) {
     if (k == name) last = v;
@@ -32,13 +32,13 @@ std::optional<std::string> TestRecord::header(const std::string& name) const {
 }
 
 void produce_records(const std::string& bootstrap, const std::string& topic,
-                     const std::vector<TestRecord>& records) {
+                     const std::vector<Record>& records) {
   std::string delivery_error;
-  auto conf = kafka::make_conf("test", {{"bootstrap.servers", bootstrap}},
-                               {{"enable.idempotence", "true"}, {"linger.ms", "5"}});
+  auto conf = make_conf("reader", {{"bootstrap.servers", bootstrap}},
+                        {{"enable.idempotence", "true"}, {"linger.ms", "5"}});
   rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
   rd_kafka_conf_set_opaque(conf.get(), &delivery_error);
-  auto producer = kafka::make_client("test", RD_KAFKA_PRODUCER, std::move(conf));
+  auto producer = make_client("reader", RD_KAFKA_PRODUCER, std::move(conf));
   for (const auto& r : records) {
     rd_kafka_headers_t* headers = rd_kafka_headers_new(r.headers.size());
     for (const auto& [k, v] : r.headers) {
@@ -73,14 +73,14 @@ void produce_records(const std::string& bootstrap, const std::string& topic,
 
 namespace {
 
-kafka::HandlePtr reader(const std::string& bootstrap) {
-  auto conf = kafka::make_conf("test",
-                               {{"bootstrap.servers", bootstrap},
-                                {"group.id", "duplex-test-reader"},
-                                {"enable.auto.commit", "false"},
-                                {"isolation.level", "read_committed"}},
-                               {});
-  return kafka::make_client("test", RD_KAFKA_CONSUMER, std::move(conf));
+HandlePtr reader(const std::string& bootstrap) {
+  auto conf = make_conf("reader",
+                        {{"bootstrap.servers", bootstrap},
+                         {"group.id", "duplex-test-reader"},
+                         {"enable.auto.commit", "false"},
+                         {"isolation.level", "read_committed"}},
+                        {});
+  return make_client("reader", RD_KAFKA_CONSUMER, std::move(conf));
 }
 
 int partition_count(rd_kafka_t* rk, const std::string& topic) {
@@ -89,7 +89,7 @@ int partition_count(rd_kafka_t* rk, const std::string& topic) {
   auto err = rd_kafka_metadata(rk, 0, rkt, &raw, 10000);
   rd_kafka_topic_destroy(rkt);
   if (err) throw std::runtime_error("test read: metadata: " + std::string(rd_kafka_err2str(err)));
-  kafka::MetadataPtr metadata(raw);
+  MetadataPtr metadata(raw);
   if (metadata->topic_cnt != 1 || metadata->topics[0].err) {
     throw std::runtime_error("test read: no topic " + topic);
   }
@@ -115,27 +115,27 @@ int64_t count_records(const std::string& bootstrap, const std::string& topic) {
   return total;
 }
 
-std::vector<TestRecord> read_all(const std::string& bootstrap, const std::string& topic,
-                                 size_t expected, std::chrono::milliseconds timeout,
-                                 std::chrono::milliseconds linger) {
+std::vector<Record> read_all(const std::string& bootstrap, const std::string& topic,
+                             size_t expected, std::chrono::milliseconds timeout,
+                             std::chrono::milliseconds linger) {
   auto consumer = reader(bootstrap);
-  kafka::PartitionListPtr assignment(rd_kafka_topic_partition_list_new(1));
+  PartitionListPtr assignment(rd_kafka_topic_partition_list_new(1));
   for (int p = 0, n = partition_count(consumer.get(), topic); p < n; ++p) {
     rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), p)->offset =
         RD_KAFKA_OFFSET_BEGINNING;
   }
   rd_kafka_assign(consumer.get(), assignment.get());
 
-  std::vector<TestRecord> out;
+  std::vector<Record> out;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::optional<std::chrono::steady_clock::time_point> linger_until;
   for (;;) {
     auto now = std::chrono::steady_clock::now();
     if (!linger_until && (out.size() >= expected || now >= deadline)) linger_until = now + linger;
     if (linger_until && now >= *linger_until) break;
-    kafka::MessagePtr m(rd_kafka_consumer_poll(consumer.get(), 100));
+    MessagePtr m(rd_kafka_consumer_poll(consumer.get(), 100));
     if (!m || m->err) continue;
-    TestRecord r;
+    Record r;
     r.topic = topic;
     r.partition = m->partition;
     r.offset = m->offset;
@@ -157,4 +157,4 @@ std::vector<TestRecord> read_all(const std::string& bootstrap, const std::string
   return out;
 }
 
-}  // namespace duplex::testing
+}  // namespace duplex::kafka

@@ -9,10 +9,11 @@
 
 #include "kafka/handles.h"
 
-namespace duplex::testing {
+namespace duplex::kafka {
 
 // One of librdkafka's in-process mock clusters: a region without a real broker.
 // It lacks the Admin API, so topics are created here, before duplex looks for them.
+// Used by `duplex demo` and the mock test tier.
 class MockCluster {
  public:
   explicit MockCluster(int brokers = 1);
@@ -24,9 +25,9 @@ class MockCluster {
   const std::string& bootstrap() const { return bootstrap_; }
 
  private:
-  kafka::HandlePtr host_;  // the client that owns the mock cluster's threads
+  HandlePtr host_;  // the client that owns the mock cluster's threads
   rd_kafka_mock_cluster_t* cluster_;
   std::string bootstrap_;
 };
 
-}  // namespace duplex::testing
+}  // namespace duplex::kafka

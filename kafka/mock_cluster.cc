@@ -1,13 +1,13 @@
-#include "tests/support/mock_cluster.h"
+#include "kafka/mock_cluster.h"
 
 #include <stdexcept>
 
 #include "kafka/client_factory.h"
 
-namespace duplex::testing {
+namespace duplex::kafka {
 
 MockCluster::MockCluster(int brokers) {
-  host_ = kafka::make_client("mock", RD_KAFKA_PRODUCER, kafka::make_conf("mock", {}, {}));
+  host_ = make_client("mock", RD_KAFKA_PRODUCER, make_conf("mock", {}, {}));
   cluster_ = rd_kafka_mock_cluster_new(host_.get(), brokers);
   if (cluster_ == nullptr) throw std::runtime_error("cannot create a mock cluster");
   bootstrap_ = rd_kafka_mock_cluster_bootstraps(cluster_);
@@ -23,4 +23,4 @@ void MockCluster::create_topic(const std::string& topic, int partitions) {
   }
 }
 
-}  // namespace duplex::testing
+}  // namespace duplex::kafka

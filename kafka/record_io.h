@@ -1,0 +1,41 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace duplex::kafka {
+
+// A record as duplex's tools write or read it, with everything a copy must keep.
+struct Record {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = -1;
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+  int64_t timestamp = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  std::optional<std::string> header(const std::string& name) const;
+};
+
+// Writes records (to their own partitions) with an idempotent producer and waits for every
+// acknowledgement; throws std::runtime_error on any failure.
+void produce_records(const std::string& bootstrap, const std::string& topic,
+                     const std::vector<Record>& records);
+
+// Reads every partition of `topic` from the beginning, read_committed, as an independent
+// consumer (no group commits). Stops at `expected` records or at `timeout`, then keeps
+// reading for `linger` so that extra (duplicate) records are seen too.
+std::vector<Record> read_all(const std::string& bootstrap, const std::string& topic,
+                             size_t expected, std::chrono::milliseconds timeout,
+                             std::chrono::milliseconds linger = std::chrono::milliseconds(500));
+
+// Records in the topic: the sum of its partitions' high watermarks (no transactions assumed);
+// -1 while the topic is missing or its partitions have no leader yet.
+int64_t count_records(const std::string& bootstrap, const std::string& topic);
+
+}  // namespace duplex::kafka
