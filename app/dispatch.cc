@@ -19,6 +19,7 @@ constexpr const char* kUsage =
     "Commands:\n"
     "  run        run the sidecar: copy the other regions' records into the home region\n"
     "  validate   check a config file and print every problem with its line\n"
+    "  status     per flow: partitions, lag, rate, p99 latency, errors (sidecar up or down)\n"
     "  demo       two in-process regions replicating both ways: see duplex work, no Kafka needed\n"
     "\n"
     "Options:\n"
@@ -48,6 +49,7 @@ int dispatch(int argc, char** argv) {
   if (command == "run") return run_command(rest);
   if (command == "validate") return validate_command(rest);
   if (command == "demo") return demo_command(rest);
+  if (command == "status") return status_command(rest);
   std::cerr << "duplex: unknown command '" << command << "'\n\n" << kUsage;
   return kExitUsage;
 }

@@ -44,6 +44,14 @@ double sum_samples(const std::string& exposition, const std::string& name, const
   return sum;
 }
 
+int count_samples(const std::string& exposition, const std::string& name, const Labels& labels) {
+  int count = 0;
+  for_each_sample(exposition, name, [&](const std::string& text, double) {
+    count += has_labels(text, labels) ? 1 : 0;
+  });
+  return count;
+}
+
 double histogram_quantile(const std::string& exposition, const std::string& name, double q,
                           const Labels& labels) {
   std::map<double, double> cumulative;  // upper bound -> count at or below it

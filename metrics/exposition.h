@@ -15,6 +15,10 @@ using Labels = std::map<std::string, std::string>;
 double sum_samples(const std::string& exposition, const std::string& name,
                    const Labels& labels = {});
 
+// How many samples of metric `name` have labels that include `labels`.
+int count_samples(const std::string& exposition, const std::string& name,
+                  const Labels& labels = {});
+
 // The q-quantile (0..1) of histogram `name` (its _bucket samples whose labels include
 // `labels`, merged), by linear interpolation inside the bucket, as Prometheus'
 // histogram_quantile does. -1 when the histogram has no observations.

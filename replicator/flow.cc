@@ -49,7 +49,7 @@ int64_t wall_ms() {
 Flow::Flow(const config::Config& config, const config::Flow& flow, const std::atomic<bool>& stop,
            metrics::ReplicationMetrics& metrics, FlowOptions options)
     : name_(flow.source + "->" + config.region),
-      group_id_("duplex." + config.region + ".from." + flow.source),
+      group_id_(group_id_for(config.region, flow.source)),
       stop_(stop),
       options_(options),
       refresh_interval_(flow.topics.refresh),

@@ -79,6 +79,10 @@ class Flow {
   const FlowCounters& counters() const { return counters_; }
   const std::string& name() const { return name_; }
   const std::string& group_id() const { return group_id_; }
+  // The source consumer group of the flow from `source` into `home`.
+  static std::string group_id_for(const std::string& home, const std::string& source) {
+    return "duplex." + home + ".from." + source;
+  }
 
  private:
   // Metric references of one source topic, looked up once (not per record).

@@ -2,29 +2,20 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
+
+#include "tests/support/command.h"
 
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct Outcome {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
+using duplex::testing::Outcome;
 
 Outcome duplex(const std::string& args) {
-  std::string command = std::string(DUPLEX_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string output;
-  std::array<char, 4096> buffer;
-  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) output.append(buffer.data(), n);
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+  return duplex::testing::run_command(std::string(DUPLEX_BINARY) + " " + args);
 }
 
 std::string write_config(const std::string& name, const std::string& yaml) {

@@ -6,14 +6,12 @@
 #include <fstream>
 
 #include "metrics/http_endpoint.h"
+#include "metrics/http_get.h"
 #include "metrics/replication_metrics.h"
-#include "tests/support/scrape.h"
 
 namespace duplex::metrics {
 namespace {
 
-using duplex::testing::body_of;
-using duplex::testing::http_get;
 using ::testing::HasSubstr;
 
 // Parses the exposition with the Prometheus project's own Python parser (Debian's

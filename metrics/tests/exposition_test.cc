@@ -17,6 +17,7 @@ TEST(Exposition, SumsSamplesWithMatchingLabels) {
   EXPECT_EQ(sum_samples(text, "duplex_lag_records", {{"flow", "a->b"}}), 107);
   EXPECT_EQ(sum_samples(text, "duplex_lag_records"), 1107);
   EXPECT_EQ(sum_samples(text, "duplex_lag"), 0);  // a prefix is not a name
+  EXPECT_EQ(count_samples(text, "duplex_lag_records", {{"flow", "a->b"}}), 3);
 }
 
 TEST(Exposition, HistogramQuantileInterpolatesInsideBuckets) {

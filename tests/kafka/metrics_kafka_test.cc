@@ -5,7 +5,8 @@
 #include <cstdlib>
 
 #include "metrics/exposition.h"
-#include "tests/support/scrape.h"
+#include "metrics/http_get.h"
+#include "tests/support/command.h"
 #include "tests/support/two_regions.h"
 
 namespace duplex::testing {
@@ -46,7 +47,7 @@ TEST_F(MetricsKafka, CountersLagAndReadinessFollowTheCopy) {
   double copied = 0, lag = -1, last_copied = 0;
   bool monotonic = true;
   auto scrape = [&] {
-    std::string metrics = body_of(http_get(port, "/metrics"));
+    std::string metrics = metrics::body_of(metrics::http_get(port, "/metrics"));
     copied = metrics::sum_samples(metrics, "duplex_records_copied_total", labels);
     lag = metrics.find("duplex_lag_records") == std::string::npos
               ? -1
@@ -54,7 +55,9 @@ TEST_F(MetricsKafka, CountersLagAndReadinessFollowTheCopy) {
     monotonic = monotonic && copied >= last_copied;
     last_copied = copied;
   };
-  auto status_of = [&](const std::string& path) { return http_get(port, path).substr(0, 12); };
+  auto status_of = [&](const std::string& path) {
+    return metrics::http_get(port, path).substr(0, 12);
+  };
 
   // 1. The counter matches the records copied; lag drains to 0 once caught up.
   produce_records(kEast, topic, records("east", 0, 3000, 2));
@@ -78,7 +81,8 @@ TEST_F(MetricsKafka, CountersLagAndReadinessFollowTheCopy) {
   // 3. Source down: not ready, with a reason; ready again once it is back.
   brokers.stop("east");
   EXPECT_TRUE(wait_until([&] { return status_of("/readyz") == "HTTP/1.1 503"; }, 45s));
-  EXPECT_THAT(body_of(http_get(port, "/readyz")), ::testing::HasSubstr("not reachable"));
+  EXPECT_THAT(metrics::body_of(metrics::http_get(port, "/readyz")),
+              ::testing::HasSubstr("not reachable"));
   EXPECT_EQ(status_of("/healthz"), "HTTP/1.1 200");  // alive, only not ready
   brokers.start("east");
   EXPECT_TRUE(wait_until([&] { return status_of("/readyz") == "HTTP/1.1 200"; }, 60s))
@@ -90,6 +94,39 @@ TEST_F(MetricsKafka, CountersLagAndReadinessFollowTheCopy) {
   EXPECT_EQ(missing, 0u) << "read " << got.size() << " of the " << count_records(kWest, topic)
                          << " records the target holds";
   EXPECT_EQ(duplicates, 0u);
+}
+
+TEST_F(MetricsKafka, StatusReadsTheSidecarOrTheSourceWhenItIsDown) {
+  const std::string topic = prefix_ + ".watched";
+  Cluster east(kEast);
+  east.create_topic(topic, 3);
+  produce_records(kEast, topic, records("east", 0, 1000, 3));
+  auto west_sidecar = start_sidecar("west", "east");
+  const std::string config = (dir_ / "west.yaml").string();
+  const std::string status =
+      env_or("DUPLEX_BINARY", DUPLEX_BINARY) + " status --output json --config " + config;
+  ASSERT_TRUE(wait_until([&] { return count_records(kWest, topic) == 1000; }, 60s))
+      << log_of(*west_sidecar);
+
+  // Sidecar up: figures from its endpoint; caught up.
+  Outcome up;
+  EXPECT_TRUE(wait_until(
+      [&] { return up = run_command(status), up.output.find("\"lag\":0,") != std::string::npos; },
+      30s))
+      << up.output;
+  EXPECT_EQ(up.exit_code, 0) << up.output;
+  EXPECT_THAT(up.output, ::testing::HasSubstr("\"sidecar\":true"));
+
+  // Sidecar down: lag from the source group's commits, which now trail by what was written.
+  EXPECT_EQ(west_sidecar->terminate(), 0) << log_of(*west_sidecar);
+  produce_records(kEast, topic, records("east", 1000, 500, 3));
+  Outcome down = run_command(status);
+  EXPECT_EQ(down.exit_code, 0) << down.output;
+  EXPECT_THAT(down.output, ::testing::HasSubstr("\"sidecar\":false"));
+  EXPECT_THAT(down.output, ::testing::HasSubstr("sidecar not answering"));
+  auto lag_at = down.output.find("\"lag\":");
+  ASSERT_NE(lag_at, std::string::npos) << down.output;
+  EXPECT_GE(std::stol(down.output.substr(lag_at + 6)), 500) << down.output;
 }
 
 }  // namespace

@@ -109,7 +109,11 @@ inline std::vector<TestRecord> records(const std::string& region, int from, int 
     r.partition = i % partitions;
     r.key = region + "-key-" + std::to_string(i % 97);
     r.value = region + "-" + std::to_string(i);
-    r.timestamp = 1700000000000 + i;
+    // Current time: records older than the topic's retention (7 days by default) are deleted
+    // by the broker's first retention check, about 30 s after it starts.
+    r.timestamp = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
     out.push_back(r);
   }
   return out;

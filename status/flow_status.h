@@ -1,0 +1,30 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace duplex::status {
+
+// What `duplex status` shows of one flow. Negative numbers mean "not known".
+struct FlowStatus {
+  std::string flow;  // "east->west"
+  bool sidecar_answering = false;
+  int partitions = -1;
+  int64_t lag = -1;
+  double records_per_second = -1;
+  double latency_p99_seconds = -1;
+  double source_silence_seconds = -1;
+  double errors = -1;
+  std::string note;  // where the figures come from, or why they are missing
+};
+
+// Reads each flow's status: from the sidecar's /metrics when it answers (two scrapes `window`
+// apart give the rate), otherwise from the clusters: the flow's committed offsets on the
+// source group against the source's high watermarks.
+std::vector<FlowStatus> read_status(const config::Config& config,
+                                    std::chrono::milliseconds window = std::chrono::seconds(1));
+
+}  // namespace duplex::status
