@@ -41,7 +41,15 @@ ReplicationMetrics::ReplicationMetrics(const std::string& version)
       build_info_(BuildGauge()
                       .Name("duplex_build_info")
                       .Help("Always 1; the version is in the label")
-                      .Register(*registry_)) {
+                      .Register(*registry_)),
+      rtt_(BuildGauge()
+               .Name("duplex_client_rtt_seconds")
+               .Help("Slowest broker's average round-trip time seen by a client (librdkafka stats)")
+               .Register(*registry_)),
+      queue_(BuildGauge()
+                 .Name("duplex_producer_queue_records")
+                 .Help("Records queued in the producer, not yet acknowledged (librdkafka stats)")
+                 .Register(*registry_)) {
   build_info_.Add({{"version", version}}).Set(1);
 }
 
@@ -79,6 +87,15 @@ prometheus::Gauge& ReplicationMetrics::source_silence(const std::string& flow) {
 
 prometheus::Counter& ReplicationMetrics::errors(const std::string& flow, const std::string& kind) {
   return errors_.Add({{"flow", flow}, {"kind", kind}});
+}
+
+prometheus::Gauge& ReplicationMetrics::client_rtt(const std::string& flow,
+                                                  const std::string& client) {
+  return rtt_.Add({{"flow", flow}, {"client", client}});
+}
+
+prometheus::Gauge& ReplicationMetrics::producer_queue(const std::string& flow) {
+  return queue_.Add({{"flow", flow}});
 }
 
 std::string ReplicationMetrics::serialize() const {

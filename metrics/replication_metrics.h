@@ -29,6 +29,10 @@ class ReplicationMetrics {
   prometheus::Histogram& latency(const std::string& flow);
   prometheus::Gauge& source_silence(const std::string& flow);
   prometheus::Counter& errors(const std::string& flow, const std::string& kind);
+  // From librdkafka's statistics: the slowest broker's average round-trip time, per client
+  // (producer or consumer), and the producer's queue depth.
+  prometheus::Gauge& client_rtt(const std::string& flow, const std::string& client);
+  prometheus::Gauge& producer_queue(const std::string& flow);
 
   // Prometheus text exposition format.
   std::string serialize() const;
@@ -43,6 +47,8 @@ class ReplicationMetrics {
   prometheus::Family<prometheus::Gauge>& silence_;
   prometheus::Family<prometheus::Counter>& errors_;
   prometheus::Family<prometheus::Gauge>& build_info_;
+  prometheus::Family<prometheus::Gauge>& rtt_;
+  prometheus::Family<prometheus::Gauge>& queue_;
 };
 
 }  // namespace duplex::metrics

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "kafka/client_factory.h"
+#include "kafka/client_stats.h"
 #include "replicator/heartbeat.h"
 
 namespace duplex::replicator {
@@ -59,6 +60,9 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
       metrics_(metrics),
       latency_(metrics.latency(name_)),
       source_silence_(metrics.source_silence(name_)),
+      producer_rtt_(metrics.client_rtt(name_, "producer")),
+      consumer_rtt_(metrics.client_rtt(name_, "consumer")),
+      producer_queue_(metrics.producer_queue(name_)),
       last_heartbeat_(Clock::now()) {
   const auto& source_props = config.clusters.at(flow.source);
   const auto& target_props = config.home_cluster();
@@ -73,13 +77,16 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
   rd_kafka_conf_set_opaque(producer_conf.get(), this);
   rd_kafka_conf_set_dr_msg_cb(producer_conf.get(), on_delivery);
   rd_kafka_conf_set_error_cb(producer_conf.get(), on_error);
+  rd_kafka_conf_set_stats_cb(producer_conf.get(), on_stats);
   producer_ = kafka::make_client(config.region, RD_KAFKA_PRODUCER, std::move(producer_conf));
 
   // Consumer: commits only what the target acknowledged (never automatically), and reads only
   // committed data, so records of aborted source transactions are never copied.
   auto consumer_conf = kafka::make_conf(
       flow.source,
-      with_defaults({{"auto.offset.reset", "earliest"}, {"queued.max.messages.kbytes", "16384"}},
+      with_defaults({{"auto.offset.reset", "earliest"},
+                     {"queued.max.messages.kbytes", "16384"},
+                     {"statistics.interval.ms", "5000"}},
                     source_props),
       {{"group.id", group_id_},
        {"enable.auto.commit", "false"},
@@ -93,6 +100,7 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
   rd_kafka_conf_set_rebalance_cb(consumer_conf.get(), on_rebalance);
   rd_kafka_conf_set_offset_commit_cb(consumer_conf.get(), on_commit);
   rd_kafka_conf_set_error_cb(consumer_conf.get(), on_error);
+  rd_kafka_conf_set_stats_cb(consumer_conf.get(), on_stats);
   consumer_ = kafka::make_client(flow.source, RD_KAFKA_CONSUMER, std::move(consumer_conf));
   rd_kafka_poll_set_consumer(consumer_.get());  // one queue: errors and rebalances on our thread
 
@@ -378,6 +386,21 @@ void Flow::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   self->count_error("client");
   spdlog::warn("flow {}: {}: {} ({})", self->name_, rd_kafka_name(rk), reason,
                rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
+}
+
+int Flow::on_stats(rd_kafka_t* rk, char* json, size_t json_len, void* opaque) {
+  auto* self = static_cast<Flow*>(opaque);
+  auto stats = kafka::parse_client_stats(std::string_view(json, json_len));
+  spdlog::trace("flow {}: {} statistics: {}", self->name_, rd_kafka_name(rk),
+                std::string_view(json, json_len));
+  bool producer = rd_kafka_type(rk) == RD_KAFKA_PRODUCER;
+  if (stats.max_broker_rtt_seconds >= 0) {
+    (producer ? self->producer_rtt_ : self->consumer_rtt_).Set(stats.max_broker_rtt_seconds);
+  }
+  if (producer && stats.queued_messages >= 0) {
+    self->producer_queue_.Set(static_cast<double>(stats.queued_messages));
+  }
+  return 0;  // librdkafka frees the document
 }
 
 void Flow::refresh_topics() {

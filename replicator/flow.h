@@ -114,6 +114,7 @@ class Flow {
   static void on_commit(rd_kafka_t*, rd_kafka_resp_err_t err,
                         rd_kafka_topic_partition_list_t* offsets, void* opaque);
   static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+  static int on_stats(rd_kafka_t* rk, char* json, size_t json_len, void* opaque);
 
   void handle(const rd_kafka_message_t* message);
   void produce(Tracker& tracker, uint32_t tracker_id, const rd_kafka_message_t* message,
@@ -164,6 +165,9 @@ class Flow {
   std::map<std::string, TopicMetrics> topic_metrics_;  // by source topic
   prometheus::Histogram& latency_;
   prometheus::Gauge& source_silence_;
+  prometheus::Gauge& producer_rtt_;
+  prometheus::Gauge& consumer_rtt_;
+  prometheus::Gauge& producer_queue_;
   std::chrono::steady_clock::time_point last_heartbeat_;  // from the source; start time before
 };
 
