@@ -1,9 +1,15 @@
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "metrics/http_endpoint.h"
 #include "metrics/http_get.h"
@@ -83,6 +89,34 @@ TEST(HttpEndpoint, ServesMetricsProbesAnd404) {
   EXPECT_THAT(http_get(port, "/nope"), HasSubstr("HTTP/1.1 404"));
   // Many scrapes in a row, each answered.
   for (int i = 0; i < 50; ++i) ASSERT_THAT(http_get(port, "/metrics"), HasSubstr("200 OK"));
+}
+
+TEST(HttpEndpoint, ConcurrentScrapesAndASlowClient) {
+  ReplicationMetrics m("test");
+  HttpEndpoint endpoint("127.0.0.1:0", {[&] { return m.serialize(); }, [] { return ProbeResult{}; },
+                                        [] { return ProbeResult{}; }});
+  const int port = endpoint.port();
+  // A client that connects and never finishes its request holds one worker, not the server.
+  int slow = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  ASSERT_EQ(connect(slow, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_GT(write(slow, "GET /metr", 9), 0);
+
+  std::atomic<int> ok{0};
+  std::vector<std::thread> scrapers;
+  for (int t = 0; t < 6; ++t) {
+    scrapers.emplace_back([&] {
+      for (int i = 0; i < 20; ++i) {
+        if (status_of(http_get(port, "/metrics")) == 200) ok++;
+      }
+    });
+  }
+  for (auto& t : scrapers) t.join();
+  close(slow);
+  EXPECT_EQ(ok, 120);
 }
 
 TEST(HttpEndpoint, BusyPortIsAClearError) {
