@@ -1,0 +1,71 @@
+#include "offsets/offset_index.h"
+
+namespace duplex::offsets {
+
+void OffsetIndex::add(const OffsetRun& run) {
+  Partition& p = partitions_[{run.source_topic, run.partition}];
+  p.by_source.insert_or_assign(run.source, run);
+  p.by_target[run.target] = run.source;
+}
+
+const OffsetIndex::Partition* OffsetIndex::find(const std::string& topic,
+                                                int32_t partition) const {
+  auto it = partitions_.find({topic, partition});
+  return it == partitions_.end() ? nullptr : &it->second;
+}
+
+std::optional<int64_t> OffsetIndex::to_target(const std::string& topic, int32_t partition,
+                                              int64_t source_offset) const {
+  const Partition* p = find(topic, partition);
+  if (!p || p->by_source.empty()) return std::nullopt;
+  auto next = p->by_source.upper_bound(source_offset);
+  if (next != p->by_source.begin()) {
+    const OffsetRun& run = std::prev(next)->second;
+    if (source_offset < run.source_end()) return run.target + (source_offset - run.source);
+  }
+  if (next != p->by_source.end()) return next->second.target;
+  return p->by_source.rbegin()->second.target_end();
+}
+
+std::optional<int64_t> OffsetIndex::first_copy_at_or_after_target(const std::string& topic,
+                                                                  int32_t partition,
+                                                                  int64_t target_offset) const {
+  const Partition* p = find(topic, partition);
+  if (!p) return std::nullopt;
+  auto next = p->by_target.upper_bound(target_offset);
+  if (next != p->by_target.begin()) {
+    const OffsetRun& run = p->by_source.at(std::prev(next)->second);
+    if (target_offset < run.target_end()) return run.source + (target_offset - run.target);
+  }
+  if (next != p->by_target.end()) return next->second;
+  return std::nullopt;
+}
+
+int64_t OffsetIndex::first_target_gap(const std::string& topic, int32_t partition,
+                                      int64_t from) const {
+  const Partition* p = find(topic, partition);
+  if (!p) return from;
+  int64_t position = from;
+  // Runs may overlap (re-copies after a crash); step over every run that covers `position`.
+  for (;;) {
+    auto next = p->by_target.upper_bound(position);
+    if (next == p->by_target.begin()) return position;
+    const OffsetRun& run = p->by_source.at(std::prev(next)->second);
+    if (position >= run.target_end()) return position;
+    position = run.target_end();
+  }
+}
+
+std::optional<OffsetRun> OffsetIndex::newest(const std::string& topic, int32_t partition) const {
+  const Partition* p = find(topic, partition);
+  if (!p || p->by_source.empty()) return std::nullopt;
+  return p->by_source.rbegin()->second;
+}
+
+size_t OffsetIndex::runs() const {
+  size_t total = 0;
+  for (const auto& [key, p] : partitions_) total += p.by_source.size();
+  return total;
+}
+
+}  // namespace duplex::offsets

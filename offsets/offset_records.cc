@@ -1,0 +1,83 @@
+#include "offsets/offset_records.h"
+
+#include <sstream>
+
+namespace duplex::offsets {
+namespace {
+
+// Reads the version and checks it; the stream is left after it.
+bool read_version(std::istringstream& in) {
+  int version = 0;
+  return static_cast<bool>(in >> version) && version == kFormatVersion;
+}
+
+// The rest of the line after one separating space: a group id may contain spaces.
+std::optional<std::string> read_rest(std::istringstream& in) {
+  if (in.get() != ' ') return std::nullopt;
+  std::string rest;
+  std::getline(in, rest, '\0');
+  if (rest.empty()) return std::nullopt;
+  return rest;
+}
+
+}  // namespace
+
+std::string run_key(const OffsetRun& run) {
+  return run.source_topic + "/" + std::to_string(run.partition) + "/" + std::to_string(run.source);
+}
+
+std::string encode(const OffsetRun& run) {
+  std::ostringstream out;
+  out << kFormatVersion << ' ' << run.source_topic << ' ' << run.target_topic << ' '
+      << run.partition << ' ' << run.source << ' ' << run.target << ' ' << run.count << ' '
+      << run.last_timestamp;
+  return out.str();
+}
+
+std::optional<OffsetRun> decode_run(std::string_view value) {
+  std::istringstream in{std::string(value)};
+  OffsetRun run;
+  if (!read_version(in)) return std::nullopt;
+  if (!(in >> run.source_topic >> run.target_topic >> run.partition >> run.source >> run.target >>
+        run.count >> run.last_timestamp)) {
+    return std::nullopt;
+  }
+  std::string extra;
+  if (in >> extra) return std::nullopt;
+  if (run.partition < 0 || run.source < 0 || run.target < 0 || run.count <= 0) return std::nullopt;
+  return run;
+}
+
+std::string checkpoint_key(const Checkpoint& c) {
+  return c.group + "/" + c.source_topic + "/" + std::to_string(c.partition);
+}
+
+std::string encode(const Checkpoint& c) {
+  std::ostringstream out;
+  out << kFormatVersion << ' ' << c.time_ms << ' ' << c.source_topic << ' ' << c.target_topic
+      << ' ' << c.partition << ' ' << c.upstream << ' ' << c.target << ' ' << c.copied_target
+      << ' ' << c.local_target << ' ' << c.source_end << ' ' << c.copied_end << ' '
+      << c.copied_timestamp << ' ' << c.group;
+  return out.str();
+}
+
+std::optional<Checkpoint> decode_checkpoint(std::string_view value) {
+  std::istringstream in{std::string(value)};
+  Checkpoint c;
+  if (!read_version(in)) return std::nullopt;
+  if (!(in >> c.time_ms >> c.source_topic >> c.target_topic >> c.partition >> c.upstream >>
+        c.target >> c.copied_target >> c.local_target >> c.source_end >> c.copied_end >>
+        c.copied_timestamp)) {
+    return std::nullopt;
+  }
+  auto group = read_rest(in);
+  if (!group) return std::nullopt;
+  c.group = *group;
+  if (c.partition < 0 || c.upstream < 0 || c.target < 0 || c.target > c.copied_target ||
+      c.target > c.local_target) {
+    return std::nullopt;
+  }
+  return c;
+}
+
+}  // namespace duplex::offsets

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace duplex::offsets {
+
+// Record formats of duplex's offset topics. Values are one line of space-separated fields,
+// the format version first, readable in any console consumer; docs/record-formats.md has them.
+inline constexpr int kFormatVersion = 1;
+
+inline std::string offset_syncs_topic(const std::string& source) {
+  return "duplex.offset-syncs." + source;
+}
+inline std::string checkpoints_topic(const std::string& source) {
+  return "duplex.checkpoints." + source;
+}
+
+// One run of consecutive copies: source offsets [source, source + count) of
+// source_topic/partition are at target offsets [target, target + count) of target_topic, the
+// same partition. A run grows while copying goes on; the newest version of a run (same key)
+// replaces the older ones. Written only for records the target acknowledged.
+struct OffsetRun {
+  std::string source_topic;
+  std::string target_topic;
+  int32_t partition = 0;
+  int64_t source = 0;
+  int64_t target = 0;
+  int64_t count = 0;
+  int64_t last_timestamp = 0;  // source timestamp (ms) of the run's last record
+
+  int64_t source_end() const { return source + count; }
+  int64_t target_end() const { return target + count; }
+  bool operator==(const OffsetRun&) const = default;
+};
+
+std::string run_key(const OffsetRun& run);  // "<source_topic>/<partition>/<source>"
+std::string encode(const OffsetRun& run);
+std::optional<OffsetRun> decode_run(std::string_view value);
+
+// A group's committed offset on the source and where it continues on the target. See
+// translation.h for how `target` is chosen.
+struct Checkpoint {
+  std::string group;
+  std::string source_topic;
+  std::string target_topic;
+  int32_t partition = 0;
+  int64_t upstream = 0;        // the group's committed offset on the source
+  int64_t target = 0;          // where the group continues on the target
+  int64_t copied_target = 0;   // target offset of the first copy of a record at/after upstream
+  int64_t local_target = 0;    // target offset of the first target-origin record not consumed
+  int64_t time_ms = 0;         // wall clock when the source was read
+  int64_t source_end = 0;      // the source partition's high watermark then
+  int64_t copied_end = 0;      // source offset after the newest copy then
+  int64_t copied_timestamp = 0;  // source timestamp (ms) of the newest copy then
+
+  bool operator==(const Checkpoint&) const = default;
+};
+
+std::string checkpoint_key(const Checkpoint& checkpoint);  // "<group>/<topic>/<partition>"
+std::string encode(const Checkpoint& checkpoint);
+std::optional<Checkpoint> decode_checkpoint(std::string_view value);
+
+}  // namespace duplex::offsets

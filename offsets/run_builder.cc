@@ -1,0 +1,25 @@
+#include "offsets/run_builder.h"
+
+namespace duplex::offsets {
+
+void RunBuilder::add(int64_t source, int64_t target, int64_t timestamp) {
+  if (open_ && source == open_->source_end() && target == open_->target_end()) {
+    open_->count++;
+    open_->last_timestamp = timestamp;
+    open_changed_ = true;
+    return;
+  }
+  if (open_ && open_changed_) closed_.push_back(*open_);
+  open_ = OffsetRun{source_topic_, target_topic_, partition_, source, target, 1, timestamp};
+  open_changed_ = true;
+}
+
+std::vector<OffsetRun> RunBuilder::take_changed() {
+  std::vector<OffsetRun> changed = std::move(closed_);
+  closed_.clear();
+  if (open_ && open_changed_) changed.push_back(*open_);
+  open_changed_ = false;
+  return changed;
+}
+
+}  // namespace duplex::offsets

@@ -1,0 +1,38 @@
+#include "offsets/offset_records.h"
+
+#include <gtest/gtest.h>
+
+namespace duplex::offsets {
+namespace {
+
+TEST(OffsetRecords, RunRoundTrips) {
+  OffsetRun run{"orders", "east.orders", 3, 1200, 1300, 50, 1700000000000};
+  EXPECT_EQ(encode(run), "1 orders east.orders 3 1200 1300 50 1700000000000");
+  EXPECT_EQ(run_key(run), "orders/3/1200");
+  EXPECT_EQ(decode_run(encode(run)), run);
+}
+
+TEST(OffsetRecords, CheckpointRoundTripsWithSpacesInTheGroup) {
+  Checkpoint c{"billing team", "orders", "orders", 2, 6123, 6100, 6123, 6100,
+               1700000000000, 10000, 10000, 1699999999000};
+  EXPECT_EQ(checkpoint_key(c), "billing team/orders/2");
+  EXPECT_EQ(decode_checkpoint(encode(c)), c);
+}
+
+TEST(OffsetRecords, RejectsCorruptValues) {
+  for (const char* bad : {"", "garbage", "2 orders orders 0 1 1 1 0", "1 orders orders 0 1 1",
+                          "1 orders orders 0 1 1 0 0", "1 orders orders -1 1 1 1 0",
+                          "1 orders orders 0 1 1 1 0 extra"}) {
+    EXPECT_FALSE(decode_run(bad)) << bad;
+  }
+  Checkpoint c{"g", "orders", "orders", 0, 10, 10, 10, 12, 1, 10, 10, 1};
+  std::string good = encode(c);
+  EXPECT_TRUE(decode_checkpoint(good));
+  EXPECT_FALSE(decode_checkpoint(good.substr(0, good.size() - 2)));  // no group left
+  EXPECT_FALSE(decode_checkpoint("1 x"));
+  c.target = 11;  // beyond copied_target: never valid
+  EXPECT_FALSE(decode_checkpoint(encode(c)));
+}
+
+}  // namespace
+}  // namespace duplex::offsets

@@ -1,0 +1,29 @@
+#include "offsets/translation.h"
+
+#include <algorithm>
+
+namespace duplex::offsets {
+
+Translation translate(const OffsetIndex& forward, const ReverseFlow& reverse,
+                      const std::string& source_topic, const std::string& target_topic,
+                      int32_t partition, int64_t upstream) {
+  // Below the reverse flow's commit everything is known; above it, the first target offset
+  // that is no copy of ours may be a target-origin record not yet copied to the source.
+  int64_t known_until = reverse.committed.value_or(0);
+  int64_t local = forward.first_target_gap(source_topic, partition, known_until);
+  if (reverse.runs) {
+    // The first target-origin record copied to the source at or after `upstream`.
+    if (auto first_unread =
+            reverse.runs->first_copy_at_or_after_target(target_topic, partition, upstream)) {
+      local = std::min(local, *first_unread);
+    }
+  }
+  auto copied = forward.to_target(source_topic, partition, upstream);
+  Translation t;
+  t.local_target = local;
+  t.copied_target = copied.value_or(local);
+  t.target = std::min(t.copied_target, t.local_target);
+  return t;
+}
+
+}  // namespace duplex::offsets
