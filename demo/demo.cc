@@ -126,8 +126,9 @@ int run_demo(const DemoOptions& options, std::ostream& out) {
   Region east("east", "west"), west("west", "east");
   for (Region* r : {&east, &west}) {
     r->cluster.create_topic(kTopic, kPartitions);
-    r->cluster.create_topic("duplex.heartbeats", 1);
   }
+  east.cluster.create_duplex_topics({"west"});
+  west.cluster.create_duplex_topics({"east"});
   out << "duplex demo: two in-process Kafka regions, east and west (librdkafka mock clusters)\n"
       << "  topic '" << kTopic << "' (" << kPartitions << " partitions) written in both regions, "
       << options.rate << " orders/s each, for " << options.duration.count() << " s\n"

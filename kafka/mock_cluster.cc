@@ -17,6 +17,14 @@ MockCluster::~MockCluster() {
   rd_kafka_mock_cluster_destroy(cluster_);
 }
 
+void MockCluster::create_duplex_topics(const std::vector<std::string>& remotes) {
+  create_topic("duplex.heartbeats", 1);
+  for (const auto& remote : remotes) {
+    create_topic("duplex.offset-syncs." + remote, 1);
+    create_topic("duplex.checkpoints." + remote, 1);
+  }
+}
+
 void MockCluster::create_topic(const std::string& topic, int partitions) {
   if (auto err = rd_kafka_mock_topic_create(cluster_, topic.c_str(), partitions, 1)) {
     throw std::runtime_error("mock topic " + topic + ": " + rd_kafka_err2str(err));

@@ -6,6 +6,7 @@
 // clang-format on
 
 #include <string>
+#include <vector>
 
 #include "kafka/handles.h"
 
@@ -22,6 +23,8 @@ class MockCluster {
   MockCluster& operator=(const MockCluster&) = delete;
 
   void create_topic(const std::string& topic, int partitions);
+  // The topics a sidecar of region `home` writes on its cluster, pulling from `remotes`.
+  void create_duplex_topics(const std::vector<std::string>& remotes);
   const std::string& bootstrap() const { return bootstrap_; }
 
  private:

@@ -33,43 +33,16 @@ Result<std::map<std::string, int>> TopicAdmin::list_topics(
   return topics;
 }
 
-AdminOptionsPtr TopicAdmin::options(rd_kafka_admin_op_t op,
-                                    std::chrono::milliseconds timeout) const {
-  AdminOptionsPtr opts(rd_kafka_AdminOptions_new(rk_, op));
-  char err[256];
-  rd_kafka_AdminOptions_set_request_timeout(opts.get(), static_cast<int>(timeout.count()), err,
-                                            sizeof err);
-  rd_kafka_AdminOptions_set_operation_timeout(opts.get(), static_cast<int>(timeout.count()), err,
-                                              sizeof err);
-  return opts;
-}
-
-Result<EventPtr> TopicAdmin::await(rd_kafka_queue_t* queue, std::chrono::milliseconds timeout,
-                                   const std::string& what) const {
-  // A little more than the request timeout, so librdkafka reports its own timeout first.
-  EventPtr event(rd_kafka_queue_poll(queue, static_cast<int>(timeout.count()) + 2000));
-  if (!event) {
-    return KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, "cluster " + cluster_ + ": " + what +
-                                                        ": no answer (does the cluster support "
-                                                        "the Admin API?)");
-  }
-  if (auto err = rd_kafka_event_error(event.get())) {
-    return KafkaError(
-        err, "cluster " + cluster_ + ": " + what + ": " + rd_kafka_event_error_string(event.get()));
-  }
-  return event;
-}
-
 Result<std::map<std::string, std::string>> TopicAdmin::topic_configs(
     const std::string& topic, std::chrono::milliseconds timeout) const {
   const std::string what = "describing configs of topic " + topic;
   QueuePtr queue(rd_kafka_queue_new(rk_));
   rd_kafka_ConfigResource_t* resource =
       rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
-  auto opts = options(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout);
+  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout);
   rd_kafka_DescribeConfigs(rk_, &resource, 1, opts.get(), queue.get());
   rd_kafka_ConfigResource_destroy(resource);
-  auto event = await(queue.get(), timeout, what);
+  auto event = await_admin(queue.get(), timeout, cluster_, what);
   if (auto* e = std::get_if<KafkaError>(&event)) return *e;
   const auto* result = rd_kafka_event_DescribeConfigs_result(std::get<EventPtr>(event).get());
   size_t count = 0;
@@ -108,10 +81,10 @@ KafkaError TopicAdmin::create_topic(const std::string& topic, int partitions,
     rd_kafka_NewTopic_set_config(new_topic, key.c_str(), value.c_str());
   }
   QueuePtr queue(rd_kafka_queue_new(rk_));
-  auto opts = options(RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout);
+  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout);
   rd_kafka_CreateTopics(rk_, &new_topic, 1, opts.get(), queue.get());
   rd_kafka_NewTopic_destroy(new_topic);
-  auto event = await(queue.get(), timeout, what);
+  auto event = await_admin(queue.get(), timeout, cluster_, what);
   if (auto* e = std::get_if<KafkaError>(&event)) return *e;
   size_t count = 0;
   const auto** results = rd_kafka_CreateTopics_result_topics(
@@ -119,6 +92,15 @@ KafkaError TopicAdmin::create_topic(const std::string& topic, int partitions,
   // Another sidecar may have created it first: that is success.
   return first_topic_error(results, count, "cluster " + cluster_ + ": " + what,
                            RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS);
+}
+
+KafkaError TopicAdmin::ensure_topic(const std::string& topic, int partitions,
+                                    const std::map<std::string, std::string>& configs,
+                                    std::chrono::milliseconds timeout) const {
+  auto topics = list_topics(timeout);
+  if (auto* e = std::get_if<KafkaError>(&topics)) return *e;
+  if (std::get<0>(topics).count(topic)) return {};
+  return create_topic(topic, partitions, configs, timeout);
 }
 
 KafkaError TopicAdmin::create_partitions(const std::string& topic, int total,
@@ -133,10 +115,10 @@ KafkaError TopicAdmin::create_partitions(const std::string& topic, int total,
                       "cluster " + cluster_ + ": " + what + ": " + err);
   }
   QueuePtr queue(rd_kafka_queue_new(rk_));
-  auto opts = options(RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout);
+  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout);
   rd_kafka_CreatePartitions(rk_, &request, 1, opts.get(), queue.get());
   rd_kafka_NewPartitions_destroy(request);
-  auto event = await(queue.get(), timeout, what);
+  auto event = await_admin(queue.get(), timeout, cluster_, what);
   if (auto* e = std::get_if<KafkaError>(&event)) return *e;
   size_t count = 0;
   const auto** results = rd_kafka_CreatePartitions_result_topics(

@@ -5,13 +5,11 @@
 #include <string>
 #include <variant>
 
+#include "kafka/admin_request.h"
 #include "kafka/handles.h"
 #include "kafka/kafka_error.h"
 
 namespace duplex::kafka {
-
-template <class T>
-using Result = std::variant<T, KafkaError>;
 
 // Topic-level reads and writes on one cluster, over an existing client handle (not owned).
 // Metadata works everywhere; describe/create need a real broker (the mock cluster lacks them).
@@ -31,16 +29,17 @@ class TopicAdmin {
                           const std::map<std::string, std::string>& configs,
                           std::chrono::milliseconds timeout) const;
 
+  // Creates the topic unless it exists (it is left as it is then): for duplex's own topics.
+  // Checks the listing first, so an existing topic needs no Admin API (the mock cluster).
+  KafkaError ensure_topic(const std::string& topic, int partitions,
+                          const std::map<std::string, std::string>& configs,
+                          std::chrono::milliseconds timeout) const;
+
   // Grows the topic to `total` partitions.
   KafkaError create_partitions(const std::string& topic, int total,
                                std::chrono::milliseconds timeout) const;
 
  private:
-  // Waits for the admin result event of one request on `queue`.
-  Result<EventPtr> await(rd_kafka_queue_t* queue, std::chrono::milliseconds timeout,
-                         const std::string& what) const;
-  AdminOptionsPtr options(rd_kafka_admin_op_t op, std::chrono::milliseconds timeout) const;
-
   rd_kafka_t* rk_;
   std::string cluster_;
 };

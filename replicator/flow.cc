@@ -8,6 +8,7 @@
 
 #include "kafka/client_factory.h"
 #include "kafka/client_stats.h"
+#include "offsets/offset_records.h"
 #include "replicator/heartbeat.h"
 
 namespace duplex::replicator {
@@ -20,6 +21,9 @@ using Clock = std::chrono::steady_clock;
 constexpr int kOffsetBits = 40;
 constexpr uint64_t kOffsetMask = (uint64_t{1} << kOffsetBits) - 1;
 constexpr uint32_t kMaxTrackerId = (1u << (64 - kOffsetBits)) - 1;
+// Tracker id 0 is never a record's: its tokens mark offset-sync runs, with the tracker id of
+// the partition they cover in the low bits.
+constexpr uint32_t kOffsetSyncTracker = 0;
 
 void* make_token(uint32_t tracker_id, int64_t relative_offset) {
   return reinterpret_cast<void*>((uint64_t{tracker_id} << kOffsetBits) |
@@ -51,6 +55,7 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
            metrics::ReplicationMetrics& metrics, FlowOptions options)
     : name_(flow.source + "->" + config.region),
       group_id_(group_id_for(config.region, flow.source)),
+      offset_syncs_topic_(offsets::offset_syncs_topic(flow.source)),
       stop_(stop),
       options_(options),
       refresh_interval_(flow.topics.refresh),
@@ -113,6 +118,7 @@ Flow::~Flow() = default;
 
 int Flow::run() {
   spdlog::info("flow {}: starting (group {})", name_, group_id_);
+  ensure_offset_syncs_topic();
   auto next_refresh = Clock::now();
   auto next_commit = Clock::now() + options_.commit_interval;
   auto next_lag = Clock::now() + options_.lag_interval;
@@ -242,31 +248,43 @@ void Flow::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opa
 }
 
 void Flow::delivered(const rd_kafka_message_t* message) {
+  auto token = reinterpret_cast<uint64_t>(message->_private);
+  auto tracker_id = static_cast<uint32_t>(token >> kOffsetBits);
+  const bool offset_sync = tracker_id == kOffsetSyncTracker;
   const size_t bytes = message->len + message->key_len;
-  inflight_bytes_ -= std::min(inflight_bytes_, bytes);
-  inflight_records_ -= std::min<size_t>(inflight_records_, 1);
+  if (!offset_sync) {
+    inflight_bytes_ -= std::min(inflight_bytes_, bytes);
+    inflight_records_ -= std::min<size_t>(inflight_records_, 1);
+  }
   if (message->err) {
-    // Stays pending, so its source offset is never committed: nothing is lost.
+    // Stays pending (or its partition's commit stays held), so nothing is lost.
     count_error("produce");
     fail("target rejected a record for " + std::string(rd_kafka_topic_name(message->rkt)) + "[" +
          std::to_string(message->partition) + "]: " + rd_kafka_err2str(message->err));
     return;
   }
-  auto token = reinterpret_cast<uint64_t>(message->_private);
-  auto tracker_id = static_cast<uint32_t>(token >> kOffsetBits);
+  if (offset_sync) {
+    auto it = trackers_.find(static_cast<uint32_t>(token & kOffsetMask));
+    if (it != trackers_.end()) it->second.sync_gate.acknowledged();
+    counters_.offset_syncs++;
+    return;
+  }
   auto it = trackers_.find(tracker_id);
   if (it == trackers_.end()) return;
   Tracker& tracker = it->second;
   // The source record's timestamp: the one on a delivery report can be the target's
   // LogAppendTime instead.
-  auto timestamp =
-      tracker.progress.settle(tracker.base_offset + static_cast<int64_t>(token & kOffsetMask));
+  auto timestamp = tracker.progress.settle(
+      tracker.base_offset + static_cast<int64_t>(token & kOffsetMask), message->offset);
   if (timestamp) {
     counters_.records_copied++;
     counters_.bytes_copied += bytes;
     tracker.metrics->copied->Increment();
     tracker.metrics->bytes->Increment(static_cast<double>(bytes));
     if (*timestamp > 0) latency_.Observe(std::max<int64_t>(0, wall_ms() - *timestamp) / 1000.0);
+  }
+  for (const auto& copy : tracker.progress.take_settled_copies()) {
+    tracker.runs->add(copy.offset, copy.target_offset, copy.timestamp);
   }
   retire_if_drained(tracker_id);
 }
@@ -300,6 +318,7 @@ void Flow::assigned(rd_kafka_topic_partition_list_t* partitions) {
     tracker.topic = p.topic;
     tracker.partition = p.partition;
     tracker.metrics = topic_metrics(p.topic);
+    tracker.runs.emplace(p.topic, target_topic_.at(p.topic), p.partition);
     tracker.lag = &metrics_.lag(name_, p.topic, p.partition);
     active_[{p.topic, p.partition}] = id;
   }
@@ -339,11 +358,17 @@ void Flow::revoked(rd_kafka_topic_partition_list_t* partitions) {
 }
 
 void Flow::commit(bool sync) {
+  for (auto& [tp, id] : active_) {
+    Tracker& tracker = trackers_.at(id);
+    size_t written = write_offset_syncs(id, tracker);
+    if (auto next = tracker.progress.next_commit()) tracker.sync_gate.mark(*next, written);
+  }
+  if (sync) rd_kafka_flush(producer_.get(), static_cast<int>(options_.flush_timeout.count()));
   kafka::PartitionListPtr offsets(
       rd_kafka_topic_partition_list_new(static_cast<int>(active_.size())));
   for (const auto& [tp, id] : active_) {
     const Tracker& tracker = trackers_.at(id);
-    auto next = tracker.progress.next_commit();
+    auto next = tracker.sync_gate.committable();
     if (next && next != tracker.committed) {
       rd_kafka_topic_partition_list_add(offsets.get(), tp.first.c_str(), tp.second)->offset = *next;
     }
@@ -355,6 +380,40 @@ void Flow::commit(bool sync) {
     spdlog::warn("flow {}: committing source offsets: {}", name_, rd_kafka_err2str(err));
   } else if (sync) {
     on_commit(consumer_.get(), err, offsets.get(), this);
+  }
+}
+
+size_t Flow::write_offset_syncs(uint32_t tracker_id, Tracker& tracker) {
+  auto runs = tracker.runs->take_changed();
+  for (const auto& run : runs) {
+    std::string key = offsets::run_key(run);
+    std::string value = offsets::encode(run);
+    for (;;) {
+      auto err = rd_kafka_producev(
+          producer_.get(), RD_KAFKA_V_TOPIC(offset_syncs_topic_.c_str()), RD_KAFKA_V_PARTITION(0),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
+          RD_KAFKA_V_VALUE(value.data(), value.size()),
+          RD_KAFKA_V_OPAQUE(make_token(kOffsetSyncTracker, tracker_id)), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !stop_.load()) {
+        rd_kafka_poll(producer_.get(), 50);
+        continue;
+      }
+      // Unwritten, its partition's commit stays held: re-copied after a restart, never lost.
+      fail("cannot write an offset sync to " + offset_syncs_topic_ + ": " + rd_kafka_err2str(err));
+      return 0;
+    }
+  }
+  return runs.size();
+}
+
+void Flow::ensure_offset_syncs_topic() {
+  // One partition keeps every run in the order it was written (closed runs before the next).
+  if (auto err = target_admin_->ensure_topic(offset_syncs_topic_, 1,
+                                             {{"cleanup.policy", "compact"}},
+                                             options_.admin_timeout)) {
+    count_error("admin");
+    spdlog::warn("flow {}: {} (offset syncs wait for it)", name_, err.message());
   }
 }
 

@@ -14,8 +14,10 @@
 #include "kafka/handles.h"
 #include "kafka/topic_admin.h"
 #include "metrics/replication_metrics.h"
+#include "offsets/run_builder.h"
 #include "replicator/origin_filter.h"
 #include "replicator/partition_progress.h"
+#include "replicator/sync_gate.h"
 #include "replicator/topic_mirror.h"
 #include "replicator/topic_namer.h"
 #include "replicator/topic_selector.h"
@@ -40,6 +42,7 @@ struct FlowCounters {
   std::atomic<uint64_t> skipped_loop{0};          // origin is the home region
   std::atomic<uint64_t> skipped_other_origin{0};  // mesh: another flow brings it directly
   std::atomic<uint64_t> errors{0};
+  std::atomic<uint64_t> offset_syncs{0};  // offset-sync runs written
   std::atomic<uint64_t> assigned_partitions{0};
   std::atomic<bool> assignment_received{false};
   std::atomic<int64_t> last_loop_ms{0};        // steady clock; the loop is alive
@@ -56,8 +59,10 @@ struct FlowCounters {
 // 1. Each polled record is judged by OriginFilter; a loop is settled at once, never written.
 // 2. The rest goes to the same partition of the target topic: key, value, timestamp and headers
 //    unchanged, `duplex.origin` stamped when missing.
-// 3. Every commit_interval, each partition's settled prefix is committed on the source group:
-//    a crash re-copies at most what came after it, and loses nothing.
+// 3. Every commit_interval, the settled copies of each partition are written as offset-sync
+//    runs to duplex.offset-syncs.<source> on the target; once those are acknowledged, the
+//    settled prefix is committed on the source group: a crash re-copies at most what came
+//    after it and loses nothing, and no commit passes a copy whose run is not written.
 // 4. Every topics.refresh, new matching source topics are mirrored to the target (created with
 //    the source's partitions and configs) and added to the subscription.
 // 5. Past the in-flight bound all partitions pause, so a slow or absent target costs no memory;
@@ -100,6 +105,8 @@ class Flow {
     int32_t partition = 0;
     int64_t base_offset = -1;  // first offset produced; delivery tokens are relative to it
     PartitionProgress progress;
+    std::optional<offsets::RunBuilder> runs;  // the settled copies, as offset-sync runs
+    SyncGate sync_gate;                       // holds the commit until its runs are written
     std::optional<int64_t> committed;
     bool revoked = false;
     int64_t first_offset = -1;  // first record consumed in this assignment: where it resumed
@@ -125,6 +132,8 @@ class Flow {
   void refresh_topics();
   void subscribe(const std::vector<std::string>& topics);
   void commit(bool sync);
+  size_t write_offset_syncs(uint32_t tracker_id, Tracker& tracker);
+  void ensure_offset_syncs_topic();
   void apply_backpressure();
   void set_paused(bool paused);
   void shutdown();
@@ -136,6 +145,7 @@ class Flow {
 
   std::string name_;  // "east->west"
   std::string group_id_;
+  std::string offset_syncs_topic_;
   const std::atomic<bool>& stop_;
   FlowOptions options_;
   std::chrono::milliseconds refresh_interval_;

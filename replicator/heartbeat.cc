@@ -24,13 +24,7 @@ Heartbeat::~Heartbeat() {
 
 bool Heartbeat::ensure_topic() {
   kafka::TopicAdmin admin(producer_.get(), region_);
-  auto topics = admin.list_topics(std::chrono::seconds(5));
-  if (auto* e = std::get_if<kafka::KafkaError>(&topics)) {
-    spdlog::warn("heartbeat: {}", e->message());
-    return false;
-  }
-  if (std::get<0>(topics).count(kHeartbeatTopic)) return true;
-  auto err = admin.create_topic(kHeartbeatTopic, 1,
+  auto err = admin.ensure_topic(kHeartbeatTopic, 1,
                                 {{"cleanup.policy", "delete"}, {"retention.ms", "3600000"}},
                                 std::chrono::seconds(5));
   if (err) {

@@ -9,11 +9,12 @@ void PartitionProgress::push(int64_t offset, bool settled, int64_t timestamp) {
   pop_settled_prefix();
 }
 
-std::optional<int64_t> PartitionProgress::settle(int64_t offset) {
+std::optional<int64_t> PartitionProgress::settle(int64_t offset, int64_t target_offset) {
   auto it = std::lower_bound(entries_.begin(), entries_.end(), offset,
                              [](const Entry& e, int64_t o) { return e.offset < o; });
   if (it == entries_.end() || it->offset != offset || it->settled) return std::nullopt;
   it->settled = true;
+  it->target_offset = target_offset;
   int64_t timestamp = it->timestamp;
   pop_settled_prefix();
   return timestamp;
@@ -21,7 +22,9 @@ std::optional<int64_t> PartitionProgress::settle(int64_t offset) {
 
 void PartitionProgress::pop_settled_prefix() {
   while (!entries_.empty() && entries_.front().settled) {
-    next_commit_ = entries_.front().offset + 1;
+    const Entry& e = entries_.front();
+    next_commit_ = e.offset + 1;
+    if (e.target_offset >= 0) settled_copies_.push_back({e.offset, e.target_offset, e.timestamp});
     entries_.pop_front();
   }
 }

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <utility>
+#include <vector>
 
 namespace duplex::replicator {
 
@@ -18,9 +20,18 @@ class PartitionProgress {
   void add_pending(int64_t offset, int64_t timestamp = 0) { push(offset, false, timestamp); }
   // A record that needs no write (e.g. a loop): settled at once.
   void add_settled(int64_t offset) { push(offset, true, 0); }
-  // The target acknowledged `offset`: returns the record's source timestamp, or nullopt when
-  // the offset is not pending here (a stale report).
-  std::optional<int64_t> settle(int64_t offset);
+  // The target acknowledged `offset`, writing it at `target_offset`: returns the record's
+  // source timestamp, or nullopt when the offset is not pending here (a stale report).
+  std::optional<int64_t> settle(int64_t offset, int64_t target_offset = -1);
+
+  // A copy that joined the settled prefix: where it was written on the target.
+  struct Copy {
+    int64_t offset;
+    int64_t target_offset;
+    int64_t timestamp;
+  };
+  // Copies that joined the settled prefix since the last call, in source-offset order.
+  std::vector<Copy> take_settled_copies() { return std::exchange(settled_copies_, {}); }
 
   // Offset to commit on the source; nullopt until something has settled.
   std::optional<int64_t> next_commit() const { return next_commit_; }
@@ -31,12 +42,14 @@ class PartitionProgress {
     int64_t offset;
     int64_t timestamp;
     bool settled;
+    int64_t target_offset = -1;  // -1: not written (skipped)
   };
   void push(int64_t offset, bool settled, int64_t timestamp);
   void pop_settled_prefix();
 
   std::deque<Entry> entries_;  // strictly increasing offsets; front is never settled
   std::optional<int64_t> next_commit_;
+  std::vector<Copy> settled_copies_;
 };
 
 }  // namespace duplex::replicator

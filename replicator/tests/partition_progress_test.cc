@@ -53,3 +53,25 @@ TEST(PartitionProgress, SettleReturnsTheSourceTimestamp) {
 }
 
 }  // namespace duplex::replicator
+
+namespace duplex::replicator {
+
+TEST(PartitionProgress, ReportsSettledCopiesInSourceOrderWithTheirTargetOffsets) {
+  PartitionProgress p;
+  p.add_pending(0, 100);
+  p.add_settled(1);  // a loop: no copy
+  p.add_pending(2, 102);
+  EXPECT_TRUE(p.settle(2, 51));
+  EXPECT_TRUE(p.take_settled_copies().empty());  // 0 still in flight
+  EXPECT_TRUE(p.settle(0, 50));
+  auto copies = p.take_settled_copies();
+  ASSERT_EQ(copies.size(), 2u);
+  EXPECT_EQ(copies[0].offset, 0);
+  EXPECT_EQ(copies[0].target_offset, 50);
+  EXPECT_EQ(copies[1].offset, 2);
+  EXPECT_EQ(copies[1].target_offset, 51);
+  EXPECT_EQ(copies[1].timestamp, 102);
+  EXPECT_TRUE(p.take_settled_copies().empty());
+}
+
+}  // namespace duplex::replicator

@@ -90,6 +90,8 @@ class ReplicationMock : public ::testing::Test {
   void SetUp() override {
     spdlog::set_level(getenv("DUPLEX_TEST_LOG") ? spdlog::level::info : spdlog::level::warn);
     for (auto* cluster : {&east_, &west_}) cluster->create_topic("orders", kPartitions);
+    east_.create_duplex_topics({"west"});
+    west_.create_duplex_topics({"east"});
     bootstraps_ = {{"east", east_.bootstrap()}, {"west", west_.bootstrap()}};
   }
   kafka::MockCluster east_;
@@ -177,7 +179,6 @@ TEST_F(ReplicationMock, BothWaysEveryRecordOnceNoLoops) {
 }
 
 TEST_F(ReplicationMock, HeartbeatsReachTheOtherRegionAndNeverLoop) {
-  for (auto* cluster : {&east_, &west_}) cluster->create_topic("duplex.heartbeats", 1);
   auto options = fast_options();
   options.heartbeat_interval = 200ms;
   options.lag_interval = 200ms;

@@ -1,0 +1,87 @@
+#include "kafka/log_reader.h"
+
+#include <algorithm>
+
+namespace duplex::kafka {
+
+LogReader::LogReader(const std::string& cluster, const Properties& cluster_props,
+                     std::string topic, const std::atomic<bool>* stop)
+    : cluster_(cluster), topic_(std::move(topic)), stop_(stop) {
+  auto conf = make_conf(cluster, cluster_props,
+                        {{"group.id", "duplex-log-reader"},
+                         {"enable.auto.commit", "false"},
+                         {"enable.auto.offset.store", "false"},
+                         {"enable.partition.eof", "false"},
+                         {"isolation.level", "read_committed"},
+                         {"auto.offset.reset", "earliest"}});
+  consumer_ = make_client(cluster, RD_KAFKA_CONSUMER, std::move(conf));
+}
+
+KafkaError LogReader::assign(std::chrono::milliseconds timeout) {
+  const rd_kafka_metadata_t* raw = nullptr;
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(consumer_.get(), topic_.c_str(), nullptr);
+  auto err = rd_kafka_metadata(consumer_.get(), 0, rkt, &raw, static_cast<int>(timeout.count()));
+  rd_kafka_topic_destroy(rkt);
+  if (err) return KafkaError::from(err, "cluster " + cluster_ + ": reading " + topic_);
+  MetadataPtr metadata(raw);
+  if (metadata->topic_cnt != 1 || metadata->topics[0].err) {
+    return KafkaError(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
+                      "cluster " + cluster_ + ": no topic " + topic_);
+  }
+  PartitionListPtr list(rd_kafka_topic_partition_list_new(metadata->topics[0].partition_cnt));
+  for (int p = 0; p < metadata->topics[0].partition_cnt; ++p) {
+    if (next_.count(p)) continue;
+    rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+    next_[p] = 0;
+  }
+  if (list->cnt > 0) {
+    if (auto error = KafkaError::from(rd_kafka_incremental_assign(consumer_.get(), list.get()),
+                                      "cluster " + cluster_ + ": reading " + topic_)) {
+      return error;
+    }
+  }
+  return {};
+}
+
+KafkaError LogReader::read_new(const std::function<void(const rd_kafka_message_t&)>& deliver,
+                               std::chrono::milliseconds timeout) {
+  if (auto err = assign(timeout)) return err;
+  // The ends now; what is appended later is for the next call.
+  std::map<int32_t, int64_t> end;
+  for (const auto& [p, next] : next_) {
+    int64_t low = 0, high = 0;
+    if (auto err = rd_kafka_query_watermark_offsets(consumer_.get(), topic_.c_str(), p, &low,
+                                                    &high, static_cast<int>(timeout.count()))) {
+      return KafkaError::from(err, "cluster " + cluster_ + ": reading " + topic_);
+    }
+    end[p] = high;
+  }
+  auto behind = [&] {
+    for (const auto& [p, high] : end) {
+      if (next_[p] >= high) continue;
+      // Transaction markers and compacted-away offsets deliver nothing: ask for the position.
+      PartitionListPtr position(rd_kafka_topic_partition_list_new(1));
+      rd_kafka_topic_partition_list_add(position.get(), topic_.c_str(), p);
+      rd_kafka_position(consumer_.get(), position.get());
+      next_[p] = std::max(next_[p], position->elems[0].offset);
+      if (next_[p] < high) return true;
+    }
+    return false;
+  };
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (behind()) {
+    if (std::chrono::steady_clock::now() >= deadline || (stop_ && stop_->load())) {
+      return KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT,
+                        "cluster " + cluster_ + ": reading " + topic_ + ": end not reached in " +
+                            std::to_string(timeout.count()) + " ms");
+    }
+    MessagePtr m(rd_kafka_consumer_poll(consumer_.get(), 100));
+    if (!m || m->err) continue;
+    next_[m->partition] = m->offset + 1;
+    deliver(*m);
+  }
+  return {};
+}
+
+}  // namespace duplex::kafka
