@@ -40,4 +40,33 @@ std::optional<config::Config> load_config(const std::string& path) {
   return std::get<config::Config>(std::move(result));
 }
 
+const config::Flow* flow_from(const config::Config& config, const std::string& source,
+                              const std::string& command) {
+  for (const auto& flow : config.flows) {
+    if (flow.source == source) return &flow;
+  }
+  std::cerr << "duplex " << command << ": no flow from region '" << source << "' into '"
+            << config.region << "' in this config (flows come from:";
+  for (const auto& flow : config.flows) std::cerr << " " << flow.source;
+  std::cerr << ")\n";
+  return nullptr;
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
 }  // namespace duplex::app

@@ -21,4 +21,11 @@ std::optional<po::variables_map> parse_command(const std::string& usage,
 // Loads and validates a config file; prints every problem as file:line and returns nullopt.
 std::optional<config::Config> load_config(const std::string& path);
 
+// The config's flow from `source`; prints why and returns null when there is none.
+const config::Flow* flow_from(const config::Config& config, const std::string& source,
+                              const std::string& command);
+
+// `s` as a JSON string literal.
+std::string json_string(const std::string& s);
+
 }  // namespace duplex::app

@@ -20,6 +20,8 @@ constexpr const char* kUsage =
     "  run        run the sidecar: copy the other regions' records into the home region\n"
     "  validate   check a config file and print every problem with its line\n"
     "  status     per flow: partitions, lag, rate, p99 latency, errors (sidecar up or down)\n"
+    "  failover   move consumer groups from a lost region to this one (and back)\n"
+    "  offsets    translate: where a source offset continues on this region\n"
     "  demo       two in-process regions replicating both ways: see duplex work, no Kafka needed\n"
     "\n"
     "Options:\n"
@@ -50,6 +52,8 @@ int dispatch(int argc, char** argv) {
   if (command == "validate") return validate_command(rest);
   if (command == "demo") return demo_command(rest);
   if (command == "status") return status_command(rest);
+  if (command == "failover") return failover_command(rest);
+  if (command == "offsets") return offsets_command(rest);
   std::cerr << "duplex: unknown command '" << command << "'\n\n" << kUsage;
   return kExitUsage;
 }

@@ -10,23 +10,6 @@
 namespace duplex::app {
 namespace {
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 // A number, or "-" (table) / null (json) when not known.
 std::string figure(double value, int precision, bool json) {
   if (value < 0) return json ? "null" : "-";

@@ -138,6 +138,7 @@ int run_demo(const DemoOptions& options, std::ostream& out) {
   replicator::FlowOptions flow_options;
   flow_options.lag_interval = 500ms;
   flow_options.commit_interval = 500ms;
+  flow_options.checkpoints = false;  // the mock clusters have no ListGroups
   for (auto [home, source] : {std::pair{&west, &east}, std::pair{&east, &west}}) {
     home->sidecar = std::make_unique<replicator::Sidecar>(
         sidecar_config(*home, *source), stop_sidecars, home->metrics, flow_options);

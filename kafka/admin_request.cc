@@ -9,8 +9,8 @@ AdminOptionsPtr admin_options(rd_kafka_t* rk, rd_kafka_admin_op_t op,
   rd_kafka_AdminOptions_set_request_timeout(opts.get(), static_cast<int>(timeout.count()), err,
                                             sizeof err);
   if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_CREATEPARTITIONS) {
-    rd_kafka_AdminOptions_set_operation_timeout(opts.get(), static_cast<int>(timeout.count()),
-                                                err, sizeof err);
+    rd_kafka_AdminOptions_set_operation_timeout(opts.get(), static_cast<int>(timeout.count()), err,
+                                                sizeof err);
   }
   return opts;
 }
@@ -23,8 +23,8 @@ Result<EventPtr> await_admin(rd_kafka_queue_t* queue, std::chrono::milliseconds 
   EventPtr event;
   while (!event && std::chrono::steady_clock::now() < deadline) {
     if (stop && stop->load()) {
-      return KafkaError(RD_KAFKA_RESP_ERR__DESTROY, "cluster " + cluster + ": " + what +
-                                                        ": given up, stopping");
+      return KafkaError(RD_KAFKA_RESP_ERR__DESTROY,
+                        "cluster " + cluster + ": " + what + ": given up, stopping");
     }
     event.reset(rd_kafka_queue_poll(queue, 200));
   }

@@ -40,8 +40,8 @@ Result<std::vector<std::string>> GroupAdmin::list_groups(std::chrono::millisecon
   size_t error_count = 0;
   const auto** errors = rd_kafka_ListConsumerGroups_result_errors(result, &error_count);
   if (error_count > 0) {
-    return KafkaError(rd_kafka_error_code(errors[0]),
-                      "cluster " + cluster_ + ": " + what + ": " + rd_kafka_error_string(errors[0]));
+    return KafkaError(rd_kafka_error_code(errors[0]), "cluster " + cluster_ + ": " + what + ": " +
+                                                          rd_kafka_error_string(errors[0]));
   }
   size_t count = 0;
   const auto** listings = rd_kafka_ListConsumerGroups_result_valid(result, &count);

@@ -4,8 +4,8 @@
 
 namespace duplex::kafka {
 
-LogReader::LogReader(const std::string& cluster, const Properties& cluster_props,
-                     std::string topic, const std::atomic<bool>* stop)
+LogReader::LogReader(const std::string& cluster, const Properties& cluster_props, std::string topic,
+                     const std::atomic<bool>* stop)
     : cluster_(cluster), topic_(std::move(topic)), stop_(stop) {
   auto conf = make_conf(cluster, cluster_props,
                         {{"group.id", "duplex-log-reader"},
@@ -51,8 +51,8 @@ KafkaError LogReader::read_new(const std::function<void(const rd_kafka_message_t
   std::map<int32_t, int64_t> end;
   for (const auto& [p, next] : next_) {
     int64_t low = 0, high = 0;
-    if (auto err = rd_kafka_query_watermark_offsets(consumer_.get(), topic_.c_str(), p, &low,
-                                                    &high, static_cast<int>(timeout.count()))) {
+    if (auto err = rd_kafka_query_watermark_offsets(consumer_.get(), topic_.c_str(), p, &low, &high,
+                                                    static_cast<int>(timeout.count()))) {
       return KafkaError::from(err, "cluster " + cluster_ + ": reading " + topic_);
     }
     end[p] = high;
@@ -72,9 +72,9 @@ KafkaError LogReader::read_new(const std::function<void(const rd_kafka_message_t
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (behind()) {
     if (std::chrono::steady_clock::now() >= deadline || (stop_ && stop_->load())) {
-      return KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT,
-                        "cluster " + cluster_ + ": reading " + topic_ + ": end not reached in " +
-                            std::to_string(timeout.count()) + " ms");
+      return KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, "cluster " + cluster_ + ": reading " +
+                                                          topic_ + ": end not reached in " +
+                                                          std::to_string(timeout.count()) + " ms");
     }
     MessagePtr m(rd_kafka_consumer_poll(consumer_.get(), 100));
     if (!m || m->err) continue;

@@ -38,6 +38,10 @@ ReplicationMetrics::ReplicationMetrics(const std::string& version)
                   .Name("duplex_errors_total")
                   .Help("Errors by kind (consume, produce, commit, admin, client)")
                   .Register(*registry_)),
+      checkpoint_age_(BuildGauge()
+                          .Name("duplex_checkpoint_age_seconds")
+                          .Help("Time since the consumer group's newest checkpoint was written")
+                          .Register(*registry_)),
       build_info_(BuildGauge()
                       .Name("duplex_build_info")
                       .Help("Always 1; the version is in the label")
@@ -87,6 +91,11 @@ prometheus::Gauge& ReplicationMetrics::source_silence(const std::string& flow) {
 
 prometheus::Counter& ReplicationMetrics::errors(const std::string& flow, const std::string& kind) {
   return errors_.Add({{"flow", flow}, {"kind", kind}});
+}
+
+prometheus::Gauge& ReplicationMetrics::checkpoint_age(const std::string& flow,
+                                                      const std::string& group) {
+  return checkpoint_age_.Add({{"flow", flow}, {"group", group}});
 }
 
 prometheus::Gauge& ReplicationMetrics::client_rtt(const std::string& flow,

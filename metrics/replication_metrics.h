@@ -29,6 +29,8 @@ class ReplicationMetrics {
   prometheus::Histogram& latency(const std::string& flow);
   prometheus::Gauge& source_silence(const std::string& flow);
   prometheus::Counter& errors(const std::string& flow, const std::string& kind);
+  // Time since the group's newest checkpoint was written.
+  prometheus::Gauge& checkpoint_age(const std::string& flow, const std::string& group);
   // From librdkafka's statistics: the slowest broker's average round-trip time, per client
   // (producer or consumer), and the producer's queue depth.
   prometheus::Gauge& client_rtt(const std::string& flow, const std::string& client);
@@ -46,6 +48,7 @@ class ReplicationMetrics {
   prometheus::Family<prometheus::Histogram>& latency_;
   prometheus::Family<prometheus::Gauge>& silence_;
   prometheus::Family<prometheus::Counter>& errors_;
+  prometheus::Family<prometheus::Gauge>& checkpoint_age_;
   prometheus::Family<prometheus::Gauge>& build_info_;
   prometheus::Family<prometheus::Gauge>& rtt_;
   prometheus::Family<prometheus::Gauge>& queue_;

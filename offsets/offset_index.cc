@@ -8,8 +8,7 @@ void OffsetIndex::add(const OffsetRun& run) {
   p.by_target[run.target] = run.source;
 }
 
-const OffsetIndex::Partition* OffsetIndex::find(const std::string& topic,
-                                                int32_t partition) const {
+const OffsetIndex::Partition* OffsetIndex::find(const std::string& topic, int32_t partition) const {
   auto it = partitions_.find({topic, partition});
   return it == partitions_.end() ? nullptr : &it->second;
 }

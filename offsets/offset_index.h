@@ -23,8 +23,7 @@ class OffsetIndex {
                                    int64_t source_offset) const;
 
   // Source offset of the first copy written at or after `target_offset` on the target.
-  std::optional<int64_t> first_copy_at_or_after_target(const std::string& topic,
-                                                       int32_t partition,
+  std::optional<int64_t> first_copy_at_or_after_target(const std::string& topic, int32_t partition,
                                                        int64_t target_offset) const;
 
   // The first target offset at or after `from` that holds no copy from this flow.

@@ -54,10 +54,10 @@ std::string checkpoint_key(const Checkpoint& c) {
 
 std::string encode(const Checkpoint& c) {
   std::ostringstream out;
-  out << kFormatVersion << ' ' << c.time_ms << ' ' << c.source_topic << ' ' << c.target_topic
-      << ' ' << c.partition << ' ' << c.upstream << ' ' << c.target << ' ' << c.copied_target
-      << ' ' << c.local_target << ' ' << c.source_end << ' ' << c.copied_end << ' '
-      << c.copied_timestamp << ' ' << c.group;
+  out << kFormatVersion << ' ' << c.time_ms << ' ' << c.source_topic << ' ' << c.target_topic << ' '
+      << c.partition << ' ' << c.upstream << ' ' << c.target << ' ' << c.copied_target << ' '
+      << c.local_target << ' ' << c.source_end << ' ' << c.copied_end << ' ' << c.copied_timestamp
+      << ' ' << c.group;
   return out.str();
 }
 

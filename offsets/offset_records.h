@@ -14,6 +14,10 @@ inline constexpr int kFormatVersion = 1;
 inline std::string offset_syncs_topic(const std::string& source) {
   return "duplex.offset-syncs." + source;
 }
+// The consumer group of the flow from `source` into `home`, on the source cluster.
+inline std::string flow_group_id(const std::string& home, const std::string& source) {
+  return "duplex." + home + ".from." + source;
+}
 inline std::string checkpoints_topic(const std::string& source) {
   return "duplex.checkpoints." + source;
 }
@@ -47,13 +51,13 @@ struct Checkpoint {
   std::string source_topic;
   std::string target_topic;
   int32_t partition = 0;
-  int64_t upstream = 0;        // the group's committed offset on the source
-  int64_t target = 0;          // where the group continues on the target
-  int64_t copied_target = 0;   // target offset of the first copy of a record at/after upstream
-  int64_t local_target = 0;    // target offset of the first target-origin record not consumed
-  int64_t time_ms = 0;         // wall clock when the source was read
-  int64_t source_end = 0;      // the source partition's high watermark then
-  int64_t copied_end = 0;      // source offset after the newest copy then
+  int64_t upstream = 0;          // the group's committed offset on the source
+  int64_t target = 0;            // where the group continues on the target
+  int64_t copied_target = 0;     // target offset of the first copy of a record at/after upstream
+  int64_t local_target = 0;      // target offset of the first target-origin record not consumed
+  int64_t time_ms = 0;           // wall clock when the source was read
+  int64_t source_end = 0;        // the source partition's high watermark then
+  int64_t copied_end = 0;        // source offset after the newest copy then
   int64_t copied_timestamp = 0;  // source timestamp (ms) of the newest copy then
 
   bool operator==(const Checkpoint&) const = default;

@@ -29,8 +29,8 @@ struct Translation {
 };
 
 struct ReverseFlow {
-  const OffsetIndex* runs = nullptr;        // the reverse flow's runs, keyed by target topic
-  std::optional<int64_t> committed;         // its committed offset on the target partition
+  const OffsetIndex* runs = nullptr;  // the reverse flow's runs, keyed by target topic
+  std::optional<int64_t> committed;   // its committed offset on the target partition
 };
 
 // `reverse.committed` must be read before `reverse.runs`, and the reverse flow must only

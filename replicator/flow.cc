@@ -409,9 +409,8 @@ size_t Flow::write_offset_syncs(uint32_t tracker_id, Tracker& tracker) {
 
 void Flow::ensure_offset_syncs_topic() {
   // One partition keeps every run in the order it was written (closed runs before the next).
-  if (auto err = target_admin_->ensure_topic(offset_syncs_topic_, 1,
-                                             {{"cleanup.policy", "compact"}},
-                                             options_.admin_timeout)) {
+  if (auto err = target_admin_->ensure_topic(
+          offset_syncs_topic_, 1, {{"cleanup.policy", "compact"}}, options_.admin_timeout)) {
     count_error("admin");
     spdlog::warn("flow {}: {} (offset syncs wait for it)", name_, err.message());
   }

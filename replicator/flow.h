@@ -33,6 +33,7 @@ struct FlowOptions {
   std::chrono::milliseconds admin_timeout{15000};
   std::chrono::milliseconds lag_interval{2000};        // how often lag gauges are refreshed
   std::chrono::milliseconds heartbeat_interval{1000};  // 0: write no heartbeats
+  bool checkpoints = true;  // off where the cluster lacks the Admin API (the mock)
 };
 
 // Running totals, readable from other threads.
@@ -86,7 +87,7 @@ class Flow {
   const std::string& group_id() const { return group_id_; }
   // The source consumer group of the flow from `source` into `home`.
   static std::string group_id_for(const std::string& home, const std::string& source) {
-    return "duplex." + home + ".from." + source;
+    return offsets::flow_group_id(home, source);
   }
 
  private:

@@ -23,6 +23,9 @@ Sidecar::Sidecar(const config::Config& config, const std::atomic<bool>& stop,
   for (const auto& flow : config.flows) {
     flows_.push_back(std::make_unique<Flow>(config, flow, stop_flows_, metrics, options));
     refresh_intervals_.push_back(flow.topics.refresh);
+    if (options.checkpoints) {
+      checkpointers_.push_back(std::make_unique<Checkpointer>(config, flow, stop_flows_, metrics));
+    }
   }
   if (options.heartbeat_interval.count() > 0) {
     heartbeat_ = std::make_unique<Heartbeat>(config, options.heartbeat_interval);
@@ -68,10 +71,14 @@ int Sidecar::run() {
       running--;
     });
   }
+  for (auto& checkpointer : checkpointers_) {
+    threads.emplace_back([c = checkpointer.get()] { c->run(); });
+  }
   while (running > 0) {
     if (stop_.load()) stop_flows_ = true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  stop_flows_ = true;  // the checkpointers stop with the last flow
   for (auto& t : threads) t.join();
   return exit_code;
 }

@@ -7,13 +7,15 @@
 #include "config/config.h"
 #include "metrics/http_endpoint.h"
 #include "metrics/replication_metrics.h"
+#include "replicator/checkpointer.h"
 #include "replicator/flow.h"
 #include "replicator/heartbeat.h"
 
 namespace duplex::replicator {
 
-// Runs every flow of a config, one thread each, until `stop` is set or a flow fails; a failed
-// flow stops the others, so the process exits non-zero and its supervisor restarts it whole.
+// Runs every flow of a config and its checkpointer, one thread each, until `stop` is set or a flow
+// fails; a failed flow stops the others, so the process exits non-zero and its supervisor restarts
+// it whole.
 class Sidecar {
  public:
   Sidecar(const config::Config& config, const std::atomic<bool>& stop,
@@ -33,6 +35,7 @@ class Sidecar {
   const std::atomic<bool>& stop_;
   std::atomic<bool> stop_flows_{false};
   std::vector<std::unique_ptr<Flow>> flows_;
+  std::vector<std::unique_ptr<Checkpointer>> checkpointers_;  // one per flow, or none
   std::vector<std::chrono::milliseconds> refresh_intervals_;  // per flow
   std::unique_ptr<Heartbeat> heartbeat_;                      // null when switched off
 };

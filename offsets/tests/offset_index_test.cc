@@ -12,8 +12,8 @@ OffsetRun run(int64_t source, int64_t target, int64_t count) {
 TEST(OffsetIndex, TranslatesInsideRunsAndAcrossGaps) {
   OffsetIndex index;
   EXPECT_FALSE(index.to_target("orders", 0, 5));
-  index.add(run(0, 100, 10));   // source 0..9 -> target 100..109
-  index.add(run(12, 115, 5));   // source 10, 11 skipped; target 110..114 others'
+  index.add(run(0, 100, 10));  // source 0..9 -> target 100..109
+  index.add(run(12, 115, 5));  // source 10, 11 skipped; target 110..114 others'
   EXPECT_EQ(index.to_target("orders", 0, 0), 100);
   EXPECT_EQ(index.to_target("orders", 0, 9), 109);
   EXPECT_EQ(index.to_target("orders", 0, 10), 115);  // skipped: the next copy

@@ -13,8 +13,8 @@ TEST(OffsetRecords, RunRoundTrips) {
 }
 
 TEST(OffsetRecords, CheckpointRoundTripsWithSpacesInTheGroup) {
-  Checkpoint c{"billing team", "orders", "orders", 2, 6123, 6100, 6123, 6100,
-               1700000000000, 10000, 10000, 1699999999000};
+  Checkpoint c{"billing team", "orders", "orders",      2,     6123,  6100,
+               6123,           6100,     1700000000000, 10000, 10000, 1699999999000};
   EXPECT_EQ(checkpoint_key(c), "billing team/orders/2");
   EXPECT_EQ(decode_checkpoint(encode(c)), c);
 }

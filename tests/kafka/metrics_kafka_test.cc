@@ -14,29 +14,6 @@ namespace {
 
 using MetricsKafka = TwoRegions;
 
-// Runs `scripts/kafka-local ARGS`; a broker stopped here is started again on destruction, so a
-// failing test never leaves a region down for the next one.
-class Brokers {
- public:
-  ~Brokers() {
-    for (const auto& region : stopped_) run("start " + region);
-  }
-  void stop(const std::string& region) {
-    ASSERT_EQ(run("stop " + region), 0);
-    stopped_.push_back(region);
-  }
-  void start(const std::string& region) {
-    ASSERT_EQ(run("start " + region), 0);
-    std::erase(stopped_, region);
-  }
-
- private:
-  static int run(const std::string& args) {
-    return std::system((env_or("DUPLEX_KAFKA_LOCAL", DUPLEX_KAFKA_LOCAL) + " " + args).c_str());
-  }
-  std::vector<std::string> stopped_;
-};
-
 TEST_F(MetricsKafka, CountersLagAndReadinessFollowTheCopy) {
   const std::string topic = prefix_ + ".metered";
   Cluster east(kEast);

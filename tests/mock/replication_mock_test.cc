@@ -42,6 +42,7 @@ replicator::FlowOptions fast_options() {
   o.commit_interval = 200ms;
   o.admin_timeout = 5s;
   o.heartbeat_interval = 0ms;  // off: these tests count records; heartbeats have their own
+  o.checkpoints = false;       // the mock has no ListGroups
   return o;
 }
 

@@ -3,6 +3,7 @@
 // configs and logs, and record-set helpers.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -58,6 +59,29 @@ inline std::string unique_name(const std::string& base) {
          std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
 }
 
+// Runs `scripts/kafka-local ARGS`; a broker stopped here is started again on destruction, so a
+// failing test never leaves a region down for the next one.
+class Brokers {
+ public:
+  ~Brokers() {
+    for (const auto& region : stopped_) run("start " + region);
+  }
+  void stop(const std::string& region) {
+    ASSERT_EQ(run("stop " + region), 0);
+    stopped_.push_back(region);
+  }
+  void start(const std::string& region) {
+    ASSERT_EQ(run("start " + region), 0);
+    std::erase(stopped_, region);
+  }
+
+ private:
+  static int run(const std::string& args) {
+    return std::system((env_or("DUPLEX_KAFKA_LOCAL", DUPLEX_KAFKA_LOCAL) + " " + args).c_str());
+  }
+  std::vector<std::string> stopped_;
+};
+
 class TwoRegions : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -66,9 +90,12 @@ class TwoRegions : public ::testing::Test {
     prefix_ = unique_name(::testing::UnitTest::GetInstance()->current_test_info()->name());
   }
 
-  // Writes the config of the sidecar whose home is `home` and starts it.
-  std::unique_ptr<Process> start_sidecar(const std::string& home, const std::string& source) {
-    auto config = dir_ / (home + ".yaml");
+  // Writes the config of the sidecar whose home is `home` and starts it. `flow_extra` is YAML
+  // added to the flow (indented 4), `extra` at the top level.
+  std::unique_ptr<Process> start_sidecar(const std::string& home, const std::string& source,
+                                         const std::string& flow_extra = "",
+                                         const std::string& extra = "") {
+    auto config = config_path(home);
     std::ofstream(config) << "region: " << home << "\n"
                           << "clusters:\n"
                           // A killed sidecar's group member lingers for the session timeout:
@@ -80,12 +107,15 @@ class TwoRegions : public ::testing::Test {
                           << "flows:\n"
                           << "  - source: " << source << "\n"
                           << "    topics: { include: [\"" << prefix_ << ".*\"], refresh: 1s }\n"
+                          << flow_extra << extra
                           << "metrics: { listen: \"127.0.0.1:" << metrics_port(home) << "\" }\n";
     return std::make_unique<Process>(
         std::vector<std::string>{env_or("DUPLEX_BINARY", DUPLEX_BINARY), "run", "--config",
                                  config.string()},
         (dir_ / (home + ".log")).string());
   }
+
+  std::filesystem::path config_path(const std::string& home) { return dir_ / (home + ".yaml"); }
 
   // Each region's sidecar serves /metrics on its own port.
   static int metrics_port(const std::string& home) { return home == "east" ? 19464 : 29464; }

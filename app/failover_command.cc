@@ -1,0 +1,146 @@
+#include <iomanip>
+#include <iostream>
+#include <regex>
+#include <sstream>
+
+#include "app/command_line.h"
+#include "app/commands.h"
+#include "offsets/failover.h"
+
+namespace duplex::app {
+namespace {
+
+std::string fixed(double value, int precision) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(precision) << value;
+  return out.str();
+}
+
+void print_table(const offsets::FailoverPlan& plan, std::ostream& out) {
+  out << std::left << std::setw(20) << "group" << std::setw(24) << "topic" << std::right
+      << std::setw(10) << "partition" << std::setw(14) << "source offset" << std::setw(14)
+      << "target offset" << std::setw(10) << "re-reads" << std::setw(17) << "checkpoint age s"
+      << std::setw(12) << "not copied" << std::setw(8) << "rpo s"
+      << "\n";
+  for (const auto& m : plan.moves) {
+    const auto& c = m.checkpoint;
+    out << std::left << std::setw(20) << c.group << std::setw(24) << c.target_topic << std::right
+        << std::setw(10) << c.partition << std::setw(14) << c.upstream << std::setw(14) << c.target
+        << std::setw(10) << m.rereads << std::setw(17) << fixed(m.checkpoint_age_s, 1)
+        << std::setw(12) << m.unreplicated << std::setw(8) << fixed(m.rpo_s, 1) << "\n";
+  }
+}
+
+void print_json(const offsets::FailoverPlan& plan, const std::string& from, const std::string& to,
+                bool dry_run, std::ostream& out) {
+  out << "{\"from\":" << json_string(from) << ",\"to\":" << json_string(to)
+      << ",\"dry_run\":" << (dry_run ? "true" : "false")
+      << ",\"corrupt_checkpoints\":" << plan.corrupt << ",\"partitions\":[";
+  for (size_t i = 0; i < plan.moves.size(); ++i) {
+    const auto& m = plan.moves[i];
+    const auto& c = m.checkpoint;
+    out << (i ? ",\n " : "") << "{\"group\":" << json_string(c.group)
+        << ",\"source_topic\":" << json_string(c.source_topic)
+        << ",\"topic\":" << json_string(c.target_topic) << ",\"partition\":" << c.partition
+        << ",\"source_offset\":" << c.upstream << ",\"target_offset\":" << c.target
+        << ",\"rereads\":" << m.rereads
+        << ",\"checkpoint_age_seconds\":" << fixed(m.checkpoint_age_s, 3)
+        << ",\"not_copied\":" << m.unreplicated << ",\"rpo_seconds\":" << fixed(m.rpo_s, 3) << "}";
+  }
+  out << "]}\n";
+}
+
+}  // namespace
+
+int failover_command(const std::vector<std::string>& args) {
+  po::options_description options("Options");
+  options.add_options()("config,c", po::value<std::string>()->required(), "config file (YAML)")(
+      "from", po::value<std::string>()->required(), "the region the groups move away from")(
+      "group,g", po::value<std::vector<std::string>>()->composing(), "a consumer group (repeat)")(
+      "group-regex", po::value<std::string>(), "every checkpointed group matching this regex")(
+      "dry-run", "print the plan, change nothing")(
+      "output,o", po::value<std::string>()->default_value("table"), "table or json");
+  int exit_code = kExitOk;
+  auto vm = parse_command(
+      "Usage: duplex failover --config FILE --from REGION (--group G ... | --group-regex RE)\n"
+      "                       [--dry-run] [--output table|json]\n"
+      "Moves consumer groups to this config's home region: writes each group's offsets there,\n"
+      "translated from its newest checkpoint of REGION. Needs only the home cluster. Refuses a\n"
+      "group with active members on the home cluster. Failback is the same command with the\n"
+      "other region's config.",
+      options, args, exit_code);
+  if (!vm) return exit_code;
+  const std::string output = (*vm)["output"].as<std::string>();
+  if (output != "table" && output != "json") {
+    std::cerr << "duplex failover: --output must be table or json\n";
+    return kExitUsage;
+  }
+  std::vector<std::string> groups;
+  if (vm->count("group")) groups = (*vm)["group"].as<std::vector<std::string>>();
+  std::optional<std::string> regex;
+  if (vm->count("group-regex")) regex = (*vm)["group-regex"].as<std::string>();
+  if (groups.empty() && !regex) {
+    std::cerr << "duplex failover: name the groups: --group G (repeatable) or --group-regex RE\n";
+    return kExitUsage;
+  }
+  auto config = load_config((*vm)["config"].as<std::string>());
+  if (!config) return kExitUsage;
+  const std::string from = (*vm)["from"].as<std::string>();
+  if (!flow_from(*config, from, "failover")) return kExitUsage;
+  const bool dry_run = vm->count("dry-run") > 0;
+
+  offsets::Failover failover(*config, from);
+  if (auto err = failover.read_checkpoints()) {
+    std::cerr << "duplex failover: " << err.message() << "\n";
+    return err.code() == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ? kExitUsage : kExitFailure;
+  }
+  std::variant<offsets::FailoverPlan, kafka::KafkaError> result;
+  try {
+    result = failover.plan(groups, regex);
+  } catch (const std::regex_error& e) {
+    std::cerr << "duplex failover: --group-regex: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  if (auto* e = std::get_if<kafka::KafkaError>(&result)) {
+    std::cerr << "duplex failover: " << e->message() << "\n";
+    return kExitFailure;
+  }
+  const auto& plan = std::get<offsets::FailoverPlan>(result);
+  if (plan.corrupt > 0) {
+    std::cerr << "duplex failover: warning: skipped " << plan.corrupt
+              << " corrupt record(s) in duplex.checkpoints." << from << "\n";
+  }
+  for (const auto& g : plan.unknown) {
+    std::cerr << "duplex failover: no checkpoint for group '" << g << "' from " << from << " in "
+              << config->region << "'s duplex.checkpoints." << from
+              << " (is the name right, did it commit on " << from
+              << ", and do the flow's groups.include patterns match it?)\n";
+  }
+  if (!plan.unknown.empty()) return kExitUsage;
+  if (plan.moves.empty()) {
+    std::cerr << "duplex failover: no checkpointed group matches --group-regex " << *regex << "\n";
+    return kExitUsage;
+  }
+  for (const auto& g : plan.active) {
+    std::cerr << "duplex failover: group '" << g << "' has active members on " << config->region
+              << ": stop its consumers there first (failover never moves a group in use)\n";
+  }
+  if (!plan.active.empty()) return kExitUsage;
+
+  output == "json" ? print_json(plan, from, config->region, dry_run, std::cout)
+                   : print_table(plan, std::cout);
+  if (dry_run) {
+    if (output == "table") std::cout << "dry run: nothing changed\n";
+    return kExitOk;
+  }
+  if (auto err = failover.apply(plan)) {
+    std::cerr << "duplex failover: " << err.message() << "\n";
+    return kExitFailure;
+  }
+  if (output == "table") {
+    std::cout << "moved " << plan.moves.size() << " partition(s) to " << config->region << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace duplex::app

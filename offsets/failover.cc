@@ -1,0 +1,173 @@
+#include "offsets/failover.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+#include <regex>
+#include <set>
+
+#include "kafka/client_factory.h"
+#include "kafka/group_admin.h"
+#include "kafka/log_reader.h"
+
+namespace duplex::offsets {
+namespace {
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<std::string> origin_of(const rd_kafka_message_t& m) {
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(&m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
+  const void* value = nullptr;
+  size_t size = 0;
+  if (rd_kafka_header_get_last(headers, "duplex.origin", &value, &size)) return std::nullopt;
+  return std::string(static_cast<const char*>(value), size);
+}
+
+}  // namespace
+
+Failover::Failover(const config::Config& config, std::string source,
+                   std::chrono::milliseconds timeout)
+    : config_(config), source_(std::move(source)), timeout_(timeout) {}
+
+kafka::KafkaError Failover::read_checkpoints() {
+  kafka::LogReader reader(config_.region, config_.home_cluster(), checkpoints_topic(source_));
+  auto err = reader.read_new(
+      [&](const rd_kafka_message_t& m) {
+        if (!m.payload) return;  // a tombstone
+        auto c = decode_checkpoint(std::string_view(static_cast<const char*>(m.payload), m.len));
+        if (!c) {
+          corrupt_++;
+          spdlog::warn("skipping a corrupt checkpoint record at {}[{}]@{}", reader.topic(),
+                       m.partition, m.offset);
+          return;
+        }
+        auto& newest = newest_[checkpoint_key(*c)];
+        if (c->time_ms >= newest.time_ms) newest = *c;
+      },
+      timeout_);
+  if (err.code() == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+    return kafka::KafkaError(err.code(), err.message() + ": no checkpoints from " + source_ +
+                                             " (has the " + config_.region +
+                                             " sidecar run with a flow from " + source_ + "?)");
+  }
+  return err;
+}
+
+std::variant<FailoverPlan, kafka::KafkaError> Failover::plan(
+    const std::vector<std::string>& groups, const std::optional<std::string>& group_regex) {
+  FailoverPlan plan;
+  plan.corrupt = corrupt_;
+  std::set<std::string> known;
+  for (const auto& [key, c] : newest_) known.insert(c.group);
+  std::set<std::string> selected;
+  for (const auto& g : groups) {
+    if (known.count(g)) {
+      selected.insert(g);
+    } else {
+      plan.unknown.push_back(g);
+    }
+  }
+  if (group_regex) {
+    std::regex re(*group_regex);
+    for (const auto& g : known) {
+      if (std::regex_match(g, re)) selected.insert(g);
+    }
+  }
+
+  auto client = kafka::make_client(
+      config_.region, RD_KAFKA_PRODUCER,
+      kafka::make_conf(config_.region, config_.home_cluster(), {{"client.id", "duplex-failover"}}));
+  kafka::GroupAdmin admin(client.get(), config_.region);
+  for (const auto& g : selected) {
+    auto members = admin.members(g, timeout_);
+    if (auto* e = std::get_if<kafka::KafkaError>(&members)) return *e;
+    if (std::get<int>(members) > 0) plan.active.push_back(g);
+  }
+
+  const int64_t now = wall_ms();
+  for (const auto& [key, c] : newest_) {
+    if (!selected.count(c.group)) continue;
+    PartitionMove move;
+    move.checkpoint = c;
+    move.checkpoint_age_s = std::max<int64_t>(0, now - c.time_ms) / 1000.0;
+    move.unreplicated = std::max<int64_t>(0, c.source_end - c.copied_end);
+    if (move.unreplicated > 0 && c.copied_timestamp > 0) {
+      move.rpo_s = std::max<int64_t>(0, c.time_ms - c.copied_timestamp) / 1000.0;
+    }
+    if (auto err = count_rereads(move)) return err;
+    plan.moves.push_back(std::move(move));
+  }
+  return plan;
+}
+
+kafka::KafkaError Failover::count_rereads(PartitionMove& move) {
+  const Checkpoint& c = move.checkpoint;
+  int64_t until = std::max(c.copied_target, c.local_target);
+  if (until <= c.target) return {};
+  auto consumer = kafka::make_client(config_.region, RD_KAFKA_CONSUMER,
+                                     kafka::make_conf(config_.region, config_.home_cluster(),
+                                                      {{"group.id", "duplex-failover-reader"},
+                                                       {"enable.auto.commit", "false"},
+                                                       {"isolation.level", "read_committed"},
+                                                       {"enable.partition.eof", "true"}}));
+  int64_t low = 0, high = 0;
+  if (auto err =
+          rd_kafka_query_watermark_offsets(consumer.get(), c.target_topic.c_str(), c.partition,
+                                           &low, &high, static_cast<int>(timeout_.count()))) {
+    return kafka::KafkaError::from(err, "cluster " + config_.region + ": reading " +
+                                            c.target_topic + "[" + std::to_string(c.partition) +
+                                            "]");
+  }
+  until = std::min(until, high);
+  if (until <= c.target) return {};
+  kafka::PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), c.target_topic.c_str(), c.partition)->offset =
+      std::max(c.target, low);
+  rd_kafka_assign(consumer.get(), list.get());
+  auto deadline = std::chrono::steady_clock::now() + timeout_;
+  for (;;) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return kafka::KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT,
+                               "cluster " + config_.region + ": counting re-reads in " +
+                                   c.target_topic + "[" + std::to_string(c.partition) +
+                                   "]: timed out");
+    }
+    kafka::MessagePtr m(rd_kafka_consumer_poll(consumer.get(), 200));
+    if (!m) continue;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) break;
+    if (m->err) continue;
+    if (m->offset >= until) break;
+    auto origin = origin_of(*m);
+    // The group consumed, on the source, the copies below copied_target and the home-origin
+    // records below local_target (translation.h).
+    if (origin == source_ ? m->offset < c.copied_target
+                          : (!origin || origin == config_.region) && m->offset < c.local_target) {
+      move.rereads++;
+    }
+  }
+  return {};
+}
+
+kafka::KafkaError Failover::apply(const FailoverPlan& plan) {
+  std::map<std::string, kafka::GroupOffsets> by_group;
+  for (const auto& move : plan.moves) {
+    const auto& c = move.checkpoint;
+    by_group[c.group][{c.target_topic, c.partition}] = c.target;
+  }
+  auto client = kafka::make_client(
+      config_.region, RD_KAFKA_PRODUCER,
+      kafka::make_conf(config_.region, config_.home_cluster(), {{"client.id", "duplex-failover"}}));
+  kafka::GroupAdmin admin(client.get(), config_.region);
+  for (const auto& [group, offsets] : by_group) {
+    if (auto err = admin.alter(group, offsets, timeout_)) return err;
+  }
+  return {};
+}
+
+}  // namespace duplex::offsets

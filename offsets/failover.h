@@ -1,0 +1,64 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "config/config.h"
+#include "kafka/kafka_error.h"
+#include "offsets/offset_records.h"
+
+namespace duplex::offsets {
+
+// What `duplex failover` does to one partition of one group.
+struct PartitionMove {
+  Checkpoint checkpoint;
+  int64_t rereads = 0;          // records at or after the target offset the group had consumed
+  double checkpoint_age_s = 0;  // now minus the checkpoint's time
+  int64_t unreplicated = 0;     // on the source at the last contact, not copied: given up
+  double rpo_s = 0;             // how much newer the source's data was than our newest copy
+};
+
+struct FailoverPlan {
+  std::vector<PartitionMove> moves;  // by group, topic, partition
+  std::vector<std::string> active;   // selected groups with members on the home cluster
+  std::vector<std::string> unknown;  // requested groups without checkpoints
+  size_t corrupt = 0;                // checkpoint records skipped
+};
+
+// Everything failover needs comes from the home cluster: the newest checkpoint per partition
+// in duplex.checkpoints.<source>, the groups' members, and the records at the translated
+// offsets (to count re-reads). The source may be gone.
+class Failover {
+ public:
+  Failover(const config::Config& config, std::string source,
+           std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+  // The newest checkpoint per (group, topic, partition); corrupt records are counted.
+  kafka::KafkaError read_checkpoints();
+  const std::map<std::string, Checkpoint>& checkpoints() const { return newest_; }
+  size_t corrupt() const { return corrupt_; }
+
+  // The plan for the named groups and those matching `group_regex`.
+  std::variant<FailoverPlan, kafka::KafkaError> plan(const std::vector<std::string>& groups,
+                                                     const std::optional<std::string>& group_regex);
+
+  // Writes the plan's target offsets as the groups' committed offsets on the home cluster.
+  kafka::KafkaError apply(const FailoverPlan& plan);
+
+ private:
+  // Records in [from, to) of the target partition, split by origin.
+  kafka::KafkaError count_rereads(PartitionMove& move);
+
+  const config::Config& config_;
+  std::string source_;
+  std::chrono::milliseconds timeout_;
+  std::map<std::string, Checkpoint> newest_;  // by checkpoint key
+  size_t corrupt_ = 0;
+};
+
+}  // namespace duplex::offsets

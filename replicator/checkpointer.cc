@@ -1,0 +1,243 @@
+#include "replicator/checkpointer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "kafka/client_factory.h"
+#include "offsets/translation.h"
+
+namespace duplex::replicator {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+kafka::HandlePtr admin_client(const std::string& cluster, const kafka::Properties& props,
+                              const std::string& client_id) {
+  auto conf = kafka::make_conf(
+      cluster, props, {{"enable.idempotence", "true"}, {"acks", "all"}, {"client.id", client_id}});
+  return kafka::make_client(cluster, RD_KAFKA_PRODUCER, std::move(conf));
+}
+
+}  // namespace
+
+Checkpointer::Checkpointer(const config::Config& config, const config::Flow& flow,
+                           const std::atomic<bool>& stop, metrics::ReplicationMetrics& metrics)
+    : name_(flow.source + "->" + config.region),
+      home_(config.region),
+      source_(flow.source),
+      stop_(stop),
+      interval_(config.checkpoint_interval),
+      timeout_(
+          std::max<std::chrono::milliseconds>(config.checkpoint_interval, std::chrono::seconds(5))),
+      sync_groups_(flow.groups.sync),
+      topics_(flow.topics),
+      groups_(flow.groups),
+      namer_(flow.rename, flow.source, config.region),
+      checkpoints_topic_(offsets::checkpoints_topic(flow.source)),
+      source_client_(
+          admin_client(flow.source, config.clusters.at(flow.source),
+                       "duplex-" + flow.source + "-to-" + config.region + "-checkpoints")),
+      target_client_(
+          admin_client(config.region, config.home_cluster(),
+                       "duplex-" + flow.source + "-to-" + config.region + "-checkpoints")),
+      source_groups_admin_(source_client_.get(), flow.source, &stop),
+      target_groups_admin_(target_client_.get(), config.region, &stop),
+      target_topics_admin_(target_client_.get(), config.region),
+      forward_reader_(config.region, config.home_cluster(),
+                      offsets::offset_syncs_topic(flow.source), &stop),
+      reverse_reader_(flow.source, config.clusters.at(flow.source),
+                      offsets::offset_syncs_topic(config.region), &stop),
+      metrics_(metrics),
+      corrupt_(metrics.errors(name_, "corrupt_record")) {}
+
+void Checkpointer::run() {
+  spdlog::info("checkpoints {}: every {} ms into {} on {}", name_, interval_.count(),
+               checkpoints_topic_, home_);
+  auto next = Clock::now();
+  while (!stop_.load()) {
+    if (Clock::now() >= next) {
+      round();
+      update_ages();
+      next = Clock::now() + interval_;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+bool Checkpointer::round() {
+  if (!topic_ready_) {
+    auto err = target_topics_admin_.ensure_topic(checkpoints_topic_, 1,
+                                                 {{"cleanup.policy", "compact"}}, timeout_);
+    if (err) {
+      warn_once("topic", err.message());
+      return false;
+    }
+    topic_ready_ = true;
+  }
+  // 1. What the source's groups have consumed, and when that was read.
+  const int64_t read_at = wall_ms();
+  auto groups = read_source_groups();
+  if (!groups) return false;
+  // 2. The reverse flow's progress through the home cluster's partitions.
+  kafka::GroupOffsets reverse_committed;
+  auto reverse = target_groups_admin_.committed(offsets::flow_group_id(source_, home_), timeout_);
+  if (auto* e = std::get_if<kafka::KafkaError>(&reverse)) {
+    warn_once("reverse", e->message());
+    return false;
+  }
+  reverse_committed = std::get<0>(reverse);
+  // 3. Runs, read after both.
+  read_runs(forward_reader_, forward_);
+  read_runs(reverse_reader_, reverse_);
+
+  // 4. Translate and write.
+  std::map<TopicPartition, int64_t> ends;
+  for (const auto& [group, committed] : *groups) {
+    kafka::GroupOffsets translated;
+    for (const auto& [tp, upstream] : committed) {
+      const auto& [topic, partition] = tp;
+      offsets::Checkpoint c;
+      c.group = group;
+      c.source_topic = topic;
+      c.target_topic = namer_.target_topic(topic);
+      c.partition = partition;
+      c.upstream = upstream;
+      std::optional<int64_t> reverse_at;
+      if (auto it = reverse_committed.find({c.target_topic, partition});
+          it != reverse_committed.end()) {
+        reverse_at = it->second;
+      }
+      auto t = offsets::translate(forward_, {&reverse_, reverse_at}, topic, c.target_topic,
+                                  partition, upstream);
+      c.target = t.target;
+      c.copied_target = t.copied_target;
+      c.local_target = t.local_target;
+      c.time_ms = read_at;
+      if (!ends.count(tp)) ends[tp] = source_end(tp);
+      c.source_end = ends[tp];
+      if (auto newest = forward_.newest(topic, partition)) {
+        c.copied_end = newest->source_end();
+        c.copied_timestamp = newest->last_timestamp;
+      }
+      std::string key = offsets::checkpoint_key(c);
+      std::string value = offsets::encode(c);
+      auto err =
+          rd_kafka_producev(target_client_.get(), RD_KAFKA_V_TOPIC(checkpoints_topic_.c_str()),
+                            RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                            RD_KAFKA_V_KEY(key.data(), key.size()),
+                            RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_END);
+      if (err) {
+        warn_once("write", std::string("writing a checkpoint: ") + rd_kafka_err2str(err));
+        continue;
+      }
+      translated[{c.target_topic, partition}] = c.target;
+    }
+    if (rd_kafka_flush(target_client_.get(), static_cast<int>(timeout_.count())) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      written_ += translated.size();
+      last_written_[group] = Clock::now();
+    }
+    // 5.
+    if (sync_groups_ && !translated.empty()) sync_group(group, translated);
+  }
+  return true;
+}
+
+std::optional<std::map<std::string, kafka::GroupOffsets>> Checkpointer::read_source_groups() {
+  auto listed = source_groups_admin_.list_groups(timeout_);
+  if (auto* e = std::get_if<kafka::KafkaError>(&listed)) {
+    warn_once("groups", e->message());
+    return std::nullopt;
+  }
+  std::map<std::string, kafka::GroupOffsets> groups;
+  for (const auto& group : std::get<0>(listed)) {
+    if (!groups_.selects(group)) continue;
+    auto committed = source_groups_admin_.committed(group, timeout_);
+    if (auto* e = std::get_if<kafka::KafkaError>(&committed)) {
+      warn_once("groups", e->message());
+      return std::nullopt;
+    }
+    kafka::GroupOffsets ours;
+    for (const auto& [tp, offset] : std::get<0>(committed)) {
+      if (topics_.selects(tp.first)) ours[tp] = offset;
+    }
+    if (!ours.empty()) groups[group] = std::move(ours);
+  }
+  warned_.erase("groups");
+  return groups;
+}
+
+void Checkpointer::read_runs(kafka::LogReader& reader, offsets::OffsetIndex& index) {
+  auto err = reader.read_new(
+      [&](const rd_kafka_message_t& m) {
+        auto run = offsets::decode_run(
+            std::string_view(static_cast<const char*>(m.payload), m.payload ? m.len : 0));
+        if (run) {
+          index.add(*run);
+        } else if (m.payload) {  // a tombstone is no corruption
+          corrupt_.Increment();
+          spdlog::warn("checkpoints {}: skipping a corrupt record at {}[{}]@{}", name_,
+                       reader.topic(), m.partition, m.offset);
+        }
+      },
+      timeout_);
+  // No reverse flow (its topic is missing) is normal: a passive standby.
+  if (err && err.code() != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+    warn_once(reader.topic(), err.message());
+  }
+}
+
+int64_t Checkpointer::source_end(const TopicPartition& tp) {
+  int64_t low = 0, high = -1;
+  rd_kafka_query_watermark_offsets(source_client_.get(), tp.first.c_str(), tp.second, &low, &high,
+                                   static_cast<int>(timeout_.count()));
+  return high;
+}
+
+void Checkpointer::sync_group(const std::string& group, const kafka::GroupOffsets& translated) {
+  auto members = target_groups_admin_.members(group, timeout_);
+  if (auto* e = std::get_if<kafka::KafkaError>(&members)) {
+    warn_once("sync " + group, e->message());
+    return;
+  }
+  if (std::get<int>(members) > 0) return;  // in use on the home cluster: never touched
+  auto current = target_groups_admin_.committed(group, timeout_);
+  if (auto* e = std::get_if<kafka::KafkaError>(&current)) {
+    warn_once("sync " + group, e->message());
+    return;
+  }
+  kafka::GroupOffsets forward;
+  for (const auto& [tp, offset] : translated) {
+    auto it = std::get<0>(current).find(tp);
+    if (it == std::get<0>(current).end() || it->second < offset) forward[tp] = offset;
+  }
+  if (forward.empty()) return;
+  if (auto err = target_groups_admin_.alter(group, forward, timeout_)) {
+    warn_once("sync " + group, err.message());
+    return;
+  }
+  spdlog::info("checkpoints {}: group {} moved forward on {} partitions of {}", name_, group,
+               forward.size(), home_);
+}
+
+void Checkpointer::update_ages() {
+  for (const auto& [group, at] : last_written_) {
+    metrics_.checkpoint_age(name_, group)
+        .Set(std::chrono::duration<double>(Clock::now() - at).count());
+  }
+}
+
+void Checkpointer::warn_once(const std::string& what, const std::string& message) {
+  if (warned_[what] == message) return;
+  warned_[what] = message;
+  spdlog::warn("checkpoints {}: {}", name_, message);
+}
+
+}  // namespace duplex::replicator

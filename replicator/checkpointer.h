@@ -1,0 +1,85 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "config/config.h"
+#include "kafka/group_admin.h"
+#include "kafka/log_reader.h"
+#include "kafka/topic_admin.h"
+#include "metrics/replication_metrics.h"
+#include "offsets/group_selector.h"
+#include "offsets/offset_index.h"
+#include "offsets/offset_records.h"
+#include "replicator/topic_namer.h"
+#include "replicator/topic_selector.h"
+
+namespace duplex::replicator {
+
+// Writes the checkpoints of one flow (source -> home) while the source is reachable, so that
+// a failover needs nothing from the source:
+//
+//   every checkpoint.interval:
+//   [1 source groups' committed offsets] ─► [2 reverse flow's commit on home] ─► [3 offset syncs:
+//       ours from home, the reverse flow's from the source] ─► [4 translate] ─► checkpoints topic
+//                                                                      └─[5 groups.sync]─► home
+//
+// The order of 1–3 matters: a run read after a commit it covers is never missing (translation.h).
+// 5. With groups.sync, groups without members on the home cluster get the translated offsets,
+//    only ever forward.
+class Checkpointer {
+ public:
+  Checkpointer(const config::Config& config, const config::Flow& flow,
+               const std::atomic<bool>& stop, metrics::ReplicationMetrics& metrics);
+
+  // Rounds every interval until `stop` is set.
+  void run();
+  // One round; false when the source could not be read (nothing written then).
+  bool round();
+
+  uint64_t checkpoints_written() const { return written_; }
+
+ private:
+  using TopicPartition = std::pair<std::string, int32_t>;
+  // Source groups, with their committed offsets on the topics this flow copies.
+  std::optional<std::map<std::string, kafka::GroupOffsets>> read_source_groups();
+  void read_runs(kafka::LogReader& reader, offsets::OffsetIndex& index);
+  int64_t source_end(const TopicPartition& tp);
+  void sync_group(const std::string& group, const kafka::GroupOffsets& translated);
+  void update_ages();
+  void warn_once(const std::string& what, const std::string& message);
+
+  std::string name_;
+  std::string home_;
+  std::string source_;
+  const std::atomic<bool>& stop_;
+  std::chrono::milliseconds interval_;
+  std::chrono::milliseconds timeout_;
+  bool sync_groups_;
+  TopicSelector topics_;
+  offsets::GroupSelector groups_;
+  TopicNamer namer_;
+  std::string checkpoints_topic_;
+
+  kafka::HandlePtr source_client_;  // admin requests and watermarks on the source
+  kafka::HandlePtr target_client_;  // checkpoint writes and admin requests on the home cluster
+  kafka::GroupAdmin source_groups_admin_;
+  kafka::GroupAdmin target_groups_admin_;
+  kafka::TopicAdmin target_topics_admin_;
+  kafka::LogReader forward_reader_;  // this flow's runs, on the home cluster
+  kafka::LogReader reverse_reader_;  // the reverse flow's runs, on the source
+  offsets::OffsetIndex forward_;
+  offsets::OffsetIndex reverse_;
+  bool topic_ready_ = false;
+
+  metrics::ReplicationMetrics& metrics_;
+  prometheus::Counter& corrupt_;
+  std::map<std::string, std::chrono::steady_clock::time_point> last_written_;  // by group
+  std::map<std::string, std::string> warned_;  // what -> last message logged
+  uint64_t written_ = 0;
+};
+
+}  // namespace duplex::replicator

@@ -1,0 +1,151 @@
+// Failover and failback of consumer groups between two real Kafka clusters, with the source
+// region's broker stopped: `duplex failover` must need nothing from it. Every check compares
+// the record ids a group read before and after the move.
+#include <gmock/gmock.h>
+
+#include <regex>
+#include <thread>
+
+#include "kafka/group_admin.h"
+#include "tests/support/command.h"
+#include "tests/support/group_consumer.h"
+#include "tests/support/two_regions.h"
+
+namespace duplex::testing {
+namespace {
+
+using FailoverKafka = TwoRegions;
+using ::testing::HasSubstr;
+
+constexpr int kPartitions = 4;
+
+std::string duplex_binary() {
+  return env_or("DUPLEX_BINARY", DUPLEX_BINARY);
+}
+
+// The sum of one numeric field over a failover --output json answer.
+int64_t sum_field(const std::string& json, const std::string& field) {
+  std::regex re("\"" + field + "\":(-?[0-9]+)");
+  int64_t sum = 0;
+  for (std::sregex_iterator it(json.begin(), json.end(), re), end; it != end; ++it) {
+    sum += std::stoll((*it)[1]);
+  }
+  return sum;
+}
+
+std::set<std::string> values(const std::vector<TestRecord>& rs) {
+  return ids(rs);
+}
+
+class Moves : public FailoverKafka {
+ protected:
+  // `duplex failover` with the config of `home`.
+  Outcome failover(const std::string& home, const std::string& from, const std::string& args) {
+    return run_command(duplex_binary() + " failover --config " + config_path(home).string() +
+                       " --from " + from + " " + args);
+  }
+
+  // Waits until the home region's newest checkpoints of `group` say it committed `committed`
+  // records' worth of offsets on the source (their sum over partitions).
+  void await_checkpoint(const std::string& home, const std::string& from, const std::string& group,
+                        int64_t committed) {
+    Outcome plan;
+    bool seen = wait_until(
+        [&] {
+          plan = failover(home, from, "--group " + group + " --dry-run --output json");
+          return plan.exit_code == 0 && sum_field(plan.output, "source_offset") == committed;
+        },
+        60s);
+    ASSERT_TRUE(seen) << plan.output;
+  }
+
+  // Passive standby: east writes, a group reads part of it there, east is lost, the group
+  // continues in west exactly where it was.
+  void passive_failover(const std::string& flow_extra, const std::string& west_topic) {
+    const std::string topic = prefix_ + ".orders";
+    const std::string group = prefix_ + "-payments";
+    Cluster east(kEast);
+    east.create_topic(topic, kPartitions);
+    auto west_sidecar = start_sidecar("west", "east", flow_extra, "checkpoint: { interval: 1s }\n");
+    auto all = records("east", 0, 10000, kPartitions);
+    produce_records(kEast, topic, all);
+    ASSERT_TRUE(wait_until([&] { return count_records(kWest, west_topic) == 10000; }, 90s))
+        << log_of(*west_sidecar);
+
+    std::vector<TestRecord> before;
+    {
+      GroupConsumer app(kEast, group, topic);
+      before = app.read(6123, 60s);
+    }
+    ASSERT_EQ(before.size(), 6123u);
+    await_checkpoint("west", "east", group, 6123);
+
+    Brokers brokers;
+    brokers.stop("east");
+    // Nothing is written by a dry run, an unknown group or a refused one.
+    Outcome dry = failover("west", "east", "--group " + group + " --dry-run");
+    EXPECT_EQ(dry.exit_code, 0) << dry.output;
+    EXPECT_THAT(dry.output, HasSubstr("dry run: nothing changed"));
+    Outcome unknown = failover("west", "east", "--group no-such-group");
+    EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
+    EXPECT_THAT(unknown.output, HasSubstr("no checkpoint for group 'no-such-group'"));
+    {
+      GroupConsumer active(kWest, group, west_topic);
+      active.join(8s);
+      Outcome refused = failover("west", "east", "--group " + group);
+      EXPECT_EQ(refused.exit_code, 2) << refused.output;
+      EXPECT_THAT(refused.output, HasSubstr("has active members on west"));
+    }
+    kafka::HandlePtr client = kafka::make_client(
+        "test", RD_KAFKA_PRODUCER, kafka::make_conf("test", {{"bootstrap.servers", kWest}}, {}));
+    auto committed = kafka::GroupAdmin(client.get(), "west").committed(group, 10s);
+    ASSERT_TRUE(std::holds_alternative<kafka::GroupOffsets>(committed));
+    EXPECT_TRUE(std::get<kafka::GroupOffsets>(committed).empty()) << "a refused move wrote";
+
+    // A corrupt checkpoint record is skipped with a warning.
+    TestRecord garbage;
+    garbage.key = "garbage";  // a compacted topic takes only keyed records
+    garbage.value = "not a checkpoint";
+    produce_records(kWest, "duplex.checkpoints.east", {garbage});
+    Outcome moved = failover("west", "east", "--group " + group + " --output json");
+    ASSERT_EQ(moved.exit_code, 0) << moved.output;
+    EXPECT_THAT(moved.output, HasSubstr("corrupt record(s) in duplex.checkpoints.east"));
+    EXPECT_EQ(sum_field(moved.output, "rereads"), 0) << moved.output;
+    EXPECT_EQ(sum_field(moved.output, "source_offset"), 6123);
+    EXPECT_EQ(sum_field(moved.output, "target_offset"), 6123);
+
+    std::vector<TestRecord> after;
+    {
+      GroupConsumer app(kWest, group, west_topic);
+      after = app.read(10000, 60s);
+    }
+    auto seen_before = values(before);
+    std::vector<TestRecord> rest;
+    for (const auto& r : all) {
+      if (!seen_before.count(*r.value)) rest.push_back(r);
+    }
+    auto [missing, duplicates] = missing_and_duplicates(rest, after);
+    EXPECT_EQ(after.size(), 3877u);
+    EXPECT_EQ(missing, 0u);
+    EXPECT_EQ(duplicates, 0u);
+    size_t reread = 0;
+    for (const auto& r : after) reread += seen_before.count(*r.value);
+    EXPECT_EQ(reread, 0u);
+    std::cout << "passive failover: read " << before.size() << " in east, " << after.size()
+              << " in west; missing " << missing << ", duplicates " << duplicates << ", re-read "
+              << reread << "\n";
+    brokers.start("east");
+    EXPECT_EQ(west_sidecar->terminate(), 0) << log_of(*west_sidecar);
+  }
+};
+
+TEST_F(Moves, PassiveStandbyContinuesExactlyWhereTheGroupWas) {
+  passive_failover("", prefix_ + ".orders");
+}
+
+TEST_F(Moves, RenameModeContinuesExactlyWhereTheGroupWas) {
+  passive_failover("    rename: \"{source}.{topic}\"\n", "east." + prefix_ + ".orders");
+}
+
+}  // namespace
+}  // namespace duplex::testing

@@ -1,0 +1,78 @@
+#pragma once
+// A consumer in a named group, as an application would run one: subscribes, reads, and
+// commits exactly what it has read.
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "kafka/client_factory.h"
+#include "kafka/handles.h"
+#include "tests/support/test_records.h"
+
+namespace duplex::testing {
+
+class GroupConsumer {
+ public:
+  GroupConsumer(const std::string& bootstrap, const std::string& group, const std::string& topic)
+      : topic_(topic) {
+    consumer_ = kafka::make_client("app", RD_KAFKA_CONSUMER,
+                                   kafka::make_conf("app",
+                                                    {{"bootstrap.servers", bootstrap},
+                                                     {"group.id", group},
+                                                     {"enable.auto.commit", "false"},
+                                                     {"enable.auto.offset.store", "false"},
+                                                     {"auto.offset.reset", "earliest"},
+                                                     {"session.timeout.ms", "6000"}},
+                                                    {}));
+    rd_kafka_poll_set_consumer(consumer_.get());
+    kafka::PartitionListPtr topics(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+    rd_kafka_subscribe(consumer_.get(), topics.get());
+  }
+  ~GroupConsumer() { rd_kafka_consumer_close(consumer_.get()); }
+
+  // Reads until `count` records were read or nothing arrived for `idle` (after the first
+  // record, or `timeout` in all), then commits the offset after each partition's last record.
+  std::vector<TestRecord> read(size_t count, std::chrono::milliseconds timeout,
+                               std::chrono::milliseconds idle = std::chrono::seconds(5)) {
+    std::vector<TestRecord> out;
+    std::map<int32_t, int64_t> next;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto last = std::chrono::steady_clock::now();
+    while (out.size() < count && std::chrono::steady_clock::now() < deadline &&
+           (out.empty() || std::chrono::steady_clock::now() - last < idle)) {
+      kafka::MessagePtr m(rd_kafka_consumer_poll(consumer_.get(), 100));
+      if (!m || m->err) continue;
+      last = std::chrono::steady_clock::now();
+      TestRecord r;
+      r.partition = m->partition;
+      r.offset = m->offset;
+      if (m->payload) r.value = std::string(static_cast<const char*>(m->payload), m->len);
+      out.push_back(r);
+      next[m->partition] = m->offset + 1;
+    }
+    if (!next.empty()) {
+      kafka::PartitionListPtr offsets(rd_kafka_topic_partition_list_new(4));
+      for (auto [p, o] : next) {
+        rd_kafka_topic_partition_list_add(offsets.get(), topic_.c_str(), p)->offset = o;
+      }
+      rd_kafka_commit(consumer_.get(), offsets.get(), 0);
+    }
+    return out;
+  }
+
+  // Polls for a while so that the group sees this member.
+  void join(std::chrono::milliseconds time) {
+    auto until = std::chrono::steady_clock::now() + time;
+    while (std::chrono::steady_clock::now() < until) {
+      kafka::MessagePtr m(rd_kafka_consumer_poll(consumer_.get(), 100));
+    }
+  }
+
+ private:
+  std::string topic_;
+  kafka::HandlePtr consumer_;
+};
+
+}  // namespace duplex::testing
