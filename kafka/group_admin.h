@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kafka/admin_request.h"
+#include "kafka/client_factory.h"
 #include "kafka/handles.h"
 
 namespace duplex::kafka {
@@ -16,18 +17,22 @@ namespace duplex::kafka {
 // (topic, partition) -> committed offset
 using GroupOffsets = std::map<std::pair<std::string, int32_t>, int64_t>;
 
-// Consumer-group reads and writes on one cluster, over an existing client handle (not owned).
-// Needs a real broker: the mock cluster lacks ListGroups and DescribeGroups.
+// Consumer-group reads and writes on one cluster. Needs a real broker: the mock cluster lacks
+// ListGroups. Offsets are read and written through a consumer of the group (OffsetFetch and
+// OffsetCommit), never through librdkafka 2.0.2's coordinator Admin requests, which abort the
+// process when a broker connection drops mid-request (librdkafka issues 3663 and 4605).
 class GroupAdmin {
  public:
-  GroupAdmin(rd_kafka_t* client, std::string cluster, const std::atomic<bool>* stop = nullptr)
-      : rk_(client), cluster_(std::move(cluster)), stop_(stop) {}
+  GroupAdmin(rd_kafka_t* client, std::string cluster, Properties cluster_props,
+             const std::atomic<bool>* stop = nullptr)
+      : rk_(client), cluster_(std::move(cluster)), props_(std::move(cluster_props)), stop_(stop) {}
 
   // Every consumer group the cluster knows.
   Result<std::vector<std::string>> list_groups(std::chrono::milliseconds timeout) const;
 
-  // The group's committed offsets (empty for a group that never committed).
-  Result<GroupOffsets> committed(const std::string& group, std::chrono::milliseconds timeout) const;
+  // The group's committed offsets on the partitions of `topics` (name -> partition count).
+  Result<GroupOffsets> committed(const std::string& group, const std::map<std::string, int>& topics,
+                                 std::chrono::milliseconds timeout) const;
 
   // How many members the group has now (0 for an empty or unknown group).
   Result<int> members(const std::string& group, std::chrono::milliseconds timeout) const;
@@ -38,7 +43,10 @@ class GroupAdmin {
 
  private:
   rd_kafka_t* rk_;
+  HandlePtr group_consumer(const std::string& group) const;
+
   std::string cluster_;
+  Properties props_;
   const std::atomic<bool>* stop_;
 };
 

@@ -83,7 +83,7 @@ std::variant<FailoverPlan, kafka::KafkaError> Failover::plan(
   auto client = kafka::make_client(
       config_.region, RD_KAFKA_PRODUCER,
       kafka::make_conf(config_.region, config_.home_cluster(), {{"client.id", "duplex-failover"}}));
-  kafka::GroupAdmin admin(client.get(), config_.region);
+  kafka::GroupAdmin admin(client.get(), config_.region, config_.home_cluster());
   for (const auto& g : selected) {
     auto members = admin.members(g, timeout_);
     if (auto* e = std::get_if<kafka::KafkaError>(&members)) return *e;
@@ -163,7 +163,7 @@ kafka::KafkaError Failover::apply(const FailoverPlan& plan) {
   auto client = kafka::make_client(
       config_.region, RD_KAFKA_PRODUCER,
       kafka::make_conf(config_.region, config_.home_cluster(), {{"client.id", "duplex-failover"}}));
-  kafka::GroupAdmin admin(client.get(), config_.region);
+  kafka::GroupAdmin admin(client.get(), config_.region, config_.home_cluster());
   for (const auto& [group, offsets] : by_group) {
     if (auto err = admin.alter(group, offsets, timeout_)) return err;
   }

@@ -40,6 +40,17 @@ std::optional<int64_t> OffsetIndex::first_copy_at_or_after_target(const std::str
   return std::nullopt;
 }
 
+std::optional<OffsetRun> OffsetIndex::run_with(const std::string& topic, int32_t partition,
+                                               int64_t source_offset) const {
+  const Partition* p = find(topic, partition);
+  if (!p) return std::nullopt;
+  auto next = p->by_source.upper_bound(source_offset);
+  if (next == p->by_source.begin()) return std::nullopt;
+  const OffsetRun& run = std::prev(next)->second;
+  if (source_offset >= run.source_end()) return std::nullopt;
+  return run;
+}
+
 int64_t OffsetIndex::first_target_gap(const std::string& topic, int32_t partition,
                                       int64_t from) const {
   const Partition* p = find(topic, partition);

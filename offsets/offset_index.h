@@ -26,6 +26,10 @@ class OffsetIndex {
   std::optional<int64_t> first_copy_at_or_after_target(const std::string& topic, int32_t partition,
                                                        int64_t target_offset) const;
 
+  // The run that copied `source_offset`, if it was copied.
+  std::optional<OffsetRun> run_with(const std::string& topic, int32_t partition,
+                                    int64_t source_offset) const;
+
   // The first target offset at or after `from` that holds no copy from this flow.
   int64_t first_target_gap(const std::string& topic, int32_t partition, int64_t from) const;
 

@@ -7,10 +7,17 @@ namespace duplex::offsets {
 Translation translate(const OffsetIndex& forward, const ReverseFlow& reverse,
                       const std::string& source_topic, const std::string& target_topic,
                       int32_t partition, int64_t upstream) {
-  // Below the reverse flow's commit everything is known; above it, the first target offset
-  // that is no copy of ours may be a target-origin record not yet copied to the source.
-  int64_t known_until = reverse.committed.value_or(0);
-  int64_t local = forward.first_target_gap(source_topic, partition, known_until);
+  // Below the reverse flow's commit everything is known. From there on, step over our copies
+  // and over target-origin records whose copy on the source lies below `upstream` (consumed);
+  // the first other record may be a target-origin record the group has not read.
+  int64_t local = reverse.committed.value_or(0);
+  for (;;) {
+    local = forward.first_target_gap(source_topic, partition, local);
+    if (!reverse.runs) break;
+    auto run = reverse.runs->run_with(target_topic, partition, local);
+    if (!run || run->target + (local - run->source) >= upstream) break;
+    local = std::min(run->source_end(), run->source + (upstream - run->target));
+  }
   if (reverse.runs) {
     // The first target-origin record copied to the source at or after `upstream`.
     if (auto first_unread =

@@ -47,8 +47,10 @@ Checkpointer::Checkpointer(const config::Config& config, const config::Flow& flo
       target_client_(
           admin_client(config.region, config.home_cluster(),
                        "duplex-" + flow.source + "-to-" + config.region + "-checkpoints")),
-      source_groups_admin_(source_client_.get(), flow.source, &stop),
-      target_groups_admin_(target_client_.get(), config.region, &stop),
+      source_groups_admin_(source_client_.get(), flow.source, config.clusters.at(flow.source),
+                           &stop),
+      target_groups_admin_(target_client_.get(), config.region, config.home_cluster(), &stop),
+      source_topics_admin_(source_client_.get(), flow.source),
       target_topics_admin_(target_client_.get(), config.region),
       forward_reader_(config.region, config.home_cluster(),
                       offsets::offset_syncs_topic(flow.source), &stop),
@@ -81,18 +83,31 @@ bool Checkpointer::round() {
     }
     topic_ready_ = true;
   }
+  auto source_topics = list_topics(source_topics_admin_);
+  auto target_topics = list_topics(target_topics_admin_);
+  if (!source_topics || !target_topics) return false;
+  std::map<std::string, int> copied;  // the source topics this flow copies
+  for (const auto& [topic, partitions] : *source_topics) {
+    if (topics_.selects(topic)) copied[topic] = partitions;
+  }
   // 1. What the source's groups have consumed, and when that was read.
   const int64_t read_at = wall_ms();
-  auto groups = read_source_groups();
+  auto groups = read_source_groups(copied);
   if (!groups) return false;
   // 2. The reverse flow's progress through the home cluster's partitions.
   kafka::GroupOffsets reverse_committed;
-  auto reverse = target_groups_admin_.committed(offsets::flow_group_id(source_, home_), timeout_);
+  auto reverse = target_groups_admin_.committed(offsets::flow_group_id(source_, home_),
+                                                *target_topics, timeout_);
   if (auto* e = std::get_if<kafka::KafkaError>(&reverse)) {
     warn_once("reverse", e->message());
     return false;
   }
   reverse_committed = std::get<0>(reverse);
+  // How far this flow got through the source (loops skipped included): the rest is at risk.
+  kafka::GroupOffsets copied_through;
+  auto own =
+      source_groups_admin_.committed(offsets::flow_group_id(home_, source_), copied, timeout_);
+  if (auto* offsets = std::get_if<kafka::GroupOffsets>(&own)) copied_through = *offsets;
   // 3. Runs, read after both.
   read_runs(forward_reader_, forward_);
   read_runs(reverse_reader_, reverse_);
@@ -126,6 +141,9 @@ bool Checkpointer::round() {
         c.copied_end = newest->source_end();
         c.copied_timestamp = newest->last_timestamp;
       }
+      if (auto it = copied_through.find(tp); it != copied_through.end()) {
+        c.copied_end = std::max(c.copied_end, it->second);
+      }
       std::string key = offsets::checkpoint_key(c);
       std::string value = offsets::encode(c);
       auto err =
@@ -150,7 +168,17 @@ bool Checkpointer::round() {
   return true;
 }
 
-std::optional<std::map<std::string, kafka::GroupOffsets>> Checkpointer::read_source_groups() {
+std::optional<std::map<std::string, int>> Checkpointer::list_topics(kafka::TopicAdmin& admin) {
+  auto topics = admin.list_topics(timeout_);
+  if (auto* e = std::get_if<kafka::KafkaError>(&topics)) {
+    warn_once("topics", e->message());
+    return std::nullopt;
+  }
+  return std::get<0>(topics);
+}
+
+std::optional<std::map<std::string, kafka::GroupOffsets>> Checkpointer::read_source_groups(
+    const std::map<std::string, int>& topics) {
   auto listed = source_groups_admin_.list_groups(timeout_);
   if (auto* e = std::get_if<kafka::KafkaError>(&listed)) {
     warn_once("groups", e->message());
@@ -159,16 +187,12 @@ std::optional<std::map<std::string, kafka::GroupOffsets>> Checkpointer::read_sou
   std::map<std::string, kafka::GroupOffsets> groups;
   for (const auto& group : std::get<0>(listed)) {
     if (!groups_.selects(group)) continue;
-    auto committed = source_groups_admin_.committed(group, timeout_);
+    auto committed = source_groups_admin_.committed(group, topics, timeout_);
     if (auto* e = std::get_if<kafka::KafkaError>(&committed)) {
       warn_once("groups", e->message());
       return std::nullopt;
     }
-    kafka::GroupOffsets ours;
-    for (const auto& [tp, offset] : std::get<0>(committed)) {
-      if (topics_.selects(tp.first)) ours[tp] = offset;
-    }
-    if (!ours.empty()) groups[group] = std::move(ours);
+    if (!std::get<0>(committed).empty()) groups[group] = std::get<0>(committed);
   }
   warned_.erase("groups");
   return groups;
@@ -208,7 +232,11 @@ void Checkpointer::sync_group(const std::string& group, const kafka::GroupOffset
     return;
   }
   if (std::get<int>(members) > 0) return;  // in use on the home cluster: never touched
-  auto current = target_groups_admin_.committed(group, timeout_);
+  std::map<std::string, int> topics;
+  for (const auto& [tp, offset] : translated) {
+    topics[tp.first] = std::max(topics[tp.first], tp.second + 1);
+  }
+  auto current = target_groups_admin_.committed(group, topics, timeout_);
   if (auto* e = std::get_if<kafka::KafkaError>(&current)) {
     warn_once("sync " + group, e->message());
     return;

@@ -45,7 +45,10 @@ class Checkpointer {
  private:
   using TopicPartition = std::pair<std::string, int32_t>;
   // Source groups, with their committed offsets on the topics this flow copies.
-  std::optional<std::map<std::string, kafka::GroupOffsets>> read_source_groups();
+  std::optional<std::map<std::string, kafka::GroupOffsets>> read_source_groups(
+      const std::map<std::string, int>& topics);
+  // Topics with their partition counts; nullopt when the cluster did not answer.
+  std::optional<std::map<std::string, int>> list_topics(kafka::TopicAdmin& admin);
   void read_runs(kafka::LogReader& reader, offsets::OffsetIndex& index);
   int64_t source_end(const TopicPartition& tp);
   void sync_group(const std::string& group, const kafka::GroupOffsets& translated);
@@ -68,6 +71,7 @@ class Checkpointer {
   kafka::HandlePtr target_client_;  // checkpoint writes and admin requests on the home cluster
   kafka::GroupAdmin source_groups_admin_;
   kafka::GroupAdmin target_groups_admin_;
+  kafka::TopicAdmin source_topics_admin_;
   kafka::TopicAdmin target_topics_admin_;
   kafka::LogReader forward_reader_;  // this flow's runs, on the home cluster
   kafka::LogReader reverse_reader_;  // the reverse flow's runs, on the source

@@ -99,9 +99,8 @@ void run_model(bool target_writes, bool commit_lags, int seeds, int64_t& total_r
       if (!target_writes) {
         ASSERT_EQ(o.rereads, 0) << "seed " << seed << " upstream " << upstream;
       }
-      if (!commit_lags) {
-        ASSERT_EQ(o.counted, o.rereads) << "seed " << seed << " upstream " << upstream;
-      }
+      // Exact even when the reverse commit lags, as long as its runs are visible.
+      ASSERT_EQ(o.counted, o.rereads) << "seed " << seed << " upstream " << upstream;
     }
   }
 }
@@ -118,7 +117,7 @@ TEST(Translation, ActiveActiveNeverSkipsAndCountsEveryReRead) {
   EXPECT_GT(rereads, 0);
 }
 
-TEST(Translation, ActiveActiveWithALaggingReverseCommitNeverSkips) {
+TEST(Translation, ActiveActiveWithALaggingReverseCommitStaysExact) {
   int64_t rereads = 0;
   run_model(true, true, 200, rereads);
   EXPECT_GT(rereads, 0);

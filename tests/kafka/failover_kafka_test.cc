@@ -98,7 +98,8 @@ class Moves : public FailoverKafka {
     }
     kafka::HandlePtr client = kafka::make_client(
         "test", RD_KAFKA_PRODUCER, kafka::make_conf("test", {{"bootstrap.servers", kWest}}, {}));
-    auto committed = kafka::GroupAdmin(client.get(), "west").committed(group, 10s);
+    auto committed = kafka::GroupAdmin(client.get(), "west", {{"bootstrap.servers", kWest}})
+                         .committed(group, {{west_topic, kPartitions}}, 10s);
     ASSERT_TRUE(std::holds_alternative<kafka::GroupOffsets>(committed));
     EXPECT_TRUE(std::get<kafka::GroupOffsets>(committed).empty()) << "a refused move wrote";
 
@@ -145,6 +146,124 @@ TEST_F(Moves, PassiveStandbyContinuesExactlyWhereTheGroupWas) {
 
 TEST_F(Moves, RenameModeContinuesExactlyWhereTheGroupWas) {
   passive_failover("    rename: \"{source}.{topic}\"\n", "east." + prefix_ + ".orders");
+}
+
+// Active-active on one topic name, writes interleaved in both regions. After the move nothing
+// the group had not read is missing, and what it reads again is exactly what failover said.
+// Then east returns and the group fails back the same way.
+TEST_F(Moves, ActiveActiveFailoverAndFailbackMissNothingAndReportEveryReRead) {
+  const std::string topic = prefix_ + ".orders";
+  const std::string group = prefix_ + "-ledger";
+  Cluster east(kEast), west(kWest);
+  east.create_topic(topic, kPartitions);
+  west.create_topic(topic, kPartitions);
+  const std::string checkpoints = "checkpoint: { interval: 1s }\n";
+  auto west_sidecar = start_sidecar("west", "east", "", checkpoints);
+  auto east_sidecar = start_sidecar("east", "west", "", checkpoints);
+  std::vector<TestRecord> written;
+  for (int round = 0; round < 8; ++round) {  // interleaved: each region's copies land between
+    auto e = records("east", round * 500, 500, kPartitions);
+    auto w = records("west", round * 500, 500, kPartitions);
+    produce_records(kEast, topic, e);
+    produce_records(kWest, topic, w);
+    written.insert(written.end(), e.begin(), e.end());
+    written.insert(written.end(), w.begin(), w.end());
+    std::this_thread::sleep_for(300ms);
+  }
+  for (const auto& bootstrap : {kEast, kWest}) {
+    ASSERT_TRUE(wait_until([&] { return count_records(bootstrap, topic) == 8000; }, 90s));
+  }
+
+  // The group reads 5,000 of east's 8,000 and commits; east is lost.
+  std::vector<TestRecord> in_east;
+  {
+    GroupConsumer app(kEast, group, topic);
+    in_east = app.read(5000, 60s);
+  }
+  ASSERT_EQ(in_east.size(), 5000u);
+  await_checkpoint("west", "east", group, 5000);
+  Brokers brokers;
+  brokers.stop("east");
+  Outcome moved = failover("west", "east", "--group " + group + " --output json");
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  const int64_t reported = sum_field(moved.output, "rereads");
+
+  std::vector<TestRecord> in_west;
+  {
+    GroupConsumer app(kWest, group, topic);
+    in_west = app.read(8000, 60s);
+  }
+  auto read_in_east = values(in_east);
+  std::vector<TestRecord> unread;
+  for (const auto& r : written) {
+    if (!read_in_east.count(*r.value)) unread.push_back(r);
+  }
+  auto [missing, duplicates] = missing_and_duplicates(unread, in_west);
+  size_t reread = 0;
+  for (const auto& r : in_west) reread += read_in_east.count(*r.value);
+  std::cout << "active-active failover: read " << in_east.size() << " in east, " << in_west.size()
+            << " in west; missing " << missing << ", re-read " << reread << " (failover reported "
+            << reported << ")\n";
+  EXPECT_EQ(missing, 0u);
+  EXPECT_EQ(duplicates, 0u);  // within what west delivered: no record twice
+  EXPECT_EQ(static_cast<int64_t>(reread), reported) << moved.output;
+
+  // Failback: east returns; both regions write more; the group moves back to east.
+  brokers.start("east");
+  auto more_east = records("east", 4000, 300, kPartitions);
+  auto more_west = records("west", 4000, 300, kPartitions);
+  produce_records(kEast, topic, more_east);
+  produce_records(kWest, topic, more_west);
+  for (const auto& bootstrap : {kEast, kWest}) {
+    ASSERT_TRUE(wait_until([&] { return count_records(bootstrap, topic) == 8600; }, 90s))
+        << log_of(*east_sidecar);
+  }
+  std::vector<TestRecord> in_west_again;
+  {
+    GroupConsumer app(kWest, group, topic);
+    in_west_again = app.read(300, 60s);  // part of what is new, then east takes over
+  }
+  int64_t committed_in_west = 0;
+  {
+    kafka::HandlePtr client = kafka::make_client(
+        "test", RD_KAFKA_PRODUCER, kafka::make_conf("test", {{"bootstrap.servers", kWest}}, {}));
+    auto committed = kafka::GroupAdmin(client.get(), "west", {{"bootstrap.servers", kWest}})
+                         .committed(group, {{topic, kPartitions}}, 10s);
+    ASSERT_TRUE(std::holds_alternative<kafka::GroupOffsets>(committed));
+    for (const auto& [tp, offset] : std::get<kafka::GroupOffsets>(committed)) {
+      committed_in_west += offset;
+    }
+  }
+  await_checkpoint("east", "west", group, committed_in_west);
+  Outcome back = failover("east", "west", "--group " + group + " --output json");
+  ASSERT_EQ(back.exit_code, 0) << back.output;
+  const int64_t reported_back = sum_field(back.output, "rereads");
+  std::vector<TestRecord> in_east_again;
+  {
+    GroupConsumer app(kEast, group, topic);
+    in_east_again = app.read(8600, 60s);
+  }
+  std::set<std::string> read_so_far = read_in_east;
+  for (const auto& r : in_west) read_so_far.insert(*r.value);
+  for (const auto& r : in_west_again) read_so_far.insert(*r.value);
+  std::vector<TestRecord> all = written;
+  all.insert(all.end(), more_east.begin(), more_east.end());
+  all.insert(all.end(), more_west.begin(), more_west.end());
+  std::vector<TestRecord> unread_back;
+  for (const auto& r : all) {
+    if (!read_so_far.count(*r.value)) unread_back.push_back(r);
+  }
+  auto [missing_back, duplicates_back] = missing_and_duplicates(unread_back, in_east_again);
+  size_t reread_back = 0;
+  for (const auto& r : in_east_again) reread_back += read_so_far.count(*r.value);
+  std::cout << "failback: " << in_west_again.size() << " more read in west, "
+            << in_east_again.size() << " in east; missing " << missing_back << ", re-read "
+            << reread_back << " (failover reported " << reported_back << ")\n";
+  EXPECT_EQ(missing_back, 0u);
+  EXPECT_EQ(duplicates_back, 0u);
+  EXPECT_EQ(static_cast<int64_t>(reread_back), reported_back) << back.output;
+  EXPECT_EQ(west_sidecar->terminate(), 0) << log_of(*west_sidecar);
+  EXPECT_EQ(east_sidecar->terminate(), 0) << log_of(*east_sidecar);
 }
 
 }  // namespace
