@@ -11,9 +11,11 @@
 #include <set>
 #include <thread>
 
+#include "kafka/group_consumer.h"
 #include "kafka/mock_cluster.h"
 #include "kafka/record_io.h"
 #include "metrics/exposition.h"
+#include "offsets/failover.h"
 #include "replicator/sidecar.h"
 
 namespace duplex::demo {
@@ -23,6 +25,7 @@ using namespace std::chrono_literals;
 
 constexpr int kPartitions = 4;
 constexpr const char* kTopic = "orders";
+constexpr const char* kAppGroup = "orders-app";  // the application whose group fails over
 
 // One region: its cluster, its writer's progress, and the sidecar that pulls into it.
 struct Region {
@@ -46,6 +49,7 @@ config::Config sidecar_config(const Region& home, const Region& source) {
   flow.source = source.name;
   flow.topics.refresh = 1s;
   c.flows.push_back(flow);
+  c.checkpoint_interval = 1s;
   return c;
 }
 
@@ -118,6 +122,85 @@ bool check_region(const Region& region, int own, int other, std::ostream& out) {
          duplicates == 0 && missing == 0 && wrong_origin == 0;
 }
 
+// The application in east: reads east's orders (both regions') a little slower than they
+// arrive, committing as it goes, until `stop`. Returns what it read.
+std::set<std::string> run_app(const Region& east, int rate, const std::atomic<bool>& stop) {
+  kafka::GroupConsumer app(east.cluster.bootstrap(), kAppGroup, kTopic);
+  std::set<std::string> read;
+  while (!stop) {
+    for (const auto& r : app.read(static_cast<size_t>(rate) / 2, 2s, 300ms)) read.insert(*r.value);
+    std::this_thread::sleep_for(300ms);
+  }
+  return read;
+}
+
+// The application's committed offsets on east as west's newest checkpoints have them (summed).
+int64_t checkpointed(const Region& west, const Region& east) {
+  offsets::Failover failover(sidecar_config(west, east), "east", 5s);
+  if (failover.read_checkpoints()) return -1;
+  int64_t sum = 0;
+  for (const auto& [key, c] : failover.checkpoints()) sum += c.group == kAppGroup ? c.upstream : 0;
+  return sum;
+}
+
+// Region loss and failover: east goes down; the application's group moves to west with only
+// west's cluster, and the application continues there. True when it missed nothing and
+// re-read exactly what failover reported.
+bool fail_over(Region& east, Region& west, const std::set<std::string>& read_in_east,
+               std::ostream& out) {
+  out << "\nregion east lost (its broker stops answering); moving group '" << kAppGroup
+      << "' to west:\n";
+  spdlog::set_level(spdlog::level::off);  // the clients' complaints about east are expected
+  east.cluster.set_down();
+  config::Config west_config = sidecar_config(west, east);
+  offsets::Failover failover(west_config, "east");
+  if (auto err = failover.read_checkpoints()) {
+    out << "  failover FAILED: " << err.message() << "\n";
+    return false;
+  }
+  // The demo stopped its application itself; the mock has no ListGroups to check members.
+  auto result = failover.plan({kAppGroup}, std::nullopt, false);
+  if (auto* e = std::get_if<kafka::KafkaError>(&result)) {
+    out << "  failover FAILED: " << e->message() << "\n";
+    return false;
+  }
+  const auto& plan = std::get<offsets::FailoverPlan>(result);
+  int64_t reported = 0;
+  out << "  partition   east offset   west offset   re-reads   checkpoint age s\n";
+  for (const auto& m : plan.moves) {
+    reported += m.rereads;
+    out << "  " << std::setw(9) << m.checkpoint.partition << std::setw(14) << m.checkpoint.upstream
+        << std::setw(14) << m.checkpoint.target << std::setw(11) << m.rereads << std::setw(19)
+        << std::fixed << std::setprecision(1) << m.checkpoint_age_s << "\n";
+  }
+  if (!plan.unknown.empty() || plan.moves.empty()) {
+    out << "  failover FAILED: no checkpoint for the group\n";
+    return false;
+  }
+  if (auto err = failover.apply(plan)) {
+    out << "  failover FAILED: " << err.message() << "\n";
+    return false;
+  }
+  auto in_west = kafka::GroupConsumer(west.cluster.bootstrap(), kAppGroup, kTopic)
+                     .read(static_cast<size_t>(east.written + west.written), 30s, 3s);
+  auto all =
+      kafka::read_all(west.cluster.bootstrap(), kTopic, east.written + west.written, 30s, 1s);
+  std::set<std::string> read_in_west;
+  int64_t rereads = 0;
+  for (const auto& r : in_west) {
+    read_in_west.insert(*r.value);
+    rereads += read_in_east.count(*r.value);
+  }
+  int missing = 0;
+  for (const auto& r : all) {
+    missing += !read_in_east.count(*r.value) && !read_in_west.count(*r.value);
+  }
+  out << "  the application read " << read_in_east.size() << " orders in east, then "
+      << in_west.size() << " in west: missing " << missing << ", re-read " << rereads
+      << " (failover reported " << reported << ")\n";
+  return missing == 0 && rereads == reported;
+}
+
 }  // namespace
 
 int run_demo(const DemoOptions& options, std::ostream& out) {
@@ -138,7 +221,7 @@ int run_demo(const DemoOptions& options, std::ostream& out) {
   replicator::FlowOptions flow_options;
   flow_options.lag_interval = 500ms;
   flow_options.commit_interval = 500ms;
-  flow_options.checkpoints = false;  // the mock clusters have no ListGroups
+  flow_options.checkpoint_groups = {kAppGroup};  // the mock clusters have no ListGroups
   for (auto [home, source] : {std::pair{&west, &east}, std::pair{&east, &west}}) {
     home->sidecar = std::make_unique<replicator::Sidecar>(
         sidecar_config(*home, *source), stop_sidecars, home->metrics, flow_options);
@@ -151,6 +234,9 @@ int run_demo(const DemoOptions& options, std::ostream& out) {
   }
   std::thread east_writer([&] { write_orders(east, options.rate, stop_writers); });
   std::thread west_writer([&] { write_orders(west, options.rate, stop_writers); });
+  std::atomic<bool> stop_app{false};
+  std::set<std::string> read_in_east;
+  std::thread app([&] { read_in_east = run_app(east, options.rate, stop_app); });
 
   // Live view: one block a second, redrawn in place on a terminal.
   const auto start = std::chrono::steady_clock::now();
@@ -202,21 +288,33 @@ int run_demo(const DemoOptions& options, std::ostream& out) {
     draw("writers stopped, catching up");
   }
   draw("caught up");
-  std::this_thread::sleep_for(2s);  // a loop would show up now as extra records
-  stop_sidecars = true;
-  for (Region* r : {&east, &west}) r->sidecar_thread.join();
+  stop_app = true;
+  app.join();
+  std::this_thread::sleep_for(3s);  // a loop would show up now as extra records; checkpoints
 
   out << "\nchecking both regions with an independent consumer:\n"
       << "  region     total   written here   copied in   duplicates  missing  wrong origin\n";
   bool ok = check_region(east, east.written, west.written, out);
   ok = check_region(west, west.written, east.written, out) && ok;
+  // West's sidecar checkpoints the application's group while east is still there.
+  for (int i = 0; i < 30 && checkpointed(west, east) != static_cast<int64_t>(read_in_east.size());
+       ++i) {
+    std::this_thread::sleep_for(1s);
+  }
+  stop_sidecars = true;
+  for (Region* r : {&east, &west}) {
+    r->sidecar_thread.join();
+    r->sidecar.reset();  // its clients too: east is about to disappear
+  }
   ok = ok && east.sidecar_exit == 0 && west.sidecar_exit == 0;
+  ok = fail_over(east, west, read_in_east, out) && ok;
   long loops = static_cast<long>(view_of(east).loops + view_of(west).loops);
   out << "\n  orders written: east " << east.written << ", west " << west.written
       << "; copies made: " << static_cast<long>(view_of(west).copied) << " east->west, "
       << static_cast<long>(view_of(east).copied) << " west->east; loops prevented: " << loops
       << "\n\n"
-      << (ok ? "demo passed: every order is in both regions exactly once, and nothing looped\n"
+      << (ok ? "demo passed: every order is in both regions exactly once, nothing looped, and "
+               "the application moved to west missing nothing\n"
              : "demo FAILED: see the table above\n");
   return ok ? 0 : 1;
 }

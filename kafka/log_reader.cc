@@ -13,7 +13,8 @@ LogReader::LogReader(const std::string& cluster, const Properties& cluster_props
                          {"enable.auto.offset.store", "false"},
                          {"enable.partition.eof", "false"},
                          {"isolation.level", "read_committed"},
-                         {"auto.offset.reset", "earliest"}});
+                         {"auto.offset.reset", "earliest"},
+                         {"fetch.wait.max.ms", "100"}});
   consumer_ = make_client(cluster, RD_KAFKA_CONSUMER, std::move(conf));
 }
 
@@ -28,25 +29,25 @@ KafkaError LogReader::assign(std::chrono::milliseconds timeout) {
     return KafkaError(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
                       "cluster " + cluster_ + ": no topic " + topic_);
   }
+  // Every partition from where the last call stopped (the beginning, the first time).
   PartitionListPtr list(rd_kafka_topic_partition_list_new(metadata->topics[0].partition_cnt));
   for (int p = 0; p < metadata->topics[0].partition_cnt; ++p) {
-    if (next_.count(p)) continue;
+    auto [it, fresh] = next_.try_emplace(p, 0);
     rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p)->offset =
-        RD_KAFKA_OFFSET_BEGINNING;
-    next_[p] = 0;
+        fresh ? RD_KAFKA_OFFSET_BEGINNING : it->second;
   }
-  if (list->cnt > 0) {
-    if (auto error = KafkaError::from(rd_kafka_incremental_assign(consumer_.get(), list.get()),
-                                      "cluster " + cluster_ + ": reading " + topic_)) {
-      return error;
-    }
-  }
-  return {};
+  return KafkaError::from(rd_kafka_assign(consumer_.get(), list.get()),
+                          "cluster " + cluster_ + ": reading " + topic_);
 }
 
 KafkaError LogReader::read_new(const std::function<void(const rd_kafka_message_t&)>& deliver,
                                std::chrono::milliseconds timeout) {
   if (auto err = assign(timeout)) return err;
+  // Assigned only while reading (see assign()): an idle reader sends no fetches.
+  struct UnassignAfter {
+    rd_kafka_t* rk;
+    ~UnassignAfter() { rd_kafka_assign(rk, nullptr); }
+  } unassign_after{consumer_.get()};
   // The ends now; what is appended later is for the next call.
   std::map<int32_t, int64_t> end;
   for (const auto& [p, next] : next_) {

@@ -28,6 +28,7 @@ class LogReader {
   const std::string& topic() const { return topic_; }
 
  private:
+  // Assigns every partition at the next offset to deliver; read_new() unassigns after reading.
   KafkaError assign(std::chrono::milliseconds timeout);
 
   std::string cluster_;

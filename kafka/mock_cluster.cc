@@ -6,7 +6,7 @@
 
 namespace duplex::kafka {
 
-MockCluster::MockCluster(int brokers) {
+MockCluster::MockCluster(int brokers) : brokers_(brokers) {
   host_ = make_client("mock", RD_KAFKA_PRODUCER, make_conf("mock", {}, {}));
   cluster_ = rd_kafka_mock_cluster_new(host_.get(), brokers);
   if (cluster_ == nullptr) throw std::runtime_error("cannot create a mock cluster");
@@ -15,6 +15,12 @@ MockCluster::MockCluster(int brokers) {
 
 MockCluster::~MockCluster() {
   rd_kafka_mock_cluster_destroy(cluster_);
+}
+
+void MockCluster::set_down() {
+  for (int32_t broker = 1; broker <= brokers_; ++broker) {
+    rd_kafka_mock_broker_set_down(cluster_, broker);
+  }
 }
 
 void MockCluster::create_duplex_topics(const std::vector<std::string>& remotes) {

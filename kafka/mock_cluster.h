@@ -25,10 +25,13 @@ class MockCluster {
   void create_topic(const std::string& topic, int partitions);
   // The topics a sidecar of region `home` writes on its cluster, pulling from `remotes`.
   void create_duplex_topics(const std::vector<std::string>& remotes);
+  // The region is lost: its broker stops answering.
+  void set_down();
   const std::string& bootstrap() const { return bootstrap_; }
 
  private:
   HandlePtr host_;  // the client that owns the mock cluster's threads
+  int brokers_;
   rd_kafka_mock_cluster_t* cluster_;
   std::string bootstrap_;
 };

@@ -60,7 +60,8 @@ kafka::KafkaError Failover::read_checkpoints() {
 }
 
 std::variant<FailoverPlan, kafka::KafkaError> Failover::plan(
-    const std::vector<std::string>& groups, const std::optional<std::string>& group_regex) {
+    const std::vector<std::string>& groups, const std::optional<std::string>& group_regex,
+    bool check_members) {
   FailoverPlan plan;
   plan.corrupt = corrupt_;
   std::set<std::string> known;
@@ -84,7 +85,7 @@ std::variant<FailoverPlan, kafka::KafkaError> Failover::plan(
       config_.region, RD_KAFKA_PRODUCER,
       kafka::make_conf(config_.region, config_.home_cluster(), {{"client.id", "duplex-failover"}}));
   kafka::GroupAdmin admin(client.get(), config_.region, config_.home_cluster());
-  for (const auto& g : selected) {
+  for (const auto& g : check_members ? selected : std::set<std::string>{}) {
     auto members = admin.members(g, timeout_);
     if (auto* e = std::get_if<kafka::KafkaError>(&members)) return *e;
     if (std::get<int>(members) > 0) plan.active.push_back(g);

@@ -43,9 +43,11 @@ class Failover {
   const std::map<std::string, Checkpoint>& checkpoints() const { return newest_; }
   size_t corrupt() const { return corrupt_; }
 
-  // The plan for the named groups and those matching `group_regex`.
+  // The plan for the named groups and those matching `group_regex`. `check_members` false
+  // skips looking for active members (the mock cluster has no ListGroups): the caller knows.
   std::variant<FailoverPlan, kafka::KafkaError> plan(const std::vector<std::string>& groups,
-                                                     const std::optional<std::string>& group_regex);
+                                                     const std::optional<std::string>& group_regex,
+                                                     bool check_members = true);
 
   // Writes the plan's target offsets as the groups' committed offsets on the home cluster.
   kafka::KafkaError apply(const FailoverPlan& plan);
@@ -54,7 +56,7 @@ class Failover {
   // Records in [from, to) of the target partition, split by origin.
   kafka::KafkaError count_rereads(PartitionMove& move);
 
-  const config::Config& config_;
+  config::Config config_;  // a copy: callers may pass a temporary
   std::string source_;
   std::chrono::milliseconds timeout_;
   std::map<std::string, Checkpoint> newest_;  // by checkpoint key

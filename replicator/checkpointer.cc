@@ -28,7 +28,8 @@ kafka::HandlePtr admin_client(const std::string& cluster, const kafka::Propertie
 }  // namespace
 
 Checkpointer::Checkpointer(const config::Config& config, const config::Flow& flow,
-                           const std::atomic<bool>& stop, metrics::ReplicationMetrics& metrics)
+                           const std::atomic<bool>& stop, metrics::ReplicationMetrics& metrics,
+                           std::vector<std::string> named_groups)
     : name_(flow.source + "->" + config.region),
       home_(config.region),
       source_(flow.source),
@@ -39,6 +40,7 @@ Checkpointer::Checkpointer(const config::Config& config, const config::Flow& flo
       sync_groups_(flow.groups.sync),
       topics_(flow.topics),
       groups_(flow.groups),
+      named_groups_(std::move(named_groups)),
       namer_(flow.rename, flow.source, config.region),
       checkpoints_topic_(offsets::checkpoints_topic(flow.source)),
       source_client_(
@@ -179,13 +181,17 @@ std::optional<std::map<std::string, int>> Checkpointer::list_topics(kafka::Topic
 
 std::optional<std::map<std::string, kafka::GroupOffsets>> Checkpointer::read_source_groups(
     const std::map<std::string, int>& topics) {
-  auto listed = source_groups_admin_.list_groups(timeout_);
-  if (auto* e = std::get_if<kafka::KafkaError>(&listed)) {
-    warn_once("groups", e->message());
-    return std::nullopt;
+  std::vector<std::string> names = named_groups_;
+  if (names.empty()) {
+    auto listed = source_groups_admin_.list_groups(timeout_);
+    if (auto* e = std::get_if<kafka::KafkaError>(&listed)) {
+      warn_once("groups", e->message());
+      return std::nullopt;
+    }
+    names = std::get<0>(listed);
   }
   std::map<std::string, kafka::GroupOffsets> groups;
-  for (const auto& group : std::get<0>(listed)) {
+  for (const auto& group : names) {
     if (!groups_.selects(group)) continue;
     auto committed = source_groups_admin_.committed(group, topics, timeout_);
     if (auto* e = std::get_if<kafka::KafkaError>(&committed)) {

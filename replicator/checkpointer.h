@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "kafka/group_admin.h"
@@ -32,8 +33,10 @@ namespace duplex::replicator {
 //    only ever forward.
 class Checkpointer {
  public:
+  // `named_groups`: checkpoint just these, without listing the source's groups.
   Checkpointer(const config::Config& config, const config::Flow& flow,
-               const std::atomic<bool>& stop, metrics::ReplicationMetrics& metrics);
+               const std::atomic<bool>& stop, metrics::ReplicationMetrics& metrics,
+               std::vector<std::string> named_groups = {});
 
   // Rounds every interval until `stop` is set.
   void run();
@@ -64,6 +67,7 @@ class Checkpointer {
   bool sync_groups_;
   TopicSelector topics_;
   offsets::GroupSelector groups_;
+  std::vector<std::string> named_groups_;
   TopicNamer namer_;
   std::string checkpoints_topic_;
 

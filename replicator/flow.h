@@ -33,7 +33,10 @@ struct FlowOptions {
   std::chrono::milliseconds admin_timeout{15000};
   std::chrono::milliseconds lag_interval{2000};        // how often lag gauges are refreshed
   std::chrono::milliseconds heartbeat_interval{1000};  // 0: write no heartbeats
-  bool checkpoints = true;  // off where the cluster lacks the Admin API (the mock)
+  bool checkpoints = true;
+  // Checkpoint these groups instead of listing the source's groups (the mock cluster has no
+  // ListGroups); empty: list them.
+  std::vector<std::string> checkpoint_groups;
 };
 
 // Running totals, readable from other threads.

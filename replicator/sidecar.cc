@@ -24,7 +24,8 @@ Sidecar::Sidecar(const config::Config& config, const std::atomic<bool>& stop,
     flows_.push_back(std::make_unique<Flow>(config, flow, stop_flows_, metrics, options));
     refresh_intervals_.push_back(flow.topics.refresh);
     if (options.checkpoints) {
-      checkpointers_.push_back(std::make_unique<Checkpointer>(config, flow, stop_flows_, metrics));
+      checkpointers_.push_back(std::make_unique<Checkpointer>(config, flow, stop_flows_, metrics,
+                                                              options.checkpoint_groups));
     }
   }
   if (options.heartbeat_interval.count() > 0) {

@@ -1,6 +1,5 @@
 #pragma once
-// A consumer in a named group, as an application would run one: subscribes, reads, and
-// commits exactly what it has read.
+
 #include <chrono>
 #include <map>
 #include <string>
@@ -8,25 +7,27 @@
 
 #include "kafka/client_factory.h"
 #include "kafka/handles.h"
-#include "tests/support/test_records.h"
+#include "kafka/record_io.h"
 
-namespace duplex::testing {
+namespace duplex::kafka {
 
+// A consumer in a named group, as an application runs one: subscribes, reads, and commits
+// exactly what it has read. For tests and the demo (the "application" whose group moves).
 class GroupConsumer {
  public:
   GroupConsumer(const std::string& bootstrap, const std::string& group, const std::string& topic)
       : topic_(topic) {
-    consumer_ = kafka::make_client("app", RD_KAFKA_CONSUMER,
-                                   kafka::make_conf("app",
-                                                    {{"bootstrap.servers", bootstrap},
-                                                     {"group.id", group},
-                                                     {"enable.auto.commit", "false"},
-                                                     {"enable.auto.offset.store", "false"},
-                                                     {"auto.offset.reset", "earliest"},
-                                                     {"session.timeout.ms", "6000"}},
-                                                    {}));
+    consumer_ = make_client("app", RD_KAFKA_CONSUMER,
+                            make_conf("app",
+                                      {{"bootstrap.servers", bootstrap},
+                                       {"group.id", group},
+                                       {"enable.auto.commit", "false"},
+                                       {"enable.auto.offset.store", "false"},
+                                       {"auto.offset.reset", "earliest"},
+                                       {"session.timeout.ms", "6000"}},
+                                      {}));
     rd_kafka_poll_set_consumer(consumer_.get());
-    kafka::PartitionListPtr topics(rd_kafka_topic_partition_list_new(1));
+    PartitionListPtr topics(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
     rd_kafka_subscribe(consumer_.get(), topics.get());
   }
@@ -34,18 +35,18 @@ class GroupConsumer {
 
   // Reads until `count` records were read or nothing arrived for `idle` (after the first
   // record, or `timeout` in all), then commits the offset after each partition's last record.
-  std::vector<TestRecord> read(size_t count, std::chrono::milliseconds timeout,
-                               std::chrono::milliseconds idle = std::chrono::seconds(5)) {
-    std::vector<TestRecord> out;
+  std::vector<Record> read(size_t count, std::chrono::milliseconds timeout,
+                           std::chrono::milliseconds idle = std::chrono::seconds(5)) {
+    std::vector<Record> out;
     std::map<int32_t, int64_t> next;
     auto deadline = std::chrono::steady_clock::now() + timeout;
     auto last = std::chrono::steady_clock::now();
     while (out.size() < count && std::chrono::steady_clock::now() < deadline &&
            (out.empty() || std::chrono::steady_clock::now() - last < idle)) {
-      kafka::MessagePtr m(rd_kafka_consumer_poll(consumer_.get(), 100));
+      MessagePtr m(rd_kafka_consumer_poll(consumer_.get(), 100));
       if (!m || m->err) continue;
       last = std::chrono::steady_clock::now();
-      TestRecord r;
+      Record r;
       r.partition = m->partition;
       r.offset = m->offset;
       if (m->payload) r.value = std::string(static_cast<const char*>(m->payload), m->len);
@@ -53,7 +54,7 @@ class GroupConsumer {
       next[m->partition] = m->offset + 1;
     }
     if (!next.empty()) {
-      kafka::PartitionListPtr offsets(rd_kafka_topic_partition_list_new(4));
+      PartitionListPtr offsets(rd_kafka_topic_partition_list_new(4));
       for (auto [p, o] : next) {
         rd_kafka_topic_partition_list_add(offsets.get(), topic_.c_str(), p)->offset = o;
       }
@@ -66,13 +67,13 @@ class GroupConsumer {
   void join(std::chrono::milliseconds time) {
     auto until = std::chrono::steady_clock::now() + time;
     while (std::chrono::steady_clock::now() < until) {
-      kafka::MessagePtr m(rd_kafka_consumer_poll(consumer_.get(), 100));
+      MessagePtr m(rd_kafka_consumer_poll(consumer_.get(), 100));
     }
   }
 
  private:
   std::string topic_;
-  kafka::HandlePtr consumer_;
+  HandlePtr consumer_;
 };
 
-}  // namespace duplex::testing
+}  // namespace duplex::kafka
