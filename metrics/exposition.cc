@@ -52,6 +52,15 @@ int count_samples(const std::string& exposition, const std::string& name, const 
   return count;
 }
 
+std::optional<double> min_sample(const std::string& exposition, const std::string& name,
+                                 const Labels& labels) {
+  std::optional<double> min;
+  for_each_sample(exposition, name, [&](const std::string& text, double value) {
+    if (has_labels(text, labels) && (!min || value < *min)) min = value;
+  });
+  return min;
+}
+
 double histogram_quantile(const std::string& exposition, const std::string& name, double q,
                           const Labels& labels) {
   std::map<double, double> cumulative;  // upper bound -> count at or below it

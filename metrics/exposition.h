@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
 namespace duplex::metrics {
@@ -18,6 +19,10 @@ double sum_samples(const std::string& exposition, const std::string& name,
 // How many samples of metric `name` have labels that include `labels`.
 int count_samples(const std::string& exposition, const std::string& name,
                   const Labels& labels = {});
+
+// The smallest sample of metric `name` whose labels include `labels`; none when there is none.
+std::optional<double> min_sample(const std::string& exposition, const std::string& name,
+                                 const Labels& labels = {});
 
 // The q-quantile (0..1) of histogram `name` (its _bucket samples whose labels include
 // `labels`, merged), by linear interpolation inside the bucket, as Prometheus'

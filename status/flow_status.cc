@@ -6,6 +6,7 @@
 #include "kafka/topic_admin.h"
 #include "metrics/exposition.h"
 #include "metrics/http_get.h"
+#include "offsets/failover.h"
 #include "replicator/flow.h"
 #include "replicator/topic_selector.h"
 
@@ -51,6 +52,23 @@ void read_from_source(const config::Config& config, const config::Flow& flow, Fl
   }
 }
 
+// The age of the newest checkpoint in duplex.checkpoints.<source>: what failover would use.
+void read_checkpoint_age(const config::Config& config, const config::Flow& flow, FlowStatus& out) {
+  offsets::Failover failover(config, flow.source, 10s);
+  if (auto err = failover.read_checkpoints()) {
+    out.note += "; no checkpoint age: " + err.message();
+    return;
+  }
+  int64_t newest_ms = -1;
+  for (const auto& [key, checkpoint] : failover.checkpoints()) {
+    newest_ms = std::max(newest_ms, checkpoint.time_ms);
+  }
+  if (newest_ms < 0) return;
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  out.checkpoint_age_seconds =
+      std::max<double>(0, std::chrono::duration<double>(now).count() - newest_ms / 1000.0);
+}
+
 }  // namespace
 
 std::vector<FlowStatus> read_status(const config::Config& config,
@@ -87,11 +105,14 @@ std::vector<FlowStatus> read_status(const config::Config& config,
       s.errors = metrics::sum_samples(second, "duplex_errors_total", labels);
       s.source_silence_seconds =
           metrics::sum_samples(second, "duplex_source_silence_seconds", labels);
+      s.checkpoint_age_seconds =
+          metrics::min_sample(second, "duplex_checkpoint_age_seconds", labels).value_or(-1);
     } else {
       s.note = "sidecar not answering on " + config.metrics_listen +
                "; lag from the source group's commits";
       try {
         read_from_source(config, flow, s);
+        read_checkpoint_age(config, flow, s);
       } catch (const std::exception& e) {
         s.note += std::string("; ") + e.what();
       }

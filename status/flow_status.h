@@ -18,12 +18,14 @@ struct FlowStatus {
   double latency_p99_seconds = -1;
   double source_silence_seconds = -1;
   double errors = -1;
-  std::string note;  // where the figures come from, or why they are missing
+  double checkpoint_age_seconds = -1;  // of the newest checkpoint of the source's groups
+  std::string note;                    // where the figures come from, or why they are missing
 };
 
 // Reads each flow's status: from the sidecar's /metrics when it answers (two scrapes `window`
 // apart give the rate), otherwise from the clusters: the flow's committed offsets on the
-// source group against the source's high watermarks.
+// source group against the source's high watermarks, and the newest checkpoint on the home
+// cluster.
 std::vector<FlowStatus> read_status(const config::Config& config,
                                     std::chrono::milliseconds window = std::chrono::seconds(1));
 

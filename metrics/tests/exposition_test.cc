@@ -20,6 +20,17 @@ TEST(Exposition, SumsSamplesWithMatchingLabels) {
   EXPECT_EQ(count_samples(text, "duplex_lag_records", {{"flow", "a->b"}}), 3);
 }
 
+TEST(Exposition, SmallestSampleOrNone) {
+  ReplicationMetrics m("t");
+  m.checkpoint_age("a->b", "g1").Set(7.5);
+  m.checkpoint_age("a->b", "g2").Set(2.5);
+  m.checkpoint_age("c->b", "g1").Set(1);
+  auto text = m.serialize();
+  EXPECT_EQ(min_sample(text, "duplex_checkpoint_age_seconds", {{"flow", "a->b"}}), 2.5);
+  EXPECT_EQ(min_sample(text, "duplex_checkpoint_age_seconds"), 1);
+  EXPECT_FALSE(min_sample(text, "duplex_checkpoint_age_seconds", {{"flow", "x->b"}}));
+}
+
 TEST(Exposition, HistogramQuantileInterpolatesInsideBuckets) {
   ReplicationMetrics m("t");
   auto& h = m.latency("a->b");

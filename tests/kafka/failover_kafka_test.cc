@@ -69,24 +69,7 @@ class Moves : public FailoverKafka {
   // have their runs written yet, and the checkpoint is conservative (translation.h).
   void await_reverse_settled(const std::string& home, const std::string& from,
                              const std::string& topic) {
-    const std::string& bootstrap = home == "east" ? kEast : kWest;
-    kafka::HandlePtr client =
-        kafka::make_client("test", RD_KAFKA_PRODUCER,
-                           kafka::make_conf("test", {{"bootstrap.servers", bootstrap}}, {}));
-    kafka::GroupAdmin admin(client.get(), home, {{"bootstrap.servers", bootstrap}});
-    const std::string reverse_group = "duplex." + from + ".from." + home;
-    int64_t committed = 0;
-    bool settled = wait_until(
-        [&] {
-          auto offsets = admin.committed(reverse_group, {{topic, kPartitions}}, 10s);
-          committed = 0;
-          if (auto* o = std::get_if<kafka::GroupOffsets>(&offsets)) {
-            for (const auto& [tp, offset] : *o) committed += offset;
-          }
-          return committed == count_records(bootstrap, topic);
-        },
-        60s);
-    ASSERT_TRUE(settled) << reverse_group << " committed " << committed;
+    ASSERT_TRUE(await_flow_committed(from, home, topic, kPartitions));
     std::this_thread::sleep_for(2500ms);
   }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kafka/client_factory.h"
+#include "kafka/group_admin.h"
 #include "kafka/topic_admin.h"
 #include "tests/support/process.h"
 #include "tests/support/test_records.h"
@@ -116,6 +117,32 @@ class TwoRegions : public ::testing::Test {
   }
 
   std::filesystem::path config_path(const std::string& home) { return dir_ / (home + ".yaml"); }
+
+  // Waits until the flow source -> home has committed all of `topic` on the source: everything
+  // there is copied and the flow's progress stored, so a lost assignment re-copies nothing.
+  ::testing::AssertionResult await_flow_committed(const std::string& home,
+                                                  const std::string& source,
+                                                  const std::string& topic, int partitions) {
+    const std::string& bootstrap = source == "east" ? kEast : kWest;
+    kafka::HandlePtr client =
+        kafka::make_client("test", RD_KAFKA_PRODUCER,
+                           kafka::make_conf("test", {{"bootstrap.servers", bootstrap}}, {}));
+    kafka::GroupAdmin admin(client.get(), source, {{"bootstrap.servers", bootstrap}});
+    const std::string group = "duplex." + home + ".from." + source;
+    int64_t committed = 0;
+    bool settled = wait_until(
+        [&] {
+          auto offsets = admin.committed(group, {{topic, partitions}}, 10s);
+          committed = 0;
+          if (auto* o = std::get_if<kafka::GroupOffsets>(&offsets)) {
+            for (const auto& [tp, offset] : *o) committed += offset;
+          }
+          return committed == count_records(bootstrap, topic);
+        },
+        60s);
+    if (settled) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << group << " committed " << committed;
+  }
 
   // Each region's sidecar serves /metrics on its own port.
   static int metrics_port(const std::string& home) { return home == "east" ? 19464 : 29464; }
