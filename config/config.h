@@ -36,11 +36,20 @@ struct Flow {
   std::string rename = "{topic}";
 };
 
+// Exactly-once: each source partition's transaction commits after `interval` or `max_records`
+// copies, whichever comes first; a record is visible to read_committed consumers of the target
+// only then.
+struct TransactionSettings {
+  std::chrono::milliseconds interval{50};
+  int max_records = 10000;
+};
+
 struct Config {
   std::string region;                          // the home region: where this sidecar writes
   std::map<std::string, Properties> clusters;  // region -> its cluster's properties
   std::vector<Flow> flows;
   Delivery delivery = Delivery::at_least_once;
+  TransactionSettings transaction;
   ConflictPolicy conflict = ConflictPolicy::none;
   std::chrono::milliseconds checkpoint_interval{std::chrono::seconds(5)};
   std::string metrics_listen = "127.0.0.1:9464";

@@ -132,6 +132,17 @@ class Walker {
     out = *parsed;
   }
 
+  void positive(const YAML::Node& node, const std::string& what, int& out) {
+    auto value = text(node, what);
+    if (!value) return;
+    static const std::regex digits("^[1-9][0-9]{0,8}$");
+    if (!std::regex_match(*value, digits)) {
+      problem(node, what + ": expected a positive whole number, got '" + *value + "'");
+      return;
+    }
+    out = std::stoi(*value);
+  }
+
   void name_filter(const YAML::Node& node, const std::string& what, NameFilter& out) {
     if (node["include"]) out.include = regex_list(node["include"], what + ".include");
     if (node["exclude"]) out.exclude = regex_list(node["exclude"], what + ".exclude");
@@ -262,8 +273,8 @@ class Walker {
   Config walk(const YAML::Node& root) {
     Config config;
     if (!expect_map(root, "config",
-                    {"region", "clusters", "flows", "delivery", "conflict", "checkpoint", "metrics",
-                     "log"})) {
+                    {"region", "clusters", "flows", "delivery", "transaction", "conflict",
+                     "checkpoint", "metrics", "log"})) {
       return config;
     }
     if (!root["clusters"]) {
@@ -296,6 +307,15 @@ class Walker {
       choice(root["delivery"], "delivery",
              {{"at-least-once", Delivery::at_least_once}, {"exactly-once", Delivery::exactly_once}},
              config.delivery);
+    }
+    if (const auto& txn = root["transaction"];
+        txn && expect_map(txn, "transaction", {"interval", "max.records"})) {
+      if (txn["interval"]) {
+        duration(txn["interval"], "transaction.interval", config.transaction.interval);
+      }
+      if (txn["max.records"]) {
+        positive(txn["max.records"], "transaction.max.records", config.transaction.max_records);
+      }
     }
     if (const auto& conflict = root["conflict"];
         conflict && expect_map(conflict, "conflict", {"policy"}) && conflict["policy"]) {

@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <map>
 #include <stdexcept>
 
 #include "kafka/client_factory.h"
@@ -31,14 +32,10 @@ std::optional<std::string> Record::header(const std::string& name) const {
   return last;
 }
 
-void produce_records(const std::string& bootstrap, const std::string& topic,
-                     const std::vector<Record>& records) {
-  std::string delivery_error;
-  auto conf = make_conf("reader", {{"bootstrap.servers", bootstrap}},
-                        {{"enable.idempotence", "true"}, {"linger.ms", "5"}});
-  rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
-  rd_kafka_conf_set_opaque(conf.get(), &delivery_error);
-  auto producer = make_client("reader", RD_KAFKA_PRODUCER, std::move(conf));
+namespace {
+
+// Queues every record (to its own partition); throws on a local produce error.
+void send(rd_kafka_t* producer, const std::string& topic, const std::vector<Record>& records) {
   for (const auto& r : records) {
     rd_kafka_headers_t* headers = rd_kafka_headers_new(r.headers.size());
     for (const auto& [k, v] : r.headers) {
@@ -52,7 +49,7 @@ void produce_records(const std::string& bootstrap, const std::string& topic,
     size_t value_size = r.value ? r.value->size() : 0;
     for (int attempt = 0;; ++attempt) {
       auto err = rd_kafka_producev(
-          producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(r.partition),
+          producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(r.partition),
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_size),
           RD_KAFKA_V_VALUE(value, value_size), RD_KAFKA_V_TIMESTAMP(r.timestamp),
           RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
@@ -61,14 +58,60 @@ void produce_records(const std::string& bootstrap, const std::string& topic,
         rd_kafka_headers_destroy(headers);
         throw std::runtime_error(std::string("test produce: ") + rd_kafka_err2str(err));
       }
-      rd_kafka_poll(producer.get(), 10);
+      rd_kafka_poll(producer, 10);
     }
-    rd_kafka_poll(producer.get(), 0);
+    rd_kafka_poll(producer, 0);
   }
+}
+
+HandlePtr test_producer(const std::string& bootstrap, Properties ours,
+                        std::string& delivery_error) {
+  ours["enable.idempotence"] = "true";
+  ours["linger.ms"] = "5";
+  auto conf = make_conf("reader", {{"bootstrap.servers", bootstrap}}, ours);
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
+  rd_kafka_conf_set_opaque(conf.get(), &delivery_error);
+  return make_client("reader", RD_KAFKA_PRODUCER, std::move(conf));
+}
+
+void check(rd_kafka_error_t* raw, const char* what) {
+  ErrorPtr error(raw);
+  if (error) {
+    throw std::runtime_error(std::string("test produce: ") + what + ": " +
+                             rd_kafka_error_string(error.get()));
+  }
+}
+
+}  // namespace
+
+void produce_records(const std::string& bootstrap, const std::string& topic,
+                     const std::vector<Record>& records) {
+  std::string delivery_error;
+  auto producer = test_producer(bootstrap, {}, delivery_error);
+  send(producer.get(), topic, records);
   if (rd_kafka_flush(producer.get(), 60000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
     throw std::runtime_error("test produce: flush timed out");
   }
   if (!delivery_error.empty()) throw std::runtime_error("test produce: " + delivery_error);
+}
+
+void produce_in_transaction(const std::string& bootstrap, const std::string& topic,
+                            const std::vector<Record>& records, const std::string& transactional_id,
+                            bool commit) {
+  std::string delivery_error;
+  auto producer =
+      test_producer(bootstrap, {{"transactional.id", transactional_id}}, delivery_error);
+  check(rd_kafka_init_transactions(producer.get(), 30000), "init");
+  check(rd_kafka_begin_transaction(producer.get()), "begin");
+  send(producer.get(), topic, records);
+  if (commit) {
+    check(rd_kafka_commit_transaction(producer.get(), 60000), "commit");
+  } else {
+    rd_kafka_flush(producer.get(), 60000);  // on the broker, then aborted
+    check(rd_kafka_abort_transaction(producer.get(), 60000), "abort");
+  }
+  if (commit && !delivery_error.empty())
+    throw std::runtime_error("test produce: " + delivery_error);
 }
 
 namespace {
@@ -126,12 +169,31 @@ std::vector<Record> read_all(const std::string& bootstrap, const std::string& to
   }
   rd_kafka_assign(consumer.get(), assignment.get());
 
+  // Once `expected` records are in, the partitions' ends then: duplicates beyond `expected`
+  // must be read too, so reading goes on up to them (then lingers for late arrivals).
+  auto reached_ends = [&, ends = std::map<int32_t, int64_t>()]() mutable {
+    if (ends.empty()) {
+      for (int i = 0; i < assignment->cnt; ++i) {
+        int64_t low = 0, high = 0;
+        rd_kafka_query_watermark_offsets(consumer.get(), topic.c_str(), i, &low, &high, 5000);
+        ends[i] = high;
+      }
+    }
+    PartitionListPtr positions(rd_kafka_topic_partition_list_copy(assignment.get()));
+    rd_kafka_position(consumer.get(), positions.get());
+    for (int i = 0; i < positions->cnt; ++i) {
+      if (ends[i] > 0 && positions->elems[i].offset < ends[i]) return false;
+    }
+    return true;
+  };
   std::vector<Record> out;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::optional<std::chrono::steady_clock::time_point> linger_until;
   for (;;) {
     auto now = std::chrono::steady_clock::now();
-    if (!linger_until && (out.size() >= expected || now >= deadline)) linger_until = now + linger;
+    if (!linger_until && (now >= deadline || (out.size() >= expected && reached_ends()))) {
+      linger_until = now + linger;
+    }
     if (linger_until && now >= *linger_until) break;
     MessagePtr m(rd_kafka_consumer_poll(consumer.get(), 100));
     if (!m || m->err) continue;

@@ -27,9 +27,15 @@ struct Record {
 void produce_records(const std::string& bootstrap, const std::string& topic,
                      const std::vector<Record>& records);
 
+// The same in one transaction of `transactional_id`, committed or aborted at the end.
+void produce_in_transaction(const std::string& bootstrap, const std::string& topic,
+                            const std::vector<Record>& records, const std::string& transactional_id,
+                            bool commit);
+
 // Reads every partition of `topic` from the beginning, read_committed, as an independent
-// consumer (no group commits). Stops at `expected` records or at `timeout`, then keeps
-// reading for `linger` so that extra (duplicate) records are seen too.
+// consumer (no group commits). Stops once it has `expected` records and has reached the
+// partitions' ends as they were then (so extra, duplicate records are read too), or at
+// `timeout`; then keeps reading for `linger`.
 std::vector<Record> read_all(const std::string& bootstrap, const std::string& topic,
                              size_t expected, std::chrono::milliseconds timeout,
                              std::chrono::milliseconds linger = std::chrono::milliseconds(500));

@@ -80,4 +80,26 @@ std::optional<Checkpoint> decode_checkpoint(std::string_view value) {
   return c;
 }
 
+std::string progress_key(const std::string& source_topic, int32_t partition) {
+  return source_topic + "/" + std::to_string(partition);
+}
+
+std::string encode(const Progress& p) {
+  std::ostringstream out;
+  out << kFormatVersion << ' ' << p.source_topic << ' ' << p.partition << ' ' << p.next_offset
+      << ' ' << p.time_ms;
+  return out.str();
+}
+
+std::optional<Progress> decode_progress(std::string_view value) {
+  std::istringstream in{std::string(value)};
+  Progress p;
+  if (!read_version(in)) return std::nullopt;
+  if (!(in >> p.source_topic >> p.partition >> p.next_offset >> p.time_ms)) return std::nullopt;
+  std::string extra;
+  if (in >> extra) return std::nullopt;
+  if (p.partition < 0 || p.next_offset < 0) return std::nullopt;
+  return p;
+}
+
 }  // namespace duplex::offsets

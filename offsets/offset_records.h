@@ -21,6 +21,9 @@ inline std::string flow_group_id(const std::string& home, const std::string& sou
 inline std::string checkpoints_topic(const std::string& source) {
   return "duplex.checkpoints." + source;
 }
+inline std::string progress_topic(const std::string& source) {
+  return "duplex.progress." + source;
+}
 
 // One run of consecutive copies: source offsets [source, source + count) of
 // source_topic/partition are at target offsets [target, target + count) of target_topic, the
@@ -66,5 +69,20 @@ struct Checkpoint {
 std::string checkpoint_key(const Checkpoint& checkpoint);  // "<group>/<topic>/<partition>"
 std::string encode(const Checkpoint& checkpoint);
 std::optional<Checkpoint> decode_checkpoint(std::string_view value);
+
+// Exactly-once: the next source offset to copy of one source partition, written in the same
+// transaction as the copies before it. The newest committed one is where a worker resumes.
+struct Progress {
+  std::string source_topic;
+  int32_t partition = 0;
+  int64_t next_offset = 0;
+  int64_t time_ms = 0;  // wall clock when the transaction was committed (about)
+
+  bool operator==(const Progress&) const = default;
+};
+
+std::string progress_key(const std::string& source_topic, int32_t partition);  // "<topic>/<p>"
+std::string encode(const Progress& progress);
+std::optional<Progress> decode_progress(std::string_view value);
 
 }  // namespace duplex::offsets

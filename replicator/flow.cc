@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <future>
 #include <stdexcept>
 
 #include "kafka/client_factory.h"
@@ -56,6 +57,10 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
     : name_(flow.source + "->" + config.region),
       group_id_(group_id_for(config.region, flow.source)),
       offset_syncs_topic_(offsets::offset_syncs_topic(flow.source)),
+      home_(config.region),
+      target_props_(config.home_cluster()),
+      exactly_once_(config.delivery == config::Delivery::exactly_once),
+      transaction_(config.transaction),
       stop_(stop),
       options_(options),
       refresh_interval_(flow.topics.refresh),
@@ -112,6 +117,10 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
   source_admin_ = std::make_unique<kafka::TopicAdmin>(consumer_.get(), flow.source);
   target_admin_ = std::make_unique<kafka::TopicAdmin>(producer_.get(), config.region);
   mirror_ = std::make_unique<TopicMirror>(*source_admin_, *target_admin_, options_.admin_timeout);
+  if (exactly_once_) {
+    progress_reader_ = std::make_unique<kafka::LogReader>(
+        config.region, target_props, offsets::progress_topic(flow.source), &stop);
+  }
 }
 
 Flow::~Flow() = default;
@@ -119,6 +128,14 @@ Flow::~Flow() = default;
 int Flow::run() {
   spdlog::info("flow {}: starting (group {})", name_, group_id_);
   ensure_offset_syncs_topic();
+  if (exactly_once_) {
+    // Small segments, so compaction keeps the log that a new owner reads short.
+    if (auto err = target_admin_->ensure_topic(
+            progress_reader_->topic(), 1, {{"cleanup.policy", "compact"}, {"segment.ms", "600000"}},
+            options_.admin_timeout)) {
+      fail(err.message() + " (exactly-once keeps its progress there)");
+    }
+  }
   auto next_refresh = Clock::now();
   auto next_commit = Clock::now() + options_.commit_interval;
   auto next_lag = Clock::now() + options_.lag_interval;
@@ -131,12 +148,15 @@ int Flow::run() {
     }
     // While paused nothing arrives from the source: wait on acknowledgements instead.
     kafka::MessagePtr message(rd_kafka_consumer_poll(consumer_.get(), paused_ ? 0 : 100));
-    if (message) handle(message.get());
+    if (message) handle(std::move(message));
     rd_kafka_poll(producer_.get(), paused_ ? 100 : 0);
+    if (exactly_once_) service_transactions();
     apply_backpressure();
     if (now >= next_commit) {
       commit(false);
       next_commit = now + options_.commit_interval;
+    } else if (commit_due_) {
+      commit_offsets(false);  // runs just acknowledged: their offsets need not wait a tick
     }
     if (now >= next_lag) {
       update_lag();
@@ -147,7 +167,8 @@ int Flow::run() {
   return failure_.empty() ? 0 : 1;
 }
 
-void Flow::handle(const rd_kafka_message_t* message) {
+void Flow::handle(kafka::MessagePtr owned) {
+  const rd_kafka_message_t* message = owned.get();
   if (message->err) {
     count_error("consume");
     spdlog::warn("flow {}: reading source: {}", name_, rd_kafka_message_errstr(message));
@@ -174,29 +195,34 @@ void Flow::handle(const rd_kafka_message_t* message) {
       origin = std::string_view(static_cast<const char*>(value), size);
     }
   }
+  rd_kafka_headers_t* out = nullptr;  // the copy's headers
   switch (origin_filter_.judge(origin)) {
     case OriginFilter::Verdict::skip_loop:
-      tracker.progress.add_settled(message->offset);
       counters_.skipped_loop++;
       tracker.metrics->loops->Increment();
-      return;
+      break;
     case OriginFilter::Verdict::skip_other_origin:
-      tracker.progress.add_settled(message->offset);
       counters_.skipped_other_origin++;
       tracker.metrics->filtered->Increment();
-      return;
+      break;
     case OriginFilter::Verdict::copy:
-      produce(tracker, tracker_id, message, target_topic_.at(topic),
-              rd_kafka_headers_copy(headers));
-      return;
+      out = rd_kafka_headers_copy(headers);
+      break;
     case OriginFilter::Verdict::copy_and_stamp: {
-      rd_kafka_headers_t* out = headers ? rd_kafka_headers_copy(headers) : rd_kafka_headers_new(1);
+      out = headers ? rd_kafka_headers_copy(headers) : rd_kafka_headers_new(1);
       const auto& source = origin_filter_.source();
       rd_kafka_header_add(out, kOriginHeader.data(), static_cast<ssize_t>(kOriginHeader.size()),
                           source.data(), static_cast<ssize_t>(source.size()));
-      produce(tracker, tracker_id, message, target_topic_.at(topic), out);
-      return;
+      break;
     }
+  }
+  const bool copy = out != nullptr;
+  if (tracker.txn) {
+    tracker.txn->push(std::move(owned), kafka::HeadersPtr(out), copy);
+  } else if (copy) {
+    produce(tracker, tracker_id, message, target_topic_.at(topic), out);
+  } else {
+    tracker.progress.add_settled(message->offset);  // a skipped record settles at once
   }
 }
 
@@ -266,6 +292,7 @@ void Flow::delivered(const rd_kafka_message_t* message) {
   if (offset_sync) {
     auto it = trackers_.find(static_cast<uint32_t>(token & kOffsetMask));
     if (it != trackers_.end()) it->second.sync_gate.acknowledged();
+    commit_due_ = true;
     counters_.offset_syncs++;
     return;
   }
@@ -310,6 +337,7 @@ void Flow::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
 }
 
 void Flow::assigned(rd_kafka_topic_partition_list_t* partitions) {
+  std::vector<uint32_t> fresh;
   for (int i = 0; i < partitions->cnt; ++i) {
     const auto& p = partitions->elems[i];
     uint32_t id = next_tracker_id_;
@@ -321,7 +349,9 @@ void Flow::assigned(rd_kafka_topic_partition_list_t* partitions) {
     tracker.runs.emplace(p.topic, target_topic_.at(p.topic), p.partition);
     tracker.lag = &metrics_.lag(name_, p.topic, p.partition);
     active_[{p.topic, p.partition}] = id;
+    fresh.push_back(id);
   }
+  if (exactly_once_ && !start_transactions(partitions, fresh)) return;
   if (auto error = kafka::KafkaError::from(rd_kafka_incremental_assign(consumer_.get(), partitions),
                                            "assigning partitions")) {
     fail(error.message());
@@ -333,9 +363,159 @@ void Flow::assigned(rd_kafka_topic_partition_list_t* partitions) {
   spdlog::info("flow {}: assigned {} partitions (now {})", name_, partitions->cnt, active_.size());
 }
 
+bool Flow::start_transactions(rd_kafka_topic_partition_list_t* partitions,
+                              const std::vector<uint32_t>& trackers) {
+  // 1. Fence the partitions' earlier owners, in parallel: each is a coordinator round trip or
+  //    more, and an earlier owner's open transaction must end first.
+  std::vector<std::future<kafka::KafkaError>> fences;
+  try {
+    for (uint32_t id : trackers) {
+      Tracker& t = trackers_.at(id);
+      TransactionalPartition::Settings settings;
+      settings.home = home_;
+      settings.target_props = target_props_;
+      settings.transactional_id = group_id_ + "." + t.topic + "." + std::to_string(t.partition);
+      settings.source_topic = t.topic;
+      settings.target_topic = target_topic_.at(t.topic);
+      settings.partition = t.partition;
+      settings.offset_syncs_topic = offset_syncs_topic_;
+      settings.progress_topic = progress_reader_->topic();
+      settings.interval = transaction_.interval;
+      settings.max_records = transaction_.max_records;
+      settings.stop_timeout = options_.flush_timeout;
+      TransactionalPartition::Sink sink{t.metrics->copied,
+                                        t.metrics->bytes,
+                                        &metrics_.errors(name_, "transaction"),
+                                        &latency_,
+                                        &counters_.records_copied,
+                                        &counters_.bytes_copied,
+                                        &counters_.offset_syncs};
+      t.txn = std::make_unique<TransactionalPartition>(std::move(settings), sink);
+      fences.push_back(std::async(std::launch::async, [&t, this] { return t.txn->fence(stop_); }));
+    }
+  } catch (const std::exception& e) {
+    fail(std::string("creating a transactional producer: ") + e.what());
+  }
+  kafka::KafkaError failed;
+  for (auto& fence : fences) {
+    if (auto err = fence.get(); err && !failed) failed = err;
+  }
+  if (!failure_.empty()) return false;
+  if (failed) {
+    if (!stop_.load()) fail(failed.message());
+    return false;
+  }
+  // 2. Only now is the stored progress final: read what was added since the last assignment.
+  auto err = progress_reader_->read_new(
+      [&](const rd_kafka_message_t& m) {
+        if (!m.payload) return;
+        auto progress =
+            offsets::decode_progress(std::string_view(static_cast<const char*>(m.payload), m.len));
+        if (!progress) {
+          count_error("corrupt_record");
+          spdlog::warn("flow {}: skipping a corrupt record at {}@{}", name_,
+                       progress_reader_->topic(), m.offset);
+          return;
+        }
+        stored_progress_[offsets::progress_key(progress->source_topic, progress->partition)] =
+            progress->next_offset;
+      },
+      options_.admin_timeout);
+  if (err) {
+    if (!stop_.load()) fail("reading the stored progress: " + err.message());
+    return false;
+  }
+  // 3. Resume each partition there; one without stored progress starts where the source group
+  //    committed (e.g. a flow that ran at-least-once before), or per auto.offset.reset.
+  for (int i = 0; i < partitions->cnt; ++i) {
+    auto& p = partitions->elems[i];
+    Tracker& t = trackers_.at(active_.at({p.topic, p.partition}));
+    auto stored = stored_progress_.find(offsets::progress_key(p.topic, p.partition));
+    int64_t next = stored == stored_progress_.end() ? -1 : stored->second;
+    if (next >= 0) p.offset = next;
+    t.txn->start(next);
+  }
+  return true;
+}
+
+void Flow::stop_transactions(const std::vector<uint32_t>& trackers, bool commit) {
+  for (uint32_t id : trackers) {
+    auto& txn = trackers_.at(id).txn;
+    if (txn) txn->request_stop(commit);
+  }
+  for (uint32_t id : trackers) {
+    Tracker& t = trackers_.at(id);
+    if (!t.txn) continue;
+    t.txn->join();
+    if (t.txn->state() == TransactionalPartition::State::failed) {
+      fail(t.topic + "[" + std::to_string(t.partition) + "]: " + t.txn->failure());
+    }
+    // Our progress is final for now: the next assignment reads it back, or a newer one.
+    if (auto next = t.txn->committed_next(); next >= 0) {
+      stored_progress_[offsets::progress_key(t.topic, t.partition)] = next;
+    }
+  }
+}
+
+void Flow::service_transactions() {
+  size_t bytes = 0, records = 0;
+  for (auto it = active_.begin(); it != active_.end();) {
+    Tracker& t = trackers_.at(it->second);
+    if (!t.txn) {
+      ++it;
+      continue;
+    }
+    if (auto rewind_to = t.txn->rewind_request()) {
+      kafka::PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
+      rd_kafka_topic_partition_list_add(list.get(), t.topic.c_str(), t.partition)->offset =
+          *rewind_to;
+      if (kafka::ErrorPtr error{rd_kafka_seek_partitions(consumer_.get(), list.get(), 10000)}) {
+        fail("rewinding " + t.topic + "[" + std::to_string(t.partition) +
+             "]: " + rd_kafka_error_string(error.get()));
+        return;
+      }
+      t.txn->rewound();
+    }
+    switch (t.txn->state()) {
+      case TransactionalPartition::State::failed:
+        fail(t.topic + "[" + std::to_string(t.partition) + "]: " + t.txn->failure());
+        return;
+      case TransactionalPartition::State::fenced: {
+        // A zombie: the partition has a new owner. Ours copies nothing more of it; the
+        // rebalance that tells this consumer so comes later.
+        spdlog::warn("flow {}: {}[{}] was taken over by another worker", name_, t.topic,
+                     t.partition);
+        uint32_t id = it->second;
+        it = active_.erase(it);
+        t.txn->join();
+        if (t.lag) metrics_.remove_lag(*t.lag);
+        trackers_.erase(id);
+        counters_.assigned_partitions = active_.size();
+        continue;
+      }
+      default:
+        break;
+    }
+    bytes += t.txn->queued_bytes();
+    records += t.txn->queued_records();
+    ++it;
+  }
+  inflight_bytes_ = bytes;
+  inflight_records_ = records;
+}
+
 void Flow::revoked(rd_kafka_topic_partition_list_t* partitions) {
   const bool lost = rd_kafka_assignment_lost(consumer_.get());
-  if (!lost) {
+  if (exactly_once_) {
+    std::vector<uint32_t> ending;
+    for (int i = 0; i < partitions->cnt; ++i) {
+      auto it = active_.find({partitions->elems[i].topic, partitions->elems[i].partition});
+      if (it != active_.end()) ending.push_back(it->second);
+    }
+    // Lost: another worker may own them already; what is open is aborted, never committed.
+    stop_transactions(ending, !lost);
+    if (!lost) commit(true);
+  } else if (!lost) {
     // Settle what is in flight, then commit it while the partitions are still ours.
     rd_kafka_flush(producer_.get(), static_cast<int>(options_.flush_timeout.count()));
     commit(true);
@@ -358,17 +538,27 @@ void Flow::revoked(rd_kafka_topic_partition_list_t* partitions) {
 }
 
 void Flow::commit(bool sync) {
-  for (auto& [tp, id] : active_) {
-    Tracker& tracker = trackers_.at(id);
-    size_t written = write_offset_syncs(id, tracker);
-    if (auto next = tracker.progress.next_commit()) tracker.sync_gate.mark(*next, written);
+  if (!exactly_once_) {
+    for (auto& [tp, id] : active_) {
+      Tracker& tracker = trackers_.at(id);
+      size_t written = write_offset_syncs(id, tracker);
+      if (auto next = tracker.progress.next_commit()) tracker.sync_gate.mark(*next, written);
+    }
+    if (sync) rd_kafka_flush(producer_.get(), static_cast<int>(options_.flush_timeout.count()));
   }
-  if (sync) rd_kafka_flush(producer_.get(), static_cast<int>(options_.flush_timeout.count()));
+  commit_offsets(sync);
+}
+
+void Flow::commit_offsets(bool sync) {
+  commit_due_ = false;
   kafka::PartitionListPtr offsets(
       rd_kafka_topic_partition_list_new(static_cast<int>(active_.size())));
   for (const auto& [tp, id] : active_) {
     const Tracker& tracker = trackers_.at(id);
-    auto next = tracker.sync_gate.committable();
+    // Exactly-once: the source group follows the stored progress, which is what counts.
+    auto next = tracker.txn ? std::optional<int64_t>(tracker.txn->committed_next())
+                            : tracker.sync_gate.committable();
+    if (next && *next < 0) continue;
     if (next && next != tracker.committed) {
       rd_kafka_topic_partition_list_add(offsets.get(), tp.first.c_str(), tp.second)->offset = *next;
     }
@@ -540,6 +730,11 @@ void Flow::set_paused(bool paused) {
 
 void Flow::shutdown() {
   spdlog::info("flow {}: stopping", name_);
+  if (exactly_once_) {
+    std::vector<uint32_t> all;
+    for (const auto& [tp, id] : active_) all.push_back(id);
+    stop_transactions(all, true);
+  }
   if (rd_kafka_flush(producer_.get(), static_cast<int>(options_.flush_timeout.count())) ==
       RD_KAFKA_RESP_ERR__TIMED_OUT) {
     spdlog::warn(
@@ -586,7 +781,9 @@ void Flow::update_lag() {
     if (high < 0) continue;
     // Next offset to copy: after the settled prefix (acknowledged by the target), not after
     // what was merely consumed, so a target that is down shows as growing lag.
-    int64_t next = tracker.progress.next_commit().value_or(tracker.first_offset);
+    int64_t next = tracker.txn ? tracker.txn->committed_next()
+                               : tracker.progress.next_commit().value_or(tracker.first_offset);
+    if (next < 0) next = tracker.first_offset;
     if (next < 0) {  // nothing consumed yet in this assignment
       kafka::PartitionListPtr position(rd_kafka_topic_partition_list_new(1));
       rd_kafka_topic_partition_list_add(position.get(), tp.first.c_str(), tp.second);

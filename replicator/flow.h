@@ -12,6 +12,7 @@
 
 #include "config/config.h"
 #include "kafka/handles.h"
+#include "kafka/log_reader.h"
 #include "kafka/topic_admin.h"
 #include "metrics/replication_metrics.h"
 #include "offsets/run_builder.h"
@@ -21,6 +22,7 @@
 #include "replicator/topic_mirror.h"
 #include "replicator/topic_namer.h"
 #include "replicator/topic_selector.h"
+#include "replicator/transactional_partition.h"
 
 namespace duplex::replicator {
 
@@ -72,6 +74,12 @@ struct FlowCounters {
 // 5. Past the in-flight bound all partitions pause, so a slow or absent target costs no memory;
 //    they resume when acknowledgements bring the backlog down to half.
 //
+// Exactly-once (delivery: exactly-once) replaces 2 and 3: each assigned partition gets a
+// TransactionalPartition, which writes the copies, their runs and the partition's progress in
+// one transaction on its own thread. On assignment the flow fences the partition's earlier
+// owners, reads the stored progress from duplex.progress.<source> and resumes there; the
+// source group's commits then only follow the progress (for lag and checkpoints).
+//
 // Everything runs on the thread that calls run(): librdkafka's callbacks are served from its
 // polls, so no state here is shared. Not copyable or movable: `this` is librdkafka's opaque.
 class Flow {
@@ -112,6 +120,7 @@ class Flow {
     std::optional<offsets::RunBuilder> runs;  // the settled copies, as offset-sync runs
     SyncGate sync_gate;                       // holds the commit until its runs are written
     std::optional<int64_t> committed;
+    std::unique_ptr<TransactionalPartition> txn;  // exactly-once only
     bool revoked = false;
     int64_t first_offset = -1;  // first record consumed in this assignment: where it resumed
     TopicMetrics* metrics = nullptr;
@@ -127,15 +136,23 @@ class Flow {
   static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
   static int on_stats(rd_kafka_t* rk, char* json, size_t json_len, void* opaque);
 
-  void handle(const rd_kafka_message_t* message);
+  void handle(kafka::MessagePtr message);
   void produce(Tracker& tracker, uint32_t tracker_id, const rd_kafka_message_t* message,
                const std::string& target_topic, rd_kafka_headers_t* headers);
   void delivered(const rd_kafka_message_t* message);
   void assigned(rd_kafka_topic_partition_list_t* partitions);
+  // Exactly-once: fences the partitions' earlier owners and sets where each resumes.
+  bool start_transactions(rd_kafka_topic_partition_list_t* partitions,
+                          const std::vector<uint32_t>& trackers);
+  void stop_transactions(const std::vector<uint32_t>& trackers, bool commit);
+  // Exactly-once: rewinds after aborted transactions, drops fenced partitions, sums backlog.
+  void service_transactions();
   void revoked(rd_kafka_topic_partition_list_t* partitions);
   void refresh_topics();
   void subscribe(const std::vector<std::string>& topics);
+  // Writes the new runs, then commit_offsets(): what is committable now.
   void commit(bool sync);
+  void commit_offsets(bool sync);
   size_t write_offset_syncs(uint32_t tracker_id, Tracker& tracker);
   void ensure_offset_syncs_topic();
   void apply_backpressure();
@@ -150,6 +167,12 @@ class Flow {
   std::string name_;  // "east->west"
   std::string group_id_;
   std::string offset_syncs_topic_;
+  std::string home_;
+  kafka::Properties target_props_;
+  bool exactly_once_;
+  config::TransactionSettings transaction_;
+  std::unique_ptr<kafka::LogReader> progress_reader_;  // exactly-once only
+  std::map<std::string, int64_t> stored_progress_;     // progress key -> next offset
   const std::atomic<bool>& stop_;
   FlowOptions options_;
   std::chrono::milliseconds refresh_interval_;
@@ -173,7 +196,8 @@ class Flow {
   size_t inflight_bytes_ = 0;
   size_t inflight_records_ = 0;
   bool paused_ = false;
-  std::string failure_;  // non-empty once the flow has failed
+  bool commit_due_ = false;  // offset-sync runs were acknowledged since the last commit
+  std::string failure_;      // non-empty once the flow has failed
   FlowCounters counters_;
   metrics::ReplicationMetrics& metrics_;
   std::map<std::string, TopicMetrics> topic_metrics_;  // by source topic

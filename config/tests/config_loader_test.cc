@@ -122,6 +122,22 @@ TEST(ConfigLoader, BadEnums) {
   expect_one_problem(valid_with("sync: true", "sync: maybe"), 10, "true or false");
 }
 
+TEST(ConfigLoader, ExactlyOnceWithTransactionSettings) {
+  auto result = ConfigLoader::load_string(valid_with(
+      "delivery: at-least-once",
+      "delivery: exactly-once\ntransaction: { interval: 20ms, max.records: 500 }"));
+  ASSERT_TRUE(std::holds_alternative<Config>(result))
+      << ConfigLoader::format("f", std::get<std::vector<Problem>>(result));
+  const auto& c = std::get<Config>(result);
+  EXPECT_EQ(c.delivery, Delivery::exactly_once);
+  EXPECT_EQ(c.transaction.interval, std::chrono::milliseconds(20));
+  EXPECT_EQ(c.transaction.max_records, 500);
+  expect_one_problem(valid_with("delivery: at-least-once", "transaction: { max.records: 0 }"), 12,
+                     "transaction.max.records: expected a positive whole number");
+  expect_one_problem(valid_with("delivery: at-least-once", "transaction: { interval: 0ms }"), 12,
+                     "transaction.interval: bad duration");
+}
+
 TEST(ConfigLoader, MissingEnvironmentVariable) {
   unsetenv("DUPLEX_TEST_UNSET");
   expect_one_problem(valid_with("SASL_SSL", "${DUPLEX_TEST_UNSET}"), 6,

@@ -9,6 +9,7 @@ namespace duplex::testing {
 
 using TestRecord = kafka::Record;
 using kafka::count_records;
+using kafka::produce_in_transaction;
 using kafka::produce_records;
 using kafka::read_all;
 

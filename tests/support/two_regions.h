@@ -92,11 +92,13 @@ class TwoRegions : public ::testing::Test {
   }
 
   // Writes the config of the sidecar whose home is `home` and starts it. `flow_extra` is YAML
-  // added to the flow (indented 4), `extra` at the top level.
+  // added to the flow (indented 4), `extra` at the top level. Workers other than 0 are more
+  // sidecars of the same flow: their own config file, log and metrics port.
   std::unique_ptr<Process> start_sidecar(const std::string& home, const std::string& source,
                                          const std::string& flow_extra = "",
-                                         const std::string& extra = "") {
-    auto config = config_path(home);
+                                         const std::string& extra = "", int worker = 0) {
+    const std::string name = worker == 0 ? home : home + "-" + std::to_string(worker);
+    auto config = config_path(name);
     std::ofstream(config) << "region: " << home << "\n"
                           << "clusters:\n"
                           // A killed sidecar's group member lingers for the session timeout:
@@ -109,11 +111,12 @@ class TwoRegions : public ::testing::Test {
                           << "  - source: " << source << "\n"
                           << "    topics: { include: [\"" << prefix_ << ".*\"], refresh: 1s }\n"
                           << flow_extra << extra
-                          << "metrics: { listen: \"127.0.0.1:" << metrics_port(home) << "\" }\n";
+                          << "metrics: { listen: \"127.0.0.1:" << metrics_port(home) + worker
+                          << "\" }\n";
     return std::make_unique<Process>(
         std::vector<std::string>{env_or("DUPLEX_BINARY", DUPLEX_BINARY), "run", "--config",
                                  config.string()},
-        (dir_ / (home + ".log")).string());
+        (dir_ / (name + ".log")).string());
   }
 
   std::filesystem::path config_path(const std::string& home) { return dir_ / (home + ".yaml"); }

@@ -1,0 +1,151 @@
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kafka/client_factory.h"
+#include "kafka/handles.h"
+#include "kafka/kafka_error.h"
+#include "offsets/run_builder.h"
+
+namespace duplex::replicator {
+
+// Exactly-once copying of one source partition. Its own transactional producer writes, in one
+// transaction, the copies, their offset-sync runs and the partition's progress (the next
+// source offset to copy) into the target cluster. So after any crash the target holds either
+// all of a transaction or none of it, and the stored progress says exactly where to resume.
+//
+// Fencing: the transactional id names the flow and the source partition, not the process.
+// Whoever is assigned the partition calls fence() (InitProducerId) before reading the progress:
+// the coordinator bumps the id's epoch, completes or aborts the previous owner's open
+// transaction, and from then on rejects every write and commit of the previous owner. A zombie
+// (paused past its session timeout, cut off, stuck) can therefore not add a single record once
+// the partition has a new owner, and the progress the new owner reads is final.
+//
+// A thread per partition runs the transactions, so a commit (flush, then EndTxn) of one
+// partition never stalls the others or the flow's poll loop.
+class TransactionalPartition {
+ public:
+  struct Settings {
+    std::string home;  // the target region, for log lines
+    kafka::Properties target_props;
+    std::string transactional_id;
+    std::string source_topic;
+    std::string target_topic;
+    int32_t partition = 0;
+    std::string offset_syncs_topic;
+    std::string progress_topic;
+    std::chrono::milliseconds interval{50};  // commit at least this often ...
+    int max_records = 10000;                 // ... or after this many copies
+    std::chrono::milliseconds transaction_timeout{20000};
+    std::chrono::milliseconds stop_timeout{10000};  // to commit or abort when stopping
+  };
+
+  // Where the commits are counted (shared, thread-safe).
+  struct Sink {
+    prometheus::Counter* copied = nullptr;
+    prometheus::Counter* bytes = nullptr;
+    prometheus::Counter* errors = nullptr;  // aborted transactions
+    prometheus::Histogram* latency = nullptr;
+    std::atomic<uint64_t>* records_copied = nullptr;
+    std::atomic<uint64_t>* bytes_copied = nullptr;
+    std::atomic<uint64_t>* offset_syncs = nullptr;
+  };
+
+  enum class State { running, rewinding, stopped, fenced, failed };
+
+  TransactionalPartition(Settings settings, Sink sink);
+  ~TransactionalPartition();  // aborts what is open
+  TransactionalPartition(const TransactionalPartition&) = delete;
+  TransactionalPartition& operator=(const TransactionalPartition&) = delete;
+
+  // InitProducerId, retried until it succeeds or `stop` is set: fences every earlier owner.
+  kafka::KafkaError fence(const std::atomic<bool>& stop);
+
+  // Starts copying; `next_offset` is the stored progress (-1: none stored yet).
+  void start(int64_t next_offset);
+
+  // A consumed record, in offset order: copied (with `headers`) or only passed (a loop).
+  void push(kafka::MessagePtr message, kafka::HeadersPtr headers, bool copy);
+
+  // After an aborted transaction the partition must be read again from its stored progress:
+  // the flow seeks its consumer there and then calls rewound(), which drops what was queued.
+  std::optional<int64_t> rewind_request() const;
+  void rewound();
+
+  // Stops the thread: `commit` what is open (revoked, shutting down) or abort it (lost).
+  void request_stop(bool commit);
+  void join();
+
+  int64_t committed_next() const { return committed_next_.load(); }  // -1 until known
+  size_t queued_bytes() const { return queued_bytes_.load(); }
+  size_t queued_records() const { return queued_records_.load(); }
+  State state() const { return state_.load(); }
+  std::string failure() const;
+
+ private:
+  struct Item {
+    kafka::MessagePtr message;
+    kafka::HeadersPtr headers;
+    bool copy;
+  };
+  struct Copy {
+    int64_t source_offset;
+    int64_t target_offset;  // -1 until acknowledged
+    int64_t timestamp;
+    size_t bytes;
+  };
+
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);
+  void run();
+  void write(Item& item);
+  bool begin();
+  // Commits the open transaction; false when it was aborted (and a rewind requested) or the
+  // partition can copy no more (fenced, failed).
+  bool commit(std::chrono::milliseconds timeout);
+  void abort(const std::string& why);
+  void end(State state, const std::string& why);
+  bool produce_internal(const std::string& topic, const std::string& key, const std::string& value);
+
+  Settings settings_;
+  Sink sink_;
+  kafka::HandlePtr producer_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Item> inbox_;
+  bool stop_requested_ = false;
+  bool stop_commits_ = false;
+  std::optional<int64_t> rewind_to_;
+  std::string failure_;
+
+  std::atomic<State> state_{State::running};
+  std::atomic<int64_t> committed_next_{-1};
+  std::atomic<size_t> queued_bytes_{0};
+  std::atomic<size_t> queued_records_{0};
+
+  // Copy thread only (delivery reports are served on it too).
+  bool in_transaction_ = false;
+  uint32_t generation_ = 0;  // of the open transaction: reports of aborted ones are ignored
+  std::chrono::steady_clock::time_point transaction_deadline_;
+  int64_t first_offset_ = -1;  // the first record of this assignment
+  int64_t next_offset_ = -1;   // after the last record written into the open transaction
+  std::vector<Copy> copies_;   // of the open transaction, in source-offset order
+  rd_kafka_resp_err_t delivery_error_ = RD_KAFKA_RESP_ERR_NO_ERROR;
+  std::string delivery_error_detail_;
+  std::optional<offsets::RunBuilder> runs_;  // as of the open transaction
+  std::optional<offsets::RunBuilder> committed_runs_;
+  std::thread thread_;
+};
+
+}  // namespace duplex::replicator

@@ -1,0 +1,163 @@
+// Delivery guarantees under crashes, between two real Kafka clusters: the west sidecar is
+// killed with SIGKILL at random moments while east is written (partly in transactions, some
+// of them aborted), or one of two workers is paused past its session timeout. A read_committed
+// consumer on west then compares record ids with what east committed.
+#include <gmock/gmock.h>
+
+#include <csignal>
+#include <random>
+#include <thread>
+
+#include "metrics/exposition.h"
+#include "metrics/http_get.h"
+#include "tests/support/two_regions.h"
+
+namespace duplex::testing {
+namespace {
+
+using ExactlyOnce = TwoRegions;
+using ::testing::AnyOf;
+using ::testing::HasSubstr;
+
+constexpr int kPartitions = 4;
+
+struct CrashLoopResult {
+  int kills = 0;
+  size_t copied = 0;  // records read on west
+  size_t missing = 0;
+  size_t duplicates = 0;
+  size_t aborted_copied = 0;  // records of aborted east transactions seen on west
+  int kills_behind = 0;       // kills while the sidecar had records left to copy
+};
+
+class CrashLoop : public ExactlyOnce {
+ protected:
+  // Writes `rounds` x `per_round` records in east (every other round in a transaction, every
+  // fifth one preceded by an aborted transaction of 500 records) while the west sidecar is
+  // killed with SIGKILL at a random moment after it became ready, at least `min_kills` times
+  // and until the writer is done; then lets the last one finish.
+  CrashLoopResult run(const std::string& delivery, int rounds, int per_round, int min_kills,
+                      std::chrono::milliseconds pause) {
+    const std::string topic = prefix_ + ".payments";
+    Cluster(kEast).create_topic(topic, kPartitions);
+    std::atomic<bool> writing{true};
+    std::thread writer([&] {
+      for (int r = 0; r < rounds; ++r) {
+        if (r % 5 == 0) {
+          produce_in_transaction(kEast, topic, records("aborted", r * 500, 500, kPartitions),
+                                 prefix_ + ".writer", false);
+        }
+        auto batch = records("east", r * per_round, per_round, kPartitions);
+        if (r % 2 == 0) {
+          produce_in_transaction(kEast, topic, batch, prefix_ + ".writer", true);
+        } else {
+          produce_records(kEast, topic, batch);
+        }
+        std::this_thread::sleep_for(pause);
+      }
+      writing = false;
+    });
+
+    const std::string extra = "delivery: " + delivery + "\n";
+    std::mt19937 random(std::random_device{}());
+    std::uniform_int_distribution<int> moment_ms(100, 2500);
+    CrashLoopResult result;
+    auto sidecar = start_sidecar("west", "east", "", extra);
+    auto ready = [&] {
+      return metrics::http_get(metrics_port("west"), "/readyz").rfind("HTTP/1.1 200", 0) == 0;
+    };
+    while (result.kills < min_kills || writing) {
+      // Ready: it has its partitions (and in exactly-once mode has fenced and resumed them).
+      EXPECT_TRUE(wait_until(ready, 60s)) << log_of(*sidecar);
+      std::this_thread::sleep_for(std::chrono::milliseconds(moment_ms(random)));
+      std::string metrics = metrics::body_of(metrics::http_get(metrics_port("west"), "/metrics"));
+      sidecar->kill9();
+      result.kills_behind += metrics::sum_samples(metrics, "duplex_lag_records") > 0 ? 1 : 0;
+      result.kills++;
+      sidecar = start_sidecar("west", "east", "", extra);
+    }
+    writer.join();
+
+    const size_t total = static_cast<size_t>(rounds) * per_round;
+    auto got = read_all(kWest, topic, total, 180s, 2s);
+    EXPECT_EQ(sidecar->terminate(), 0) << log_of(*sidecar);
+    auto want = records("east", 0, static_cast<int>(total), kPartitions);
+    std::tie(result.missing, result.duplicates) = missing_and_duplicates(want, got);
+    result.copied = got.size();
+    for (const auto& r : got) {
+      if (r.value && r.value->rfind("aborted-", 0) == 0) result.aborted_copied++;
+    }
+    // Every record that survived a kill went through the loop filter once: origin stamped.
+    for (const auto& r : got) {
+      if (r.header("duplex.origin") != "east") {
+        ADD_FAILURE() << "record without origin east: " << r.value.value_or("");
+        break;
+      }
+    }
+    std::cout << "[ crash loop ] " << delivery << ": " << result.kills << " kills ("
+              << result.kills_behind << " with records left to copy), " << result.copied
+              << " records read on west, " << result.missing << " missing, " << result.duplicates
+              << " duplicates, " << result.aborted_copied << " from aborted transactions\n";
+    return result;
+  }
+};
+
+TEST_F(CrashLoop, ExactlyOnceSurvivesRepeatedKills) {
+  auto result = run("exactly-once", 80, 2500, 10, 500ms);
+  EXPECT_GE(result.kills, 10);
+  EXPECT_EQ(result.missing, 0u);
+  EXPECT_EQ(result.duplicates, 0u);
+  EXPECT_EQ(result.aborted_copied, 0u);
+}
+
+TEST_F(CrashLoop, AtLeastOnceLosesNothingUnderRepeatedKills) {
+  auto result = run("at-least-once", 80, 2500, 10, 500ms);
+  EXPECT_GE(result.kills, 10);
+  EXPECT_EQ(result.missing, 0u);  // duplicates allowed: counted in the line above
+  EXPECT_EQ(result.aborted_copied, 0u);
+}
+
+// Two workers share the flow; one is paused (SIGSTOP) past its session timeout while records
+// keep coming, so the other takes its partitions and fences it; then it is resumed (SIGCONT)
+// with transactions still open. Nothing it writes after that may become visible.
+TEST_F(ExactlyOnce, PausedWorkerIsFencedAndAddsNoDuplicates) {
+  const std::string topic = prefix_ + ".ledger";
+  Cluster(kEast).create_topic(topic, kPartitions);
+  const std::string extra = "delivery: exactly-once\n";
+  auto first = start_sidecar("west", "east", "", extra, 0);
+  auto second = start_sidecar("west", "east", "", extra, 1);
+  const int rounds = 40, per_round = 1000;
+  std::thread writer([&] {
+    for (int r = 0; r < rounds; ++r) {
+      produce_records(kEast, topic, records("east", r * per_round, per_round, kPartitions));
+      std::this_thread::sleep_for(400ms);
+    }
+  });
+  auto copying = [&](int port) {
+    std::string metrics = metrics::body_of(metrics::http_get(port, "/metrics"));
+    return metrics.find("duplex_lag_records{") != std::string::npos;  // has partitions
+  };
+  EXPECT_TRUE(wait_until([&] { return copying(metrics_port("west")); }, 60s)) << log_of(*first);
+  EXPECT_TRUE(wait_until([&] { return copying(metrics_port("west") + 1); }, 60s))
+      << log_of(*second);
+  std::this_thread::sleep_for(2s);
+  first->signal(SIGSTOP);
+  std::this_thread::sleep_for(16s);  // past session.timeout.ms (8 s) and the rebalance
+  first->signal(SIGCONT);
+  writer.join();
+
+  const size_t total = rounds * per_round;
+  auto got = read_all(kWest, topic, total, 120s, 2s);
+  auto [missing, duplicates] = missing_and_duplicates(records("east", 0, total, kPartitions), got);
+  EXPECT_EQ(missing, 0u) << log_of(*first) << log_of(*second);
+  EXPECT_EQ(duplicates, 0u) << log_of(*first) << log_of(*second);
+  // The paused worker did lose its partitions while it was away.
+  EXPECT_THAT(log_of(*first), AnyOf(HasSubstr("fenced"), HasSubstr("lost")));
+  std::cout << "[ pause ] " << got.size() << " records read on west, " << missing << " missing, "
+            << duplicates << " duplicates\n";
+  EXPECT_EQ(first->terminate(), 0) << log_of(*first);
+  EXPECT_EQ(second->terminate(), 0) << log_of(*second);
+}
+
+}  // namespace
+}  // namespace duplex::testing
