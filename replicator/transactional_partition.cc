@@ -53,18 +53,23 @@ std::string text_of(const rd_kafka_error_t* error) {
 
 TransactionalPartition::TransactionalPartition(Settings settings, Sink sink)
     : settings_(std::move(settings)), sink_(sink) {
-  kafka::Properties props = {{"linger.ms", "5"}};
+  // The transaction timeout may be tuned per cluster (how long a crashed worker's open
+  // transaction holds back read_committed consumers); no record may outlive its transaction.
+  kafka::Properties props = {
+      {"linger.ms", "5"},
+      {"transaction.timeout.ms", std::to_string(settings_.transaction_timeout.count())}};
   for (const auto& [key, value] : settings_.target_props) props[key] = value;
-  const std::string timeout = std::to_string(settings_.transaction_timeout.count());
-  auto conf =
-      kafka::make_conf(settings_.home, props,
-                       {{"transactional.id", settings_.transactional_id},
-                        {"enable.idempotence", "true"},
-                        {"acks", "all"},
-                        {"transaction.timeout.ms", timeout},
-                        {"message.timeout.ms", timeout},  // may not exceed the transaction's
-                        {"client.id", "duplex-txn-" + settings_.source_topic + "-" +
-                                          std::to_string(settings_.partition)}});
+  const int64_t transaction_ms = std::stoll(props["transaction.timeout.ms"]);
+  auto message_ms = props.count("message.timeout.ms") ? std::stoll(props["message.timeout.ms"]) : 0;
+  if (message_ms <= 0 || message_ms > transaction_ms) {
+    props["message.timeout.ms"] = std::to_string(transaction_ms);
+  }
+  auto conf = kafka::make_conf(settings_.home, props,
+                               {{"transactional.id", settings_.transactional_id},
+                                {"enable.idempotence", "true"},
+                                {"acks", "all"},
+                                {"client.id", "duplex-txn-" + settings_.source_topic + "-" +
+                                                  std::to_string(settings_.partition)}});
   rd_kafka_conf_set_opaque(conf.get(), this);
   rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
   producer_ = kafka::make_client(settings_.home, RD_KAFKA_PRODUCER, std::move(conf));

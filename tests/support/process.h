@@ -25,6 +25,7 @@ class Process {
   void signal(int sig);
   bool running();
   const std::string& log_path() const { return log_path_; }
+  pid_t pid() const { return pid_; }
 
  private:
   int wait(std::chrono::milliseconds timeout);
