@@ -1,15 +1,23 @@
-// Throughput of duplex's delivery modes on the same data, against real local Kafka
-// (scripts/kafka-local): for each mode, N records of S bytes are written to a fresh topic in
-// east, then a west sidecar copies the backlog. Printed as a markdown table with each mode's
-// ratio to at-least-once and to the broker's own produce rate (the ceiling on this machine).
-// A run whose copy is incomplete or duplicated (exactly-once) is reported as void.
+// duplex against MirrorMaker 2 and the broker's own intake, on real local Kafka
+// (scripts/kafka-local), on identical data. Per record size and per replicator:
+//   1. a backlog of N records is written to a fresh topic in east (its rate: the ceiling);
+//   2. the replicator starts and copies it to west; throughput is timed from the first record
+//      on the target to the last, CPU per GB over the same span, peak RSS at the end;
+//   3. a producer then writes at a fixed moderate rate for some seconds, and a read_committed
+//      consumer on west measures each record's arrival minus its timestamp (p50, p99);
+//   4. a read_committed consumer checks every backlog id on west: a replicator that dropped
+//      records (or duplicated them in exactly-once mode) gets a void row.
+// Prints markdown tables with the ratios; BENCHMARKS.md keeps the latest full run.
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -26,54 +34,87 @@
 namespace po = boost::program_options;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using duplex::kafka::HandlePtr;
 
 namespace {
 
 struct Options {
-  std::string binary, east, west, work_dir;
-  int64_t records = 0;
-  int size = 0, partitions = 0;
-  std::vector<std::string> modes;
+  std::string binary, kafka_local, east, west, work_dir;
+  std::vector<int> sizes;
+  std::vector<int64_t> records;  // per size
+  std::vector<std::string> replicators;
+  int partitions = 8;
+  double latency_share = 0.5;  // of the first replicator's throughput
+  int latency_seconds = 10;
 };
 
-struct Result {
-  std::string mode;
-  double produce_records_per_s = 0;  // the broker's own intake of the same bytes
-  double copy_seconds = 0, records_per_s = 0, mb_per_s = 0;
-  double cpu_seconds = 0, peak_rss_mib = 0;
-  std::string verified;
+struct Measurement {
+  double produce_per_s = 0;  // the backlog's writer: the broker's intake
+  double records_per_s = -1, mb_per_s = -1, cpu_s_per_gb = -1, rss_mib = -1;
+  double latency_rate = 0, p50_ms = -1, p99_ms = -1;
+  std::string verdict;
+  bool complete = false;
 };
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Writes `count` records of `size` bytes (value: the id, padded) as fast as the broker takes
-// them; returns records/s.
-double produce(const Options& o, const std::string& topic) {
-  auto conf = duplex::kafka::make_conf(
-      "bench", {{"bootstrap.servers", o.east}},
-      {{"enable.idempotence", "true"}, {"linger.ms", "20"}, {"batch.size", "1000000"}});
-  auto producer = duplex::kafka::make_client("bench", RD_KAFKA_PRODUCER, std::move(conf));
-  auto start = Clock::now();
-  for (int64_t i = 0; i < o.records; ++i) {
-    std::string value = "r-" + std::to_string(i) + " ";
-    value.resize(std::max(value.size(), static_cast<size_t>(o.size)), 'x');
-    for (;;) {
-      auto err = rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
-                                   RD_KAFKA_V_PARTITION(static_cast<int32_t>(i % o.partitions)),
-                                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                   RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_END);
-      if (!err) break;
-      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-        throw std::runtime_error(std::string("producing: ") + rd_kafka_err2str(err));
-      }
-      rd_kafka_poll(producer.get(), 10);
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+HandlePtr client(const std::string& bootstrap, rd_kafka_type_t type,
+                 duplex::kafka::Properties ours = {}) {
+  return duplex::kafka::make_client(
+      "bench", type, duplex::kafka::make_conf("bench", {{"bootstrap.servers", bootstrap}}, ours));
+}
+
+// Record i: the id "<prefix>-<i>", then padding to `size` bytes.
+void send(rd_kafka_t* producer, const std::string& topic, const std::string& prefix, int64_t i,
+          int size, int partitions, int64_t timestamp = 0) {
+  std::string value = prefix + "-" + std::to_string(i) + " ";
+  value.resize(std::max(value.size(), static_cast<size_t>(size)), 'x');
+  for (;;) {
+    auto err = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()),
+                                 RD_KAFKA_V_PARTITION(static_cast<int32_t>(i % partitions)),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_VALUE(value.data(), value.size()),
+                                 RD_KAFKA_V_TIMESTAMP(timestamp), RD_KAFKA_V_END);
+    if (!err) return;
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      throw std::runtime_error(std::string("producing: ") + rd_kafka_err2str(err));
     }
+    rd_kafka_poll(producer, 10);
   }
-  if (rd_kafka_flush(producer.get(), 120000))
+}
+
+HandlePtr fast_producer(const Options& o) {
+  return client(o.east, RD_KAFKA_PRODUCER,
+                {{"enable.idempotence", "true"}, {"linger.ms", "20"}, {"batch.size", "1000000"}});
+}
+
+// The backlog, as fast as the broker takes it; returns records/s.
+double write_backlog(const Options& o, const std::string& topic, int size, int64_t records) {
+  auto producer = fast_producer(o);
+  auto start = Clock::now();
+  for (int64_t i = 0; i < records; ++i) send(producer.get(), topic, "r", i, size, o.partitions);
+  if (rd_kafka_flush(producer.get(), 300000))
     throw std::runtime_error("producing: flush timed out");
-  return static_cast<double>(o.records) / seconds_since(start);
+  return static_cast<double>(records) / seconds_since(start);
+}
+
+// Records in a topic without transactions: the sum of its high watermarks (0 while missing).
+int64_t records_in(rd_kafka_t* rk, const std::string& topic, int partitions) {
+  int64_t sum = 0;
+  for (int p = 0; p < partitions; ++p) {
+    int64_t low = 0, high = 0;
+    if (rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, 2000)) return 0;
+    sum += high;
+  }
+  return sum;
 }
 
 // utime + stime (s) and peak RSS (MiB) of a running process, from /proc.
@@ -81,113 +122,238 @@ std::pair<double, double> usage_of(pid_t pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
   std::getline(stat, line);
+  if (line.empty()) return {-1, -1};
   std::istringstream fields(line.substr(line.rfind(')') + 2));
   std::string skip;
   for (int i = 0; i < 11; ++i) fields >> skip;  // state .. cmajflt
   double utime = 0, stime = 0;
   fields >> utime >> stime;
-  double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   double rss_kib = 0;
   for (std::string l; std::getline(status, l);) {
     if (l.rfind("VmHWM:", 0) == 0) rss_kib = std::stod(l.substr(6));
   }
-  return {(utime + stime) / ticks, rss_kib / 1024};
+  return {(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK)), rss_kib / 1024};
 }
 
-Result run_mode(const Options& o, const std::string& mode, int index) {
-  Result r;
-  r.mode = mode;
+class Replicator {
+ public:
+  Replicator(const Options& o, std::string name, const std::string& topic, int index)
+      : o_(o), name_(std::move(name)), topic_(topic), west_(client(o.west, RD_KAFKA_PRODUCER)) {
+    const std::string base = o.work_dir + "/" + std::to_string(index) + "-" + name_;
+    if (name_ == "mm2") {
+      target_ = "east." + topic;  // MirrorMaker 2's default replication policy
+      std::ofstream(base + ".properties")
+          << "clusters = east, west\neast.bootstrap.servers = " << o.east
+          << "\nwest.bootstrap.servers = " << o.west << "\neast->west.enabled = true\n"
+          << "east->west.topics = " << topic
+          << "\nwest->east.enabled = false\n"
+          // Fair tuning: one task per core, batches as large as duplex's producer makes.
+          << "tasks.max = " << std::thread::hardware_concurrency() << "\n"
+          << "west.producer.linger.ms = 5\nwest.producer.batch.size = 1048576\n"
+          << "east.consumer.max.poll.records = 2000\n"
+          << "replication.factor = 1\ncheckpoints.topic.replication.factor = 1\n"
+          << "heartbeats.topic.replication.factor = 1\n"
+          << "offset-syncs.topic.replication.factor = 1\noffset.storage.replication.factor = 1\n"
+          << "status.storage.replication.factor = 1\nconfig.storage.replication.factor = 1\n";
+      process_ = std::make_unique<duplex::testing::Process>(
+          std::vector<std::string>{o.kafka_local, "mm2", base + ".properties", "--clusters",
+                                   "west"},
+          base + ".log");
+      return;
+    }
+    target_ = topic;
+    std::ofstream(base + ".yaml") << "region: west\nclusters:\n  east: { bootstrap.servers: \""
+                                  << o.east << "\" }\n  west: { bootstrap.servers: \"" << o.west
+                                  << "\" }\nflows:\n  - source: east\n    topics: { include: [\""
+                                  << topic << "\"], refresh: 1s }\ndelivery: "
+                                  << (name_ == "duplex-eos" ? "exactly-once" : "at-least-once")
+                                  << "\nmetrics: { listen: \"127.0.0.1:" << kPort << "\" }\n";
+    process_ = std::make_unique<duplex::testing::Process>(
+        std::vector<std::string>{o.binary, "run", "--config", base + ".yaml"}, base + ".log");
+  }
+  ~Replicator() { process_->terminate(60s); }
+
+  // Records of the backlog on the target: committed (exactly-once) or acknowledged.
+  int64_t copied() {
+    if (name_ == "duplex-eos") {  // transaction markers make watermarks overcount
+      auto body = duplex::metrics::body_of(duplex::metrics::http_get(kPort, "/metrics"));
+      return static_cast<int64_t>(
+          duplex::metrics::sum_samples(body, "duplex_records_copied_total", {{"topic", topic_}}));
+    }
+    return records_in(west_.get(), target_, o_.partitions);
+  }
+  bool running() { return process_->running(); }
+  pid_t pid() const { return process_->pid(); }
+  const std::string& target() const { return target_; }
+  const std::string& log() const { return process_->log_path(); }
+
+ private:
+  static constexpr int kPort = 29470;
+  const Options& o_;
+  std::string name_, topic_, target_;
+  HandlePtr west_;
+  std::unique_ptr<duplex::testing::Process> process_;
+};
+
+// Writes `rate` records/s for `seconds` and measures their arrival on the target.
+void measure_latency(const Options& o, const std::string& topic, const std::string& target,
+                     int size, double rate, Measurement& m) {
+  auto consumer = client(o.west, RD_KAFKA_CONSUMER,
+                         {{"group.id", "duplex-bench-latency"},
+                          {"enable.auto.commit", "false"},
+                          {"isolation.level", "read_committed"},
+                          {"fetch.wait.max.ms", "10"}});
+  duplex::kafka::PartitionListPtr assignment(rd_kafka_topic_partition_list_new(o.partitions));
+  for (int p = 0; p < o.partitions; ++p) {
+    rd_kafka_topic_partition_list_add(assignment.get(), target.c_str(), p)->offset =
+        RD_KAFKA_OFFSET_END;
+  }
+  rd_kafka_assign(consumer.get(), assignment.get());
+  std::this_thread::sleep_for(1s);  // the consumer has its positions before the first record
+
+  const int64_t total = static_cast<int64_t>(rate * o.latency_seconds);
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    auto producer =
+        client(o.east, RD_KAFKA_PRODUCER, {{"enable.idempotence", "true"}, {"linger.ms", "1"}});
+    auto start = Clock::now();
+    for (int64_t i = 0; i < total; ++i) {
+      // Paced: record i leaves at start + i / rate.
+      std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(
+                                                std::chrono::duration<double>(i / rate)));
+      send(producer.get(), topic, "lat", i, size, o.partitions, wall_ms());
+      rd_kafka_poll(producer.get(), 0);
+    }
+    rd_kafka_flush(producer.get(), 60000);
+    done = true;
+  });
+  std::vector<double> latencies;
+  auto deadline = Clock::now() + std::chrono::seconds(o.latency_seconds + 60);
+  while (static_cast<int64_t>(latencies.size()) < total && Clock::now() < deadline) {
+    duplex::kafka::MessagePtr msg(rd_kafka_consumer_poll(consumer.get(), 100));
+    if (!msg || msg->err || msg->len < 4 || std::memcmp(msg->payload, "lat-", 4) != 0) continue;
+    latencies.push_back(
+        static_cast<double>(wall_ms() - rd_kafka_message_timestamp(msg.get(), nullptr)));
+  }
+  writer.join();
+  rd_kafka_consumer_close(consumer.get());
+  m.latency_rate = rate;
+  if (latencies.empty()) return;
+  std::sort(latencies.begin(), latencies.end());
+  m.p50_ms = latencies[latencies.size() / 2];
+  m.p99_ms = latencies[std::min(latencies.size() - 1, latencies.size() * 99 / 100)];
+  if (static_cast<int64_t>(latencies.size()) < total) {
+    m.verdict += "; latency: " + std::to_string(total - latencies.size()) + " records late";
+  }
+}
+
+Measurement run(const Options& o, const std::string& name, int size, int64_t records,
+                double latency_rate, int index) {
+  Measurement m;
   const std::string topic = "bench-" + std::to_string(getpid()) + "-" + std::to_string(index);
-  auto admin_client = duplex::kafka::make_client(
-      "bench", RD_KAFKA_PRODUCER,
-      duplex::kafka::make_conf("bench", {{"bootstrap.servers", o.east}}, {}));
+  auto admin_client = client(o.east, RD_KAFKA_PRODUCER);
   duplex::kafka::TopicAdmin admin(admin_client.get(), "east");
   if (auto err = admin.create_topic(topic, o.partitions, {}, 30s)) {
     throw std::runtime_error(err.message());
   }
-  const int port = 29470;
-  const std::string config = o.work_dir + "/" + mode + ".yaml";
-  std::ofstream(config) << "region: west\nclusters:\n  east: { bootstrap.servers: \"" << o.east
-                        << "\", session.timeout.ms: 60000 }\n  west: { bootstrap.servers: \""
-                        << o.west << "\" }\nflows:\n  - source: east\n    topics: { include: [\""
-                        << topic << "\"], refresh: 1s }\ndelivery: " << mode
-                        << "\nmetrics: { listen: \"127.0.0.1:" << port << "\" }\n";
-  duplex::testing::Process sidecar({o.binary, "run", "--config", config},
-                                   o.work_dir + "/" + mode + ".log");
-  auto metrics = [&] {
-    return duplex::metrics::body_of(duplex::metrics::http_get(port, "/metrics"));
-  };
-  auto copied = [&] {
-    return static_cast<int64_t>(
-        duplex::metrics::sum_samples(metrics(), "duplex_records_copied_total", {{"topic", topic}}));
-  };
-  // Only the copy is timed: the sidecar joins its group and gets the (empty) partitions, is
-  // frozen (SIGSTOP, well inside its session timeout) while the backlog is written, and the
-  // clock starts when it is thawed.
-  auto deadline = Clock::now() + 120s;
-  while (metrics().find("duplex_lag_records{") == std::string::npos && sidecar.running() &&
-         Clock::now() < deadline) {
-    std::this_thread::sleep_for(50ms);
-  }
-  sidecar.signal(SIGSTOP);
-  r.produce_records_per_s = produce(o, topic);
-  sidecar.signal(SIGCONT);
-  const auto start = Clock::now();
-  int64_t now = 0;
-  deadline = Clock::now() + 600s;
-  while ((now = copied()) < o.records && Clock::now() < deadline && sidecar.running()) {
+  m.produce_per_s = write_backlog(o, topic, size, records);
+
+  Replicator replicator(o, name, topic, index);
+  // Timed from the first copy on the target to the last: start-up is not copying.
+  Clock::time_point first_at;
+  int64_t first = -1, now = 0;
+  double cpu_at_first = 0;
+  auto deadline = Clock::now() + 900s;
+  while ((now = replicator.copied()) < records && Clock::now() < deadline && replicator.running()) {
+    if (first < 0 && now > 0) {
+      first = now;
+      first_at = Clock::now();
+      cpu_at_first = usage_of(replicator.pid()).first;
+    }
     std::this_thread::sleep_for(10ms);
   }
-  r.copy_seconds = seconds_since(start);
-  auto [cpu, rss] = usage_of(sidecar.pid());
-  r.cpu_seconds = cpu;
-  r.peak_rss_mib = rss;
-  sidecar.terminate();
-  if (now < o.records) {
-    r.verified = "void: copied " + std::to_string(now) + " of " + std::to_string(o.records);
-    return r;
+  if (now < records) {
+    m.verdict = "void: copied " + std::to_string(now) + " of " + std::to_string(records) +
+                " (log: " + replicator.log() + ")";
+    return m;
   }
-  r.records_per_s = static_cast<double>(o.records) / r.copy_seconds;
-  r.mb_per_s = r.records_per_s * o.size / 1e6;
-
-  // A copy counts only if complete: every id on the target (read_committed), and exactly once
-  // in exactly-once mode.
-  auto got = duplex::kafka::read_all(o.west, topic, static_cast<size_t>(o.records), 120s, 1s);
-  std::set<std::string> ids;
-  for (const auto& record : got) {
-    if (record.value) ids.insert(record.value->substr(0, record.value->find(' ')));
-  }
-  const int64_t missing = o.records - static_cast<int64_t>(ids.size());
-  const int64_t duplicates = static_cast<int64_t>(got.size() - ids.size());
-  if (missing != 0 || (mode == "exactly-once" && duplicates != 0)) {
-    r.verified = "void: " + std::to_string(missing) + " missing, " + std::to_string(duplicates) +
-                 " duplicates";
+  auto [cpu, rss] = usage_of(replicator.pid());
+  if (first < 0 || first == records) {  // all in the first sample: too small to time
+    m.verdict = "too small to time";
   } else {
-    r.verified = "complete, " + std::to_string(duplicates) + " dup";
+    const double seconds = seconds_since(first_at);
+    m.records_per_s = static_cast<double>(records - first) / seconds;
+    m.mb_per_s = m.records_per_s * size / 1e6;
+    m.cpu_s_per_gb = (cpu - cpu_at_first) / (static_cast<double>(records - first) * size / 1e9);
   }
-  return r;
+  m.rss_mib = rss;
+  const double rate = latency_rate > 0 ? latency_rate : o.latency_share * m.records_per_s;
+  if (rate > 0) measure_latency(o, topic, replicator.target(), size, rate, m);
+
+  // Void unless complete: every backlog id on the target, once in exactly-once mode.
+  auto got =
+      duplex::kafka::read_all(o.west, replicator.target(), static_cast<size_t>(records), 300s, 1s);
+  std::set<std::string> ids;
+  size_t backlog = 0;
+  for (const auto& record : got) {
+    if (!record.value || record.value->rfind("r-", 0) != 0) continue;
+    backlog++;
+    ids.insert(record.value->substr(0, record.value->find(' ')));
+  }
+  const int64_t missing = records - static_cast<int64_t>(ids.size());
+  const size_t duplicates = backlog - ids.size();
+  m.complete = missing == 0 && (name != "duplex-eos" || duplicates == 0);
+  m.verdict = (m.complete ? "complete, " : "void: " + std::to_string(missing) + " missing, ") +
+              std::to_string(duplicates) + " dup" + m.verdict;
+  return m;
 }
 
 std::string fixed(double v, int precision) {
+  if (v < 0) return "-";
   std::ostringstream out;
   out << std::fixed << std::setprecision(precision) << v;
   return out.str();
+}
+
+std::string ratio(double a, double b) {
+  return a > 0 && b > 0 ? fixed(a / b, 2) : "-";
+}
+
+template <class T>
+std::vector<T> parse_list(const std::string& text) {
+  std::vector<T> out;
+  std::istringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    std::istringstream value(item);
+    T v;
+    value >> v;
+    out.push_back(v);
+  }
+  return out;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
-  std::string modes;
+  std::string sizes, records, replicators;
   po::options_description desc("Usage: duplex_bench [options]\nOptions");
   desc.add_options()("help", "this text")(
-      "records", po::value<int64_t>(&o.records)->default_value(1000000), "records per mode")(
-      "size", po::value<int>(&o.size)->default_value(100), "record size in bytes")(
+      "sizes", po::value<std::string>(&sizes)->default_value("100,1024,10240"),
+      "record sizes in bytes, comma-separated")(
+      "records", po::value<std::string>(&records)->default_value("2000000,600000,80000"),
+      "records per size (one number: for every size)")(
+      "replicators", po::value<std::string>(&replicators)->default_value("duplex,duplex-eos,mm2"),
+      "duplex (at-least-once), duplex-eos (exactly-once), mm2; the first is the one compared")(
       "partitions", po::value<int>(&o.partitions)->default_value(8), "source partitions")(
-      "modes", po::value<std::string>(&modes)->default_value("at-least-once,exactly-once"),
-      "delivery modes, comma-separated; the first is the baseline")(
+      "latency-seconds", po::value<int>(&o.latency_seconds)->default_value(10),
+      "seconds of paced writing for the latency figures")(
+      "latency-share", po::value<double>(&o.latency_share)->default_value(0.5),
+      "paced rate as a share of the first replicator's throughput at that size")(
       "duplex", po::value<std::string>(&o.binary)->default_value(DUPLEX_BINARY), "duplex binary")(
+      "kafka-local", po::value<std::string>(&o.kafka_local)->default_value(DUPLEX_KAFKA_LOCAL),
+      "scripts/kafka-local (runs MirrorMaker 2)")(
       "east", po::value<std::string>(&o.east)->default_value("127.0.0.1:19092"), "east bootstrap")(
       "west", po::value<std::string>(&o.west)->default_value("127.0.0.1:29092"), "west bootstrap");
   po::variables_map vm;
@@ -202,43 +368,83 @@ int main(int argc, char** argv) {
     std::cout << desc;
     return 0;
   }
-  std::istringstream list(modes);
-  for (std::string m; std::getline(list, m, ',');) o.modes.push_back(m);
+  o.sizes = parse_list<int>(sizes);
+  o.records = parse_list<int64_t>(records);
+  o.replicators = parse_list<std::string>(replicators);
+  if (o.records.size() == 1) o.records.resize(o.sizes.size(), o.records[0]);
+  if (o.records.size() != o.sizes.size() || o.replicators.empty()) {
+    std::cerr << "duplex_bench: --records needs one number or one per size\n";
+    return 2;
+  }
   o.work_dir =
       (std::filesystem::temp_directory_path() / ("duplex-bench-" + std::to_string(getpid())))
           .string();
   std::filesystem::create_directories(o.work_dir);
 
-  std::vector<Result> results;
+  // results[size index][replicator]
+  std::vector<std::map<std::string, Measurement>> results(o.sizes.size());
+  int index = 0;
   try {
-    for (size_t i = 0; i < o.modes.size(); ++i) {
-      std::cerr << "duplex_bench: " << o.modes[i] << ": " << o.records << " x " << o.size
-                << " B over " << o.partitions << " partitions\n";
-      results.push_back(run_mode(o, o.modes[i], static_cast<int>(i)));
+    for (size_t s = 0; s < o.sizes.size(); ++s) {
+      double rate = 0;  // paced rate for every replicator: a share of the first one's
+      for (const auto& name : o.replicators) {
+        std::cerr << "duplex_bench: " << name << ": " << o.records[s] << " x " << o.sizes[s]
+                  << " B over " << o.partitions << " partitions\n";
+        auto m = run(o, name, o.sizes[s], o.records[s], rate, index++);
+        if (rate == 0) rate = m.latency_rate;
+        results[s][name] = m;
+      }
     }
   } catch (const std::exception& e) {
     std::cerr << "duplex_bench: " << e.what() << "\n";
     return 1;
   }
 
-  const Result& base = results.front();
-  // The ceiling: each mode's backlog was written by one producer; their mean intake.
-  double ceiling = 0;
-  for (const auto& r : results) ceiling += r.produce_records_per_s / results.size();
-  std::cout << "\n| mode | records | size B | records/s | MB/s | CPU s/GB | peak RSS MiB | vs "
-            << base.mode << " | vs ceiling | copy |\n|---|---|---|---|---|---|---|---|---|---|\n";
+  const std::string& us = o.replicators.front();
+  auto has = [&](const std::string& n) {
+    return std::find(o.replicators.begin(), o.replicators.end(), n) != o.replicators.end();
+  };
+  std::cout << "\n### Throughput (records/s)\n\n| size B | records | ceiling |";
+  for (const auto& n : o.replicators) std::cout << " " << n << " |";
+  std::cout << (has("mm2") ? " " + us + "/MM2 |" : "") << " " << us << "/ceiling |"
+            << (has("duplex-eos") && us != "duplex-eos" ? " duplex-eos/" + us + " |" : "") << "\n|";
+  const size_t columns = 4 + o.replicators.size() + (has("mm2") ? 1 : 0) +
+                         (has("duplex-eos") && us != "duplex-eos" ? 1 : 0);
+  for (size_t c = 0; c < columns; ++c) std::cout << "---|";
+  std::cout << "\n";
   bool complete = true;
-  for (const auto& r : results) {
-    const double gb = static_cast<double>(o.records) * o.size / 1e9;
-    std::cout << "| " << r.mode << " | " << o.records << " | " << o.size << " | "
-              << fixed(r.records_per_s, 0) << " | " << fixed(r.mb_per_s, 1) << " | "
-              << fixed(r.cpu_seconds / gb, 1) << " | " << fixed(r.peak_rss_mib, 1) << " | "
-              << fixed(base.records_per_s > 0 ? r.records_per_s / base.records_per_s : 0, 2)
-              << " | " << fixed(r.records_per_s / ceiling, 2) << " | " << r.verified << " |\n";
-    complete = complete && r.verified.rfind("complete", 0) == 0;
+  for (size_t s = 0; s < o.sizes.size(); ++s) {
+    auto& r = results[s];
+    double ceiling = 0;
+    for (const auto& [n, m] : r) ceiling += m.produce_per_s / static_cast<double>(r.size());
+    std::cout << "| " << o.sizes[s] << " | " << o.records[s] << " | " << fixed(ceiling, 0) << " |";
+    for (const auto& n : o.replicators) std::cout << " " << fixed(r[n].records_per_s, 0) << " |";
+    if (has("mm2")) std::cout << " " << ratio(r[us].records_per_s, r["mm2"].records_per_s) << " |";
+    std::cout << " " << ratio(r[us].records_per_s, ceiling) << " |";
+    if (has("duplex-eos") && us != "duplex-eos") {
+      std::cout << " " << ratio(r["duplex-eos"].records_per_s, r[us].records_per_s) << " |";
+    }
+    std::cout << "\n";
+    for (const auto& n : o.replicators) complete = complete && r[n].complete;
   }
-  std::cout << "\nceiling: the broker took the same records from one producer at "
-            << fixed(ceiling, 0) << " records/s (" << o.partitions
-            << " partitions, acks=all, idempotent)\nlogs: " << o.work_dir << "\n";
+  std::cout << "\n### Cost and latency\n\n| size B | replicator | MB/s | CPU s/GB | peak RSS MiB |"
+               " CPU vs "
+            << us << " | RSS vs " << us
+            << " | paced rate/s | p50 ms | p99 ms | copy |\n"
+               "|---|---|---|---|---|---|---|---|---|---|---|\n";
+  for (size_t s = 0; s < o.sizes.size(); ++s) {
+    auto& r = results[s];
+    for (const auto& n : o.replicators) {
+      const auto& m = r[n];
+      std::cout << "| " << o.sizes[s] << " | " << n << " | " << fixed(m.mb_per_s, 1) << " | "
+                << fixed(m.cpu_s_per_gb, 1) << " | " << fixed(m.rss_mib, 0) << " | "
+                << ratio(m.cpu_s_per_gb, r[us].cpu_s_per_gb) << " | "
+                << ratio(m.rss_mib, r[us].rss_mib) << " | " << fixed(m.latency_rate, 0) << " | "
+                << fixed(m.p50_ms, 0) << " | " << fixed(m.p99_ms, 0) << " | " << m.verdict
+                << " |\n";
+    }
+  }
+  std::cout << "\nceiling: one idempotent producer (acks=all) writing the same backlog; "
+            << o.partitions << " partitions; logs and configs: " << o.work_dir << "\n";
   return complete ? 0 : 1;
 }
