@@ -23,6 +23,10 @@ void MockCluster::set_down() {
   }
 }
 
+void MockCluster::fail_next(int16_t api, rd_kafka_resp_err_t error) {
+  rd_kafka_mock_push_request_errors(cluster_, api, 1, error);
+}
+
 void MockCluster::create_duplex_topics(const std::vector<std::string>& remotes) {
   create_topic("duplex.heartbeats", 1);
   for (const auto& remote : remotes) {

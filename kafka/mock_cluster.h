@@ -27,6 +27,8 @@ class MockCluster {
   void create_duplex_topics(const std::vector<std::string>& remotes);
   // The region is lost: its broker stops answering.
   void set_down();
+  // The next request of kind `api` (RD_KAFKAP_*) fails with `error`.
+  void fail_next(int16_t api, rd_kafka_resp_err_t error);
   const std::string& bootstrap() const { return bootstrap_; }
 
  private:

@@ -52,7 +52,9 @@ std::string text_of(const rd_kafka_error_t* error) {
 }  // namespace
 
 TransactionalPartition::TransactionalPartition(Settings settings, Sink sink)
-    : settings_(std::move(settings)), sink_(sink) {
+    : settings_(std::move(settings)), sink_(sink), producer_(make_producer()) {}
+
+kafka::HandlePtr TransactionalPartition::make_producer() {
   // The transaction timeout may be tuned per cluster (how long a crashed worker's open
   // transaction holds back read_committed consumers); no record may outlive its transaction.
   kafka::Properties props = {
@@ -72,7 +74,7 @@ TransactionalPartition::TransactionalPartition(Settings settings, Sink sink)
                                                   std::to_string(settings_.partition)}});
   rd_kafka_conf_set_opaque(conf.get(), this);
   rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
-  producer_ = kafka::make_client(settings_.home, RD_KAFKA_PRODUCER, std::move(conf));
+  return kafka::make_client(settings_.home, RD_KAFKA_PRODUCER, std::move(conf));
 }
 
 TransactionalPartition::~TransactionalPartition() {
@@ -142,6 +144,7 @@ void TransactionalPartition::request_stop(bool commit) {
     if (stop_requested_) return;
     stop_requested_ = true;
     stop_commits_ = commit;
+    stopping_ = true;
   }
   wake_.notify_one();
 }
@@ -257,8 +260,8 @@ void TransactionalPartition::write(Item& item) {
 bool TransactionalPartition::begin() {
   kafka::ErrorPtr error(rd_kafka_begin_transaction(producer_.get()));
   if (error) {
-    end(is_fenced(rd_kafka_error_code(error.get())) ? State::fenced : State::failed,
-        "beginning a transaction: " + text_of(error.get()));
+    producer_failed(rd_kafka_error_code(error.get()),
+                    "beginning a transaction: " + text_of(error.get()));
     return false;
   }
   generation_++;
@@ -286,7 +289,7 @@ bool TransactionalPartition::commit(std::chrono::milliseconds timeout) {
   }
   char fatal[256];
   if (auto err = rd_kafka_fatal_error(producer_.get(), fatal, sizeof fatal)) {
-    end(is_fenced(err) ? State::fenced : State::failed, fatal);
+    producer_failed(err, fatal);
     return false;
   }
   if (delivery_error_) {
@@ -331,11 +334,11 @@ bool TransactionalPartition::commit(std::chrono::milliseconds timeout) {
       abort("committing: " + text_of(error.get()));
       return false;
     }
-    end(is_fenced(rd_kafka_error_code(error.get())) ? State::fenced : State::failed,
-        "committing: " + text_of(error.get()));
+    producer_failed(rd_kafka_error_code(error.get()), "committing: " + text_of(error.get()));
     return false;
   }
   in_transaction_ = false;
+  recoveries_ = 0;
   committed_next_ = next_offset_;
   committed_runs_ = runs_;
   const int64_t now = wall_ms();
@@ -387,8 +390,8 @@ void TransactionalPartition::abort(const std::string& why) {
       stopping = stop_requested_;
     }
     if (rd_kafka_error_is_retriable(error.get()) && !(stopping && attempt >= 2)) continue;
-    end(is_fenced(rd_kafka_error_code(error.get())) ? State::fenced : State::failed,
-        "aborting a transaction (" + why + "): " + text_of(error.get()));
+    producer_failed(rd_kafka_error_code(error.get()),
+                    "aborting a transaction (" + why + "): " + text_of(error.get()));
     return;
   }
   in_transaction_ = false;
@@ -402,6 +405,38 @@ void TransactionalPartition::abort(const std::string& why) {
   std::lock_guard lock(mutex_);
   if (stop_requested_) return;
   rewind_to_ = from;
+  state_ = State::rewinding;
+}
+
+void TransactionalPartition::producer_failed(rd_kafka_resp_err_t code, const std::string& why) {
+  if (is_fenced(code)) {
+    end(State::fenced, why);
+    return;
+  }
+  // Any other fatal error leaves the partition ours: e.g. the coordinator aborted a transaction
+  // that outlived transaction.timeout.ms while the target was away, and the producer can only
+  // be replaced. A new producer with the same id fences the old one; copying resumes from the
+  // stored progress. A partition that keeps failing stops the process (exit 1).
+  if (++recoveries_ > 5) {
+    end(State::failed, why);
+    return;
+  }
+  spdlog::warn("{} [{}]: {}; replacing its producer and copying again from the stored progress",
+               settings_.source_topic, settings_.partition, why);
+  producer_.reset();
+  producer_ = make_producer();
+  in_transaction_ = false;
+  copies_.clear();
+  runs_ = committed_runs_;
+  next_offset_ = committed_next_;
+  if (auto err = fence(stopping_)) {
+    end(State::failed, err.message());
+    return;
+  }
+  sink_.errors->Increment();
+  std::lock_guard lock(mutex_);
+  if (stop_requested_) return;
+  rewind_to_ = committed_next_ >= 0 ? committed_next_.load() : first_offset_;
   state_ = State::rewinding;
 }
 

@@ -106,6 +106,7 @@ class TransactionalPartition {
     size_t bytes;
   };
 
+  kafka::HandlePtr make_producer();
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);
   void run();
   void write(Item& item);
@@ -114,6 +115,9 @@ class TransactionalPartition {
   // partition can copy no more (fenced, failed).
   bool commit(std::chrono::milliseconds timeout);
   void abort(const std::string& why);
+  // A fatal producer error: fenced (a new owner) ends the partition here; any other replaces
+  // the producer and rewinds.
+  void producer_failed(rd_kafka_resp_err_t code, const std::string& why);
   void end(State state, const std::string& why);
   bool produce_internal(const std::string& topic, const std::string& key, const std::string& value);
 
@@ -125,6 +129,7 @@ class TransactionalPartition {
   std::condition_variable wake_;
   std::deque<Item> inbox_;
   bool stop_requested_ = false;
+  std::atomic<bool> stopping_{false};  // stop_requested_, for fence()
   bool stop_commits_ = false;
   std::optional<int64_t> rewind_to_;
   std::string failure_;
@@ -136,6 +141,7 @@ class TransactionalPartition {
 
   // Copy thread only (delivery reports are served on it too).
   bool in_transaction_ = false;
+  int recoveries_ = 0;       // producers replaced since the last commit
   uint32_t generation_ = 0;  // of the open transaction: reports of aborted ones are ignored
   std::chrono::steady_clock::time_point transaction_deadline_;
   int64_t first_offset_ = -1;  // the first record of this assignment
