@@ -104,9 +104,11 @@ class TwoRegions : public ::testing::Test {
                           // A killed sidecar's group member lingers for the session timeout:
                           // keep it short so a restart gets its partitions back quickly.
                           << "  east: { bootstrap.servers: \"" << kEast
-                          << "\", session.timeout.ms: 8000" << cluster_extra_["east"] << " }\n"
+                          << "\", session.timeout.ms: " << session_timeout_ms_
+                          << cluster_extra_["east"] << " }\n"
                           << "  west: { bootstrap.servers: \"" << kWest
-                          << "\", session.timeout.ms: 8000" << cluster_extra_["west"] << " }\n"
+                          << "\", session.timeout.ms: " << session_timeout_ms_
+                          << cluster_extra_["west"] << " }\n"
                           << "flows:\n"
                           << "  - source: " << source << "\n"
                           << "    topics: { include: [\"" << prefix_ << ".*\"], refresh: 1s }\n"
@@ -157,6 +159,7 @@ class TwoRegions : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::string prefix_;
+  int session_timeout_ms_ = 8000;  // a test that pauses a sidecar on purpose may need longer
   std::map<std::string, std::string> cluster_extra_;  // region -> ", key: value" for its cluster
 };
 
