@@ -14,6 +14,7 @@ struct HandleDeleter {
   void operator()(rd_kafka_event_t* p) const { rd_kafka_event_destroy(p); }
   void operator()(rd_kafka_message_t* p) const { rd_kafka_message_destroy(p); }
   void operator()(rd_kafka_headers_t* p) const { rd_kafka_headers_destroy(p); }
+  void operator()(rd_kafka_topic_t* p) const { rd_kafka_topic_destroy(p); }
   void operator()(rd_kafka_topic_partition_list_t* p) const {
     rd_kafka_topic_partition_list_destroy(p);
   }
@@ -31,6 +32,7 @@ using QueuePtr = std::unique_ptr<rd_kafka_queue_t, HandleDeleter>;
 using EventPtr = std::unique_ptr<rd_kafka_event_t, HandleDeleter>;
 using MessagePtr = std::unique_ptr<rd_kafka_message_t, HandleDeleter>;
 using HeadersPtr = std::unique_ptr<rd_kafka_headers_t, HandleDeleter>;
+using TopicPtr = std::unique_ptr<rd_kafka_topic_t, HandleDeleter>;
 using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, HandleDeleter>;
 using AdminOptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, HandleDeleter>;
 using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, HandleDeleter>;

@@ -113,6 +113,7 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
   rd_kafka_conf_set_stats_cb(consumer_conf.get(), on_stats);
   consumer_ = kafka::make_client(flow.source, RD_KAFKA_CONSUMER, std::move(consumer_conf));
   rd_kafka_poll_set_consumer(consumer_.get());  // one queue: errors and rebalances on our thread
+  fetch_nudger_ = std::make_unique<kafka::FetchNudger>(consumer_.get(), counters_.records_received);
 
   source_admin_ = std::make_unique<kafka::TopicAdmin>(consumer_.get(), flow.source);
   target_admin_ = std::make_unique<kafka::TopicAdmin>(producer_.get(), config.region);
@@ -146,10 +147,14 @@ int Flow::run() {
       refresh_topics();
       next_refresh = Clock::now() + refresh_interval_;
     }
-    // While paused nothing arrives from the source: wait on acknowledgements instead.
-    kafka::MessagePtr message(rd_kafka_consumer_poll(consumer_.get(), paused_ ? 0 : 100));
-    if (message) handle(std::move(message));
-    rd_kafka_poll(producer_.get(), paused_ ? 100 : 0);
+    if (holding_ && !paused_) {
+      rd_kafka_poll(producer_.get(), 10);  // records wait in the fetch queue meanwhile
+    } else {
+      // While paused nothing arrives from the source: wait on acknowledgements instead.
+      kafka::MessagePtr message(rd_kafka_consumer_poll(consumer_.get(), paused_ ? 0 : 100));
+      if (message) handle(std::move(message));
+      rd_kafka_poll(producer_.get(), paused_ ? 100 : 0);
+    }
     if (exactly_once_) service_transactions();
     apply_backpressure();
     if (now >= next_commit) {
@@ -174,6 +179,8 @@ void Flow::handle(kafka::MessagePtr owned) {
     spdlog::warn("flow {}: reading source: {}", name_, rd_kafka_message_errstr(message));
     return;
   }
+  counters_.records_received.store(counters_.records_received.load(std::memory_order_relaxed) + 1,
+                                   std::memory_order_relaxed);  // one writer: this thread
   std::string topic = rd_kafka_topic_name(message->rkt);
   auto active = active_.find({topic, message->partition});
   if (active == active_.end()) return;  // not ours (any more); the new owner copies it
@@ -220,14 +227,14 @@ void Flow::handle(kafka::MessagePtr owned) {
   if (tracker.txn) {
     tracker.txn->push(std::move(owned), kafka::HeadersPtr(out), copy);
   } else if (copy) {
-    produce(tracker, tracker_id, message, target_topic_.at(topic), out);
+    produce(tracker, tracker_id, message, target_topic_.at(topic).handle.get(), out);
   } else {
     tracker.progress.add_settled(message->offset);  // a skipped record settles at once
   }
 }
 
 void Flow::produce(Tracker& tracker, uint32_t tracker_id, const rd_kafka_message_t* message,
-                   const std::string& target_topic, rd_kafka_headers_t* raw_headers) {
+                   rd_kafka_topic_t* target_topic, rd_kafka_headers_t* raw_headers) {
   kafka::HeadersPtr headers(raw_headers);
   if (tracker.base_offset < 0) tracker.base_offset = message->offset;
   // Pending before produce: if the write never happens, the commit never passes this record.
@@ -239,9 +246,8 @@ void Flow::produce(Tracker& tracker, uint32_t tracker_id, const rd_kafka_message
   int unknown_partition_retries = 0;
   for (;;) {
     auto err = rd_kafka_producev(
-        producer_.get(), RD_KAFKA_V_TOPIC(target_topic.c_str()),
-        RD_KAFKA_V_PARTITION(message->partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_KEY(message->key, message->key_len),
+        producer_.get(), RD_KAFKA_V_RKT(target_topic), RD_KAFKA_V_PARTITION(message->partition),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(message->key, message->key_len),
         RD_KAFKA_V_VALUE(message->payload, message->len), RD_KAFKA_V_TIMESTAMP(timestamp),
         RD_KAFKA_V_HEADERS(headers.get()), RD_KAFKA_V_OPAQUE(token), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -264,7 +270,7 @@ void Flow::produce(Tracker& tracker, uint32_t tracker_id, const rd_kafka_message
     }
     fail("cannot write " + std::string(rd_kafka_topic_name(message->rkt)) + "[" +
          std::to_string(message->partition) + "]@" + std::to_string(message->offset) + " to " +
-         target_topic + ": " + rd_kafka_err2str(err));
+         rd_kafka_topic_name(target_topic) + ": " + rd_kafka_err2str(err));
     return;
   }
 }
@@ -346,7 +352,7 @@ void Flow::assigned(rd_kafka_topic_partition_list_t* partitions) {
     tracker.topic = p.topic;
     tracker.partition = p.partition;
     tracker.metrics = topic_metrics(p.topic);
-    tracker.runs.emplace(p.topic, target_topic_.at(p.topic), p.partition);
+    tracker.runs.emplace(p.topic, target_topic_.at(p.topic).name, p.partition);
     tracker.lag = &metrics_.lag(name_, p.topic, p.partition);
     active_[{p.topic, p.partition}] = id;
     fresh.push_back(id);
@@ -376,7 +382,7 @@ bool Flow::start_transactions(rd_kafka_topic_partition_list_t* partitions,
       settings.target_props = target_props_;
       settings.transactional_id = group_id_ + "." + t.topic + "." + std::to_string(t.partition);
       settings.source_topic = t.topic;
-      settings.target_topic = target_topic_.at(t.topic);
+      settings.target_topic = target_topic_.at(t.topic).name;
       settings.partition = t.partition;
       settings.offset_syncs_topic = offset_syncs_topic_;
       settings.progress_topic = progress_reader_->topic();
@@ -677,7 +683,11 @@ void Flow::refresh_topics() {
     } else {
       mirror_errors_.erase(topic);
     }
-    target_topic_[topic] = target_topic;
+    auto& target_entry = target_topic_[topic];
+    if (target_entry.name != target_topic || !target_entry.handle) {
+      target_entry.handle.reset(rd_kafka_topic_new(producer_.get(), target_topic.c_str(), nullptr));
+      target_entry.name = target_topic;
+    }
     ready.push_back(topic);
   }
   if (ready != subscribed_) subscribe(ready);
@@ -701,15 +711,25 @@ void Flow::subscribe(const std::vector<std::string>& topics) {
   spdlog::info("flow {}: copying {} topics", name_, topics.size());
 }
 
+// Over the bound, the loop first only holds: it stops taking records and waits on
+// acknowledgements while fetched records wait in librdkafka's bounded queue. Pausing the fetch
+// is kept for a target that stays behind, because librdkafka drops the records it prefetched
+// for a paused partition and fetches them again on resume, and because a consumer that is not
+// polled cannot serve a rebalance.
 void Flow::apply_backpressure() {
   bool over = inflight_bytes_ > options_.max_inflight_bytes ||
               inflight_records_ > options_.max_inflight_records;
   bool under = inflight_bytes_ <= options_.max_inflight_bytes / 2 &&
                inflight_records_ <= options_.max_inflight_records / 2;
-  if (!paused_ && over) {
+  auto now = Clock::now();
+  if (!holding_ && over) {
+    holding_ = true;
+    holding_since_ = now;
+  } else if (holding_ && under) {
+    holding_ = false;
+    if (paused_) set_paused(false);
+  } else if (holding_ && !paused_ && now - holding_since_ >= options_.hold_before_pause) {
     set_paused(true);
-  } else if (paused_ && under) {
-    set_paused(false);
   }
 }
 
@@ -743,6 +763,7 @@ void Flow::shutdown() {
         name_, rd_kafka_outq_len(producer_.get()), options_.flush_timeout.count());
   }
   commit(true);
+  fetch_nudger_.reset();
   if (auto err = rd_kafka_consumer_close(consumer_.get())) {
     spdlog::warn("flow {}: closing the source consumer: {}", name_, rd_kafka_err2str(err));
   }

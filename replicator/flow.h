@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "kafka/fetch_nudger.h"
 #include "kafka/handles.h"
 #include "kafka/log_reader.h"
 #include "kafka/topic_admin.h"
@@ -28,8 +29,9 @@ namespace duplex::replicator {
 
 // Tunables with defaults that suit a sidecar; tests shorten them.
 struct FlowOptions {
-  size_t max_inflight_bytes = 64u << 20;  // pause fetching beyond this much unacknowledged data
+  size_t max_inflight_bytes = 64u << 20;  // stop taking records beyond this much unacknowledged
   size_t max_inflight_records = 50000;    // ... or this many records (librdkafka queues 100k)
+  std::chrono::milliseconds hold_before_pause{1000};  // then pause the fetch
   std::chrono::milliseconds commit_interval{1000};
   std::chrono::milliseconds flush_timeout{10000};
   std::chrono::milliseconds admin_timeout{15000};
@@ -43,6 +45,7 @@ struct FlowOptions {
 
 // Running totals, readable from other threads.
 struct FlowCounters {
+  std::atomic<uint64_t> records_received{0};  // taken from the source, copied or not
   std::atomic<uint64_t> records_copied{0};
   std::atomic<uint64_t> bytes_copied{0};
   std::atomic<uint64_t> skipped_loop{0};          // origin is the home region
@@ -138,7 +141,7 @@ class Flow {
 
   void handle(kafka::MessagePtr message);
   void produce(Tracker& tracker, uint32_t tracker_id, const rd_kafka_message_t* message,
-               const std::string& target_topic, rd_kafka_headers_t* headers);
+               rd_kafka_topic_t* target_topic, rd_kafka_headers_t* headers);
   void delivered(const rd_kafka_message_t* message);
   void assigned(rd_kafka_topic_partition_list_t* partitions);
   // Exactly-once: fences the partitions' earlier owners and sets where each resumes.
@@ -182,6 +185,7 @@ class Flow {
 
   kafka::HandlePtr producer_;  // declared before consumer_: destroyed after it
   kafka::HandlePtr consumer_;
+  std::unique_ptr<kafka::FetchNudger> fetch_nudger_;  // stopped before consumer_ closes
   std::unique_ptr<kafka::TopicAdmin> source_admin_;
   std::unique_ptr<kafka::TopicAdmin> target_admin_;
   std::unique_ptr<TopicMirror> mirror_;
@@ -189,13 +193,21 @@ class Flow {
   std::map<TopicPartition, uint32_t> active_;       // assigned partition -> its tracker
   std::unordered_map<uint32_t, Tracker> trackers_;  // includes revoked ones still draining
   uint32_t next_tracker_id_ = 1;
-  std::vector<std::string> subscribed_;               // sorted source topics
-  std::map<std::string, std::string> target_topic_;   // source topic -> target topic
+  std::vector<std::string> subscribed_;  // sorted source topics
+  // Source topic -> its target topic, with the producer's handle for it: producing by handle
+  // spares librdkafka a lookup under its client-wide write lock for every record.
+  struct TargetTopic {
+    std::string name;
+    kafka::TopicPtr handle;
+  };
+  std::map<std::string, TargetTopic> target_topic_;
   std::map<std::string, std::string> mirror_errors_;  // source topic -> last error logged
 
   size_t inflight_bytes_ = 0;
   size_t inflight_records_ = 0;
-  bool paused_ = false;
+  bool holding_ = false;  // over the in-flight bound: no records taken until under half
+  std::chrono::steady_clock::time_point holding_since_;
+  bool paused_ = false;      // holding for longer than hold_before_pause: fetch paused
   bool commit_due_ = false;  // offset-sync runs were acknowledged since the last commit
   std::string failure_;      // non-empty once the flow has failed
   FlowCounters counters_;
