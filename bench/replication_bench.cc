@@ -248,18 +248,14 @@ void measure_latency(const Options& o, const std::string& topic, const std::stri
   }
 }
 
-Measurement run(const Options& o, const std::string& name, int size, int64_t records,
-                double latency_rate, int index) {
+// One replicator on a fresh backlog in `topic`; the replicator is stopped on return.
+Measurement measure(const Options& o, const std::string& name, const std::string& topic, int size,
+                    int64_t records, double latency_rate, int index, std::string& target) {
   Measurement m;
-  const std::string topic = "bench-" + std::to_string(getpid()) + "-" + std::to_string(index);
-  auto admin_client = client(o.east, RD_KAFKA_PRODUCER);
-  duplex::kafka::TopicAdmin admin(admin_client.get(), "east");
-  if (auto err = admin.create_topic(topic, o.partitions, {}, 30s)) {
-    throw std::runtime_error(err.message());
-  }
   m.produce_per_s = write_backlog(o, topic, size, records);
 
   Replicator replicator(o, name, topic, index);
+  target = replicator.target();
   // Timed from the first copy on the target to the last: start-up is not copying.
   Clock::time_point first_at;
   int64_t first = -1, now = 0;
@@ -309,6 +305,25 @@ Measurement run(const Options& o, const std::string& name, int size, int64_t rec
   return m;
 }
 
+// Measures on a topic created for the run and deleted after it in both regions, so that a
+// full run's gigabytes do not pile up on the disk.
+Measurement run(const Options& o, const std::string& name, int size, int64_t records,
+                double latency_rate, int index) {
+  const std::string topic = "bench-" + std::to_string(getpid()) + "-" + std::to_string(index);
+  auto east_client = client(o.east, RD_KAFKA_PRODUCER);
+  auto west_client = client(o.west, RD_KAFKA_PRODUCER);
+  duplex::kafka::TopicAdmin east(east_client.get(), "east"), west(west_client.get(), "west");
+  if (auto err = east.create_topic(topic, o.partitions, {}, 30s)) {
+    throw std::runtime_error(err.message());
+  }
+  std::string target;
+  auto m = measure(o, name, topic, size, records, latency_rate, index, target);
+  for (auto err : {east.delete_topic(topic, 30s), west.delete_topic(target, 30s)}) {
+    if (err) std::cerr << "duplex_bench: " << err.message() << "\n";
+  }
+  return m;
+}
+
 std::string fixed(double v, int precision) {
   if (v < 0) return "-";
   std::ostringstream out;
@@ -342,7 +357,7 @@ int main(int argc, char** argv) {
   desc.add_options()("help", "this text")(
       "sizes", po::value<std::string>(&sizes)->default_value("100,1024,10240"),
       "record sizes in bytes, comma-separated")(
-      "records", po::value<std::string>(&records)->default_value("2000000,600000,80000"),
+      "records", po::value<std::string>(&records)->default_value("8000000,2000000,250000"),
       "records per size (one number: for every size)")(
       "replicators", po::value<std::string>(&replicators)->default_value("duplex,duplex-eos,mm2"),
       "duplex (at-least-once), duplex-eos (exactly-once), mm2; the first is the one compared")(

@@ -103,6 +103,23 @@ KafkaError TopicAdmin::ensure_topic(const std::string& topic, int partitions,
   return create_topic(topic, partitions, configs, timeout);
 }
 
+KafkaError TopicAdmin::delete_topic(const std::string& topic,
+                                    std::chrono::milliseconds timeout) const {
+  const std::string what = "deleting topic " + topic;
+  rd_kafka_DeleteTopic_t* doomed = rd_kafka_DeleteTopic_new(topic.c_str());
+  QueuePtr queue(rd_kafka_queue_new(rk_));
+  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout);
+  rd_kafka_DeleteTopics(rk_, &doomed, 1, opts.get(), queue.get());
+  rd_kafka_DeleteTopic_destroy(doomed);
+  auto event = await_admin(queue.get(), timeout, cluster_, what);
+  if (auto* e = std::get_if<KafkaError>(&event)) return *e;
+  size_t count = 0;
+  const auto** results = rd_kafka_DeleteTopics_result_topics(
+      rd_kafka_event_DeleteTopics_result(std::get<EventPtr>(event).get()), &count);
+  return first_topic_error(results, count, "cluster " + cluster_ + ": " + what,
+                           RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+}
+
 KafkaError TopicAdmin::create_partitions(const std::string& topic, int total,
                                          std::chrono::milliseconds timeout) const {
   const std::string what =

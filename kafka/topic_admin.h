@@ -35,6 +35,9 @@ class TopicAdmin {
                           const std::map<std::string, std::string>& configs,
                           std::chrono::milliseconds timeout) const;
 
+  // Deletes the topic; a missing topic is fine.
+  KafkaError delete_topic(const std::string& topic, std::chrono::milliseconds timeout) const;
+
   // Grows the topic to `total` partitions.
   KafkaError create_partitions(const std::string& topic, int total,
                                std::chrono::milliseconds timeout) const;

@@ -140,6 +140,7 @@ int Flow::run() {
   auto next_refresh = Clock::now();
   auto next_commit = Clock::now() + options_.commit_interval;
   auto next_lag = Clock::now() + options_.lag_interval;
+  auto next_service = Clock::now();
   while (!stop_.load(std::memory_order_relaxed) && failure_.empty()) {
     auto now = Clock::now();
     counters_.last_loop_ms = steady_ms(now);
@@ -155,7 +156,11 @@ int Flow::run() {
       if (message) handle(std::move(message));
       rd_kafka_poll(producer_.get(), paused_ ? 100 : 0);
     }
-    if (exactly_once_) service_transactions();
+    // Every few milliseconds, not per record: it takes each partition's lock.
+    if (exactly_once_ && now >= next_service) {
+      service_transactions();
+      next_service = now + std::chrono::milliseconds(5);
+    }
     apply_backpressure();
     if (now >= next_commit) {
       commit(false);
