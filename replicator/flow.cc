@@ -95,7 +95,9 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
   auto consumer_conf = kafka::make_conf(
       flow.source,
       with_defaults({{"auto.offset.reset", "earliest"},
-                     {"queued.max.messages.kbytes", "16384"},
+                     // About 0.25 s of a fast copy of large records: the fetcher refills
+                     // the queue only when the nudger wakes it (every 50 ms).
+                     {"queued.max.messages.kbytes", "65536"},
                      {"statistics.interval.ms", "5000"}},
                     source_props),
       {{"group.id", group_id_},
