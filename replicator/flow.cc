@@ -163,7 +163,7 @@ int Flow::run() {
       service_transactions();
       next_service = now + std::chrono::milliseconds(5);
     }
-    apply_backpressure();
+    apply_backpressure(now);
     if (now >= next_commit) {
       commit(false);
       next_commit = now + options_.commit_interval;
@@ -723,12 +723,11 @@ void Flow::subscribe(const std::vector<std::string>& topics) {
 // is kept for a target that stays behind, because librdkafka drops the records it prefetched
 // for a paused partition and fetches them again on resume, and because a consumer that is not
 // polled cannot serve a rebalance.
-void Flow::apply_backpressure() {
+void Flow::apply_backpressure(Clock::time_point now) {
   bool over = inflight_bytes_ > options_.max_inflight_bytes ||
               inflight_records_ > options_.max_inflight_records;
   bool under = inflight_bytes_ <= options_.max_inflight_bytes / 2 &&
                inflight_records_ <= options_.max_inflight_records / 2;
-  auto now = Clock::now();
   if (!holding_ && over) {
     holding_ = true;
     holding_since_ = now;

@@ -158,7 +158,7 @@ class Flow {
   void commit_offsets(bool sync);
   size_t write_offset_syncs(uint32_t tracker_id, Tracker& tracker);
   void ensure_offset_syncs_topic();
-  void apply_backpressure();
+  void apply_backpressure(std::chrono::steady_clock::time_point now);
   void set_paused(bool paused);
   void shutdown();
   void fail(const std::string& reason);
