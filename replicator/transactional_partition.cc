@@ -394,18 +394,24 @@ void TransactionalPartition::abort(const std::string& why) {
                     "aborting a transaction (" + why + "): " + text_of(error.get()));
     return;
   }
+  const int64_t from = rewind_to_committed();
+  spdlog::warn("{} [{}]: transaction aborted ({}); copying again from offset {}",
+               settings_.source_topic, settings_.partition, why, from);
+}
+
+int64_t TransactionalPartition::rewind_to_committed() {
   in_transaction_ = false;
   copies_.clear();
   runs_ = committed_runs_;
   next_offset_ = committed_next_;
   sink_.errors->Increment();
   const int64_t from = committed_next_ >= 0 ? committed_next_.load() : first_offset_;
-  spdlog::warn("{} [{}]: transaction aborted ({}); copying again from offset {}",
-               settings_.source_topic, settings_.partition, why, from);
   std::lock_guard lock(mutex_);
-  if (stop_requested_) return;
-  rewind_to_ = from;
-  state_ = State::rewinding;
+  if (!stop_requested_) {
+    rewind_to_ = from;
+    state_ = State::rewinding;
+  }
+  return from;
 }
 
 void TransactionalPartition::producer_failed(rd_kafka_resp_err_t code, const std::string& why) {
@@ -425,19 +431,11 @@ void TransactionalPartition::producer_failed(rd_kafka_resp_err_t code, const std
                settings_.source_topic, settings_.partition, why);
   producer_.reset();
   producer_ = make_producer();
-  in_transaction_ = false;
-  copies_.clear();
-  runs_ = committed_runs_;
-  next_offset_ = committed_next_;
   if (auto err = fence(stopping_)) {
     end(State::failed, err.message());
     return;
   }
-  sink_.errors->Increment();
-  std::lock_guard lock(mutex_);
-  if (stop_requested_) return;
-  rewind_to_ = committed_next_ >= 0 ? committed_next_.load() : first_offset_;
-  state_ = State::rewinding;
+  rewind_to_committed();
 }
 
 void TransactionalPartition::end(State state, const std::string& why) {

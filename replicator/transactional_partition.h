@@ -115,6 +115,9 @@ class TransactionalPartition {
   // partition can copy no more (fenced, failed).
   bool commit(std::chrono::milliseconds timeout);
   void abort(const std::string& why);
+  // Drops the open transaction's state and asks the flow to rewind the partition to the
+  // stored progress (unless it is stopping); returns that offset.
+  int64_t rewind_to_committed();
   // A fatal producer error: fenced (a new owner) ends the partition here; any other replaces
   // the producer and rewinds.
   void producer_failed(rd_kafka_resp_err_t code, const std::string& why);
