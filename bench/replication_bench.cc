@@ -26,6 +26,7 @@
 
 #include "kafka/client_factory.h"
 #include "kafka/record_io.h"
+#include "kafka/timestamps.h"
 #include "kafka/topic_admin.h"
 #include "metrics/exposition.h"
 #include "metrics/http_get.h"
@@ -58,12 +59,6 @@ struct Measurement {
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 HandlePtr client(const std::string& bootstrap, rd_kafka_type_t type,
@@ -222,7 +217,7 @@ void measure_latency(const Options& o, const std::string& topic, const std::stri
       // Paced: record i leaves at start + i / rate.
       std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(
                                                 std::chrono::duration<double>(i / rate)));
-      send(producer.get(), topic, "lat", i, size, o.partitions, wall_ms());
+      send(producer.get(), topic, "lat", i, size, o.partitions, duplex::kafka::now_ms());
       rd_kafka_poll(producer.get(), 0);
     }
     rd_kafka_flush(producer.get(), 60000);
@@ -233,8 +228,8 @@ void measure_latency(const Options& o, const std::string& topic, const std::stri
   while (static_cast<int64_t>(latencies.size()) < total && Clock::now() < deadline) {
     duplex::kafka::MessagePtr msg(rd_kafka_consumer_poll(consumer.get(), 100));
     if (!msg || msg->err || msg->len < 4 || std::memcmp(msg->payload, "lat-", 4) != 0) continue;
-    latencies.push_back(
-        static_cast<double>(wall_ms() - rd_kafka_message_timestamp(msg.get(), nullptr)));
+    latencies.push_back(static_cast<double>(duplex::kafka::now_ms() -
+                                            rd_kafka_message_timestamp(msg.get(), nullptr)));
   }
   writer.join();
   rd_kafka_consumer_close(consumer.get());

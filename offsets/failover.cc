@@ -10,22 +10,17 @@
 #include "kafka/client_factory.h"
 #include "kafka/group_admin.h"
 #include "kafka/log_reader.h"
+#include "kafka/timestamps.h"
 
 namespace duplex::offsets {
 namespace {
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::optional<std::string> origin_of(const rd_kafka_message_t& m) {
   rd_kafka_headers_t* headers = nullptr;
   if (rd_kafka_message_headers(&m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
   const void* value = nullptr;
   size_t size = 0;
-  if (rd_kafka_header_get_last(headers, "duplex.origin", &value, &size)) return std::nullopt;
+  if (rd_kafka_header_get_last(headers, kOriginHeader.data(), &value, &size)) return std::nullopt;
   return std::string(static_cast<const char*>(value), size);
 }
 
@@ -91,7 +86,7 @@ std::variant<FailoverPlan, kafka::KafkaError> Failover::plan(
     if (std::get<int>(members) > 0) plan.active.push_back(g);
   }
 
-  const int64_t now = wall_ms();
+  const int64_t now = kafka::now_ms();
   for (const auto& [key, c] : newest_) {
     if (!selected.count(c.group)) continue;
     PartitionMove move;

@@ -11,6 +11,9 @@ namespace duplex::offsets {
 // the format version first, readable in any console consumer; docs/record-formats.md has them.
 inline constexpr int kFormatVersion = 1;
 
+// The header that names the region where a record was first written (DESIGN "Record contract").
+inline constexpr std::string_view kOriginHeader = "duplex.origin";
+
 inline std::string offset_syncs_topic(const std::string& source) {
   return "duplex.offset-syncs." + source;
 }

@@ -5,18 +5,13 @@
 #include <thread>
 
 #include "kafka/client_factory.h"
+#include "kafka/timestamps.h"
 #include "offsets/translation.h"
 
 namespace duplex::replicator {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 kafka::HandlePtr admin_client(const std::string& cluster, const kafka::Properties& props,
                               const std::string& client_id) {
@@ -93,7 +88,7 @@ bool Checkpointer::round() {
     if (topics_.selects(topic)) copied[topic] = partitions;
   }
   // 1. What the source's groups have consumed, and when that was read.
-  const int64_t read_at = wall_ms();
+  const int64_t read_at = kafka::now_ms();
   auto groups = read_source_groups(copied);
   if (!groups) return false;
   // 2. The reverse flow's progress through the home cluster's partitions.

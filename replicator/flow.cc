@@ -9,6 +9,7 @@
 
 #include "kafka/client_factory.h"
 #include "kafka/client_stats.h"
+#include "kafka/timestamps.h"
 #include "offsets/offset_records.h"
 #include "replicator/heartbeat.h"
 
@@ -42,12 +43,6 @@ std::string ms_text(std::chrono::milliseconds d) {
 
 int64_t steady_ms(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -204,7 +199,7 @@ void Flow::handle(kafka::MessagePtr owned) {
   if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
     const void* value = nullptr;
     size_t size = 0;
-    if (rd_kafka_header_get_last(headers, kOriginHeader.data(), &value, &size) ==
+    if (rd_kafka_header_get_last(headers, offsets::kOriginHeader.data(), &value, &size) ==
         RD_KAFKA_RESP_ERR_NO_ERROR) {
       origin = std::string_view(static_cast<const char*>(value), size);
     }
@@ -225,8 +220,9 @@ void Flow::handle(kafka::MessagePtr owned) {
     case OriginFilter::Verdict::copy_and_stamp: {
       out = headers ? rd_kafka_headers_copy(headers) : rd_kafka_headers_new(1);
       const auto& source = origin_filter_.source();
-      rd_kafka_header_add(out, kOriginHeader.data(), static_cast<ssize_t>(kOriginHeader.size()),
-                          source.data(), static_cast<ssize_t>(source.size()));
+      rd_kafka_header_add(out, offsets::kOriginHeader.data(),
+                          static_cast<ssize_t>(offsets::kOriginHeader.size()), source.data(),
+                          static_cast<ssize_t>(source.size()));
       break;
     }
   }
@@ -321,7 +317,8 @@ void Flow::delivered(const rd_kafka_message_t* message) {
     counters_.bytes_copied += bytes;
     tracker.metrics->copied->Increment();
     tracker.metrics->bytes->Increment(static_cast<double>(bytes));
-    if (*timestamp > 0) latency_.Observe(std::max<int64_t>(0, wall_ms() - *timestamp) / 1000.0);
+    if (*timestamp > 0)
+      latency_.Observe(std::max<int64_t>(0, kafka::now_ms() - *timestamp) / 1000.0);
   }
   for (const auto& copy : tracker.progress.take_settled_copies()) {
     tracker.runs->add(copy.offset, copy.target_offset, copy.timestamp);

@@ -4,10 +4,9 @@
 #include <string>
 #include <string_view>
 
-namespace duplex::replicator {
+#include "offsets/offset_records.h"
 
-// The header that names the region where a record was first written.
-inline constexpr std::string_view kOriginHeader = "duplex.origin";
+namespace duplex::replicator {
 
 // Loop prevention for one flow (source -> home). A record is copied only when it was first
 // written in the flow's source region; a record without an origin is stamped with the source.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "kafka/timestamps.h"
 #include "offsets/offset_records.h"
 
 namespace duplex::replicator {
@@ -17,12 +18,6 @@ constexpr uint32_t kInternal = 0xffffffffu;
 
 void* make_token(uint32_t generation, uint32_t index) {
   return reinterpret_cast<void*>((uint64_t{generation} << 32) | index);
-}
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 bool is_fenced(rd_kafka_resp_err_t err) {
@@ -310,7 +305,8 @@ bool TransactionalPartition::commit(std::chrono::milliseconds timeout) {
     }
     runs_written++;
   }
-  offsets::Progress progress{settings_.source_topic, settings_.partition, next_offset_, wall_ms()};
+  offsets::Progress progress{settings_.source_topic, settings_.partition, next_offset_,
+                             kafka::now_ms()};
   if (!produce_internal(settings_.progress_topic,
                         offsets::progress_key(settings_.source_topic, settings_.partition),
                         offsets::encode(progress))) {
@@ -341,7 +337,7 @@ bool TransactionalPartition::commit(std::chrono::milliseconds timeout) {
   recoveries_ = 0;
   committed_next_ = next_offset_;
   committed_runs_ = runs_;
-  const int64_t now = wall_ms();
+  const int64_t now = kafka::now_ms();
   size_t bytes = 0;
   for (const auto& copy : copies_) {
     bytes += copy.bytes;
