@@ -2,11 +2,11 @@
 
 #include "app/command_line.h"
 #include "app/commands.h"
+#include "config/topic_namer.h"
 #include "kafka/log_reader.h"
 #include "offsets/failover.h"
 #include "offsets/offset_index.h"
 #include "offsets/translation.h"
-#include "replicator/topic_namer.h"
 
 namespace duplex::app {
 namespace {
@@ -38,7 +38,7 @@ int translate_command(const std::vector<std::string>& args) {
   const int32_t partition = (*vm)["partition"].as<int32_t>();
   const int64_t upstream = (*vm)["offset"].as<int64_t>();
   const std::string target_topic =
-      replicator::TopicNamer(flow->rename, from, config->region).target_topic(topic);
+      config::TopicNamer(flow->rename, from, config->region).target_topic(topic);
 
   offsets::OffsetIndex forward;
   kafka::LogReader reader(config->region, config->home_cluster(),

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/topic_namer.h"
+#include "config/topic_selector.h"
 #include "kafka/group_admin.h"
 #include "kafka/log_reader.h"
 #include "kafka/topic_admin.h"
@@ -15,8 +17,6 @@
 #include "offsets/group_selector.h"
 #include "offsets/offset_index.h"
 #include "offsets/offset_records.h"
-#include "replicator/topic_namer.h"
-#include "replicator/topic_selector.h"
 
 namespace duplex::replicator {
 
@@ -65,10 +65,10 @@ class Checkpointer {
   std::chrono::milliseconds interval_;
   std::chrono::milliseconds timeout_;
   bool sync_groups_;
-  TopicSelector topics_;
+  config::TopicSelector topics_;
   offsets::GroupSelector groups_;
   std::vector<std::string> named_groups_;
-  TopicNamer namer_;
+  config::TopicNamer namer_;
   std::string checkpoints_topic_;
 
   kafka::HandlePtr source_client_;  // admin requests and watermarks on the source

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/topic_namer.h"
+#include "config/topic_selector.h"
 #include "kafka/fetch_nudger.h"
 #include "kafka/handles.h"
 #include "kafka/log_reader.h"
@@ -21,8 +23,6 @@
 #include "replicator/partition_progress.h"
 #include "replicator/sync_gate.h"
 #include "replicator/topic_mirror.h"
-#include "replicator/topic_namer.h"
-#include "replicator/topic_selector.h"
 #include "replicator/transactional_partition.h"
 
 namespace duplex::replicator {
@@ -180,8 +180,8 @@ class Flow {
   FlowOptions options_;
   std::chrono::milliseconds refresh_interval_;
   OriginFilter origin_filter_;
-  TopicSelector selector_;
-  TopicNamer namer_;
+  config::TopicSelector selector_;
+  config::TopicNamer namer_;
 
   kafka::HandlePtr producer_;  // declared before consumer_: destroyed after it
   kafka::HandlePtr consumer_;

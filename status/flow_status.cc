@@ -2,13 +2,13 @@
 
 #include <thread>
 
+#include "config/topic_selector.h"
 #include "kafka/client_factory.h"
 #include "kafka/topic_admin.h"
 #include "metrics/exposition.h"
 #include "metrics/http_get.h"
 #include "offsets/failover.h"
-#include "replicator/flow.h"
-#include "replicator/topic_selector.h"
+#include "offsets/offset_records.h"
 
 namespace duplex::status {
 namespace {
@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 
 // Lag of the flow's group from the source cluster alone: what a stopped sidecar left behind.
 void read_from_source(const config::Config& config, const config::Flow& flow, FlowStatus& out) {
-  const std::string group = replicator::Flow::group_id_for(config.region, flow.source);
+  const std::string group = offsets::flow_group_id(config.region, flow.source);
   auto client =
       kafka::make_client(flow.source, RD_KAFKA_CONSUMER,
                          kafka::make_conf(flow.source, config.clusters.at(flow.source),
@@ -28,7 +28,7 @@ void read_from_source(const config::Config& config, const config::Flow& flow, Fl
     out.note += "; source not reachable: " + e->message();
     return;
   }
-  replicator::TopicSelector selector(flow.topics);
+  config::TopicSelector selector(flow.topics);
   kafka::PartitionListPtr partitions(rd_kafka_topic_partition_list_new(16));
   for (const auto& [topic, count] : std::get<0>(topics)) {
     if (!selector.selects(topic)) continue;

@@ -123,9 +123,9 @@ TEST(ConfigLoader, BadEnums) {
 }
 
 TEST(ConfigLoader, ExactlyOnceWithTransactionSettings) {
-  auto result = ConfigLoader::load_string(valid_with(
-      "delivery: at-least-once",
-      "delivery: exactly-once\ntransaction: { interval: 20ms, max.records: 500 }"));
+  auto result = ConfigLoader::load_string(
+      valid_with("delivery: at-least-once",
+                 "delivery: exactly-once\ntransaction: { interval: 20ms, max.records: 500 }"));
   ASSERT_TRUE(std::holds_alternative<Config>(result))
       << ConfigLoader::format("f", std::get<std::vector<Problem>>(result));
   const auto& c = std::get<Config>(result);

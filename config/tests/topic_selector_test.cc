@@ -1,11 +1,11 @@
-#include "replicator/topic_selector.h"
+#include "config/topic_selector.h"
 
 #include <gtest/gtest.h>
 
-namespace duplex::replicator {
+namespace duplex::config {
 
 TEST(TopicSelector, IncludeAndExcludeMatchWholeNames) {
-  config::NameFilter filter;
+  NameFilter filter;
   filter.include = {"orders.*", "payments"};
   filter.exclude = {"orders\\.tmp.*"};
   TopicSelector s(filter);
@@ -19,7 +19,7 @@ TEST(TopicSelector, IncludeAndExcludeMatchWholeNames) {
 }
 
 TEST(TopicSelector, InternalTopicsNeverReplicated) {
-  TopicSelector s(config::NameFilter{});  // include .*
+  TopicSelector s(NameFilter{});  // include .*
   EXPECT_FALSE(s.selects("__consumer_offsets"));
   EXPECT_FALSE(s.selects("__transaction_state"));
   EXPECT_FALSE(s.selects("duplex.offset-syncs.east"));
@@ -30,4 +30,4 @@ TEST(TopicSelector, InternalTopicsNeverReplicated) {
   EXPECT_TRUE(s.selects("orders"));
 }
 
-}  // namespace duplex::replicator
+}  // namespace duplex::config

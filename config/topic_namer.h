@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace duplex::replicator {
+namespace duplex::config {
 
 // Names the target topic from a rename template: {topic}, {source}, {target}.
 // "{topic}" (the default) keeps names, for active-active on the same topic.
@@ -19,4 +19,4 @@ class TopicNamer {
   std::string target_;
 };
 
-}  // namespace duplex::replicator
+}  // namespace duplex::config

@@ -1,6 +1,6 @@
-#include "replicator/topic_selector.h"
+#include "config/topic_selector.h"
 
-namespace duplex::replicator {
+namespace duplex::config {
 namespace {
 
 std::vector<std::regex> compile(const std::vector<std::string>& patterns) {
@@ -19,7 +19,7 @@ bool any_match(const std::vector<std::regex>& patterns, const std::string& name)
 
 }  // namespace
 
-TopicSelector::TopicSelector(const config::NameFilter& filter)
+TopicSelector::TopicSelector(const NameFilter& filter)
     : include_(compile(filter.include)), exclude_(compile(filter.exclude)) {}
 
 bool TopicSelector::is_internal(const std::string& topic) {
@@ -32,4 +32,4 @@ bool TopicSelector::selects(const std::string& topic) const {
   return !is_internal(topic) && any_match(include_, topic) && !any_match(exclude_, topic);
 }
 
-}  // namespace duplex::replicator
+}  // namespace duplex::config

@@ -6,14 +6,14 @@
 
 #include "config/config.h"
 
-namespace duplex::replicator {
+namespace duplex::config {
 
 // Which source topics a flow copies: include/exclude regexes (whole-name match), and never
 // duplex's internal topics or Kafka's own `__*` topics, whatever the patterns say. The one
 // exception is duplex.heartbeats, which is always copied (it is how regions see each other).
 class TopicSelector {
  public:
-  explicit TopicSelector(const config::NameFilter& filter);
+  explicit TopicSelector(const NameFilter& filter);
 
   bool selects(const std::string& topic) const;
   static bool is_internal(const std::string& topic);
@@ -23,4 +23,4 @@ class TopicSelector {
   std::vector<std::regex> exclude_;
 };
 
-}  // namespace duplex::replicator
+}  // namespace duplex::config

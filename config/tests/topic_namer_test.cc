@@ -1,8 +1,8 @@
-#include "replicator/topic_namer.h"
+#include "config/topic_namer.h"
 
 #include <gtest/gtest.h>
 
-namespace duplex::replicator {
+namespace duplex::config {
 
 TEST(TopicNamer, DefaultKeepsTheName) {
   EXPECT_EQ(TopicNamer("{topic}", "east", "west").target_topic("orders"), "orders");
@@ -14,4 +14,4 @@ TEST(TopicNamer, MirrorMakerStyleRename) {
             "o-from-east-in-west");
 }
 
-}  // namespace duplex::replicator
+}  // namespace duplex::config

@@ -1,6 +1,6 @@
-#include "replicator/topic_namer.h"
+#include "config/topic_namer.h"
 
-namespace duplex::replicator {
+namespace duplex::config {
 
 std::string TopicNamer::target_topic(const std::string& source_topic) const {
   std::string out;
@@ -28,4 +28,4 @@ std::string TopicNamer::target_topic(const std::string& source_topic) const {
   return out;
 }
 
-}  // namespace duplex::replicator
+}  // namespace duplex::config
