@@ -42,6 +42,13 @@ struct Flow {
 struct TransactionSettings {
   std::chrono::milliseconds interval{50};
   int max_records = 10000;
+  // transaction.timeout.ms of the transactional producers, unless the home cluster's
+  // properties set it: how long a crashed worker's open transaction holds back read_committed
+  // readers when no new owner fences it.
+  std::chrono::milliseconds timeout{20000};
+  // How long a new owner of a partition keeps trying to fence the earlier ones (not set in the
+  // file: past it the flow fails with the reason, and the supervisor restarts it).
+  std::chrono::milliseconds fence_timeout{60000};
 };
 
 struct Config {

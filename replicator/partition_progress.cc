@@ -4,20 +4,23 @@
 
 namespace duplex::replicator {
 
-void PartitionProgress::push(int64_t offset, bool settled, int64_t timestamp) {
-  entries_.push_back({offset, timestamp, settled});
+void PartitionProgress::push(int64_t offset, bool settled, int64_t timestamp,
+                             InflightBudget::Units units) {
+  entries_.push_back({offset, timestamp, settled, std::move(units)});
   pop_settled_prefix();
 }
 
-std::optional<int64_t> PartitionProgress::settle(int64_t offset, int64_t target_offset) {
+std::optional<PartitionProgress::Settled> PartitionProgress::settle(int64_t offset,
+                                                                    int64_t target_offset) {
   auto it = std::lower_bound(entries_.begin(), entries_.end(), offset,
                              [](const Entry& e, int64_t o) { return e.offset < o; });
   if (it == entries_.end() || it->offset != offset || it->settled) return std::nullopt;
   it->settled = true;
   it->target_offset = target_offset;
-  int64_t timestamp = it->timestamp;
+  Settled settled{it->timestamp, it->units.bytes()};
+  it->units.release();  // acknowledged: librdkafka freed its copy
   pop_settled_prefix();
-  return timestamp;
+  return settled;
 }
 
 void PartitionProgress::pop_settled_prefix() {

@@ -1,10 +1,13 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <optional>
 #include <utility>
 #include <vector>
+
+#include "replicator/inflight_budget.h"
 
 namespace duplex::replicator {
 
@@ -16,13 +19,21 @@ namespace duplex::replicator {
 class PartitionProgress {
  public:
   // A record handed to the producer; it settles when the target acknowledges it. `timestamp`
-  // is the source record's, kept for the latency measured at acknowledgement.
-  void add_pending(int64_t offset, int64_t timestamp = 0) { push(offset, false, timestamp); }
+  // is the source record's, kept for the latency measured at acknowledgement; `units` are its
+  // share of the in-flight budget, given back when it settles.
+  void add_pending(int64_t offset, int64_t timestamp = 0, InflightBudget::Units units = {}) {
+    push(offset, false, timestamp, std::move(units));
+  }
   // A record that needs no write (e.g. a loop): settled at once.
-  void add_settled(int64_t offset) { push(offset, true, 0); }
-  // The target acknowledged `offset`, writing it at `target_offset`: returns the record's
-  // source timestamp, or nullopt when the offset is not pending here (a stale report).
-  std::optional<int64_t> settle(int64_t offset, int64_t target_offset = -1);
+  void add_settled(int64_t offset) { push(offset, true, 0, {}); }
+
+  struct Settled {
+    int64_t timestamp;  // the source record's
+    size_t bytes;       // its key and value
+  };
+  // The target acknowledged `offset`, writing it at `target_offset`. nullopt when the offset
+  // is not pending here (a stale report).
+  std::optional<Settled> settle(int64_t offset, int64_t target_offset = -1);
 
   // A copy that joined the settled prefix: where it was written on the target.
   struct Copy {
@@ -42,9 +53,10 @@ class PartitionProgress {
     int64_t offset;
     int64_t timestamp;
     bool settled;
+    InflightBudget::Units units;
     int64_t target_offset = -1;  // -1: not written (skipped)
   };
-  void push(int64_t offset, bool settled, int64_t timestamp);
+  void push(int64_t offset, bool settled, int64_t timestamp, InflightBudget::Units units);
   void pop_settled_prefix();
 
   std::deque<Entry> entries_;  // strictly increasing offsets; front is never settled

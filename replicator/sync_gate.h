@@ -18,6 +18,8 @@ class SyncGate {
   // One run of this partition acknowledged; acknowledgements come in production order.
   void acknowledged();
   std::optional<int64_t> committable() const { return committable_; }
+  // Every run produced so far is acknowledged.
+  bool idle() const { return steps_.empty(); }
 
  private:
   struct Step {

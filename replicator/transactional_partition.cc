@@ -4,72 +4,48 @@
 
 #include <algorithm>
 
+#include "kafka/produce.h"
 #include "kafka/timestamps.h"
 #include "offsets/offset_records.h"
+#include "replicator/transactional_producer.h"
 
 namespace duplex::replicator {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
 
 // A delivery report's opaque: the transaction's generation (high 32 bits) and the index of
 // the copy in it; kInternal for offset-sync runs and progress records.
 constexpr uint32_t kInternal = 0xffffffffu;
+// A source that grew before the flow grew the target: wait this often, this long, for it.
+constexpr milliseconds kUnknownPartitionWait{500};
+constexpr int kUnknownPartitionRetries = 60;
+// How long one EndTxn call may wait before the deadline is looked at again.
+constexpr milliseconds kEndTxnSlice{5000};
+constexpr milliseconds kAbortTimeout{5000};
+constexpr int kAbortAttemptsWhenStopping = 3;
+// Producers replaced since the last commit before the partition gives up (exit 1).
+constexpr int kMaxRecoveries = 5;
 
 void* make_token(uint32_t generation, uint32_t index) {
   return reinterpret_cast<void*>((uint64_t{generation} << 32) | index);
 }
 
-bool is_fenced(rd_kafka_resp_err_t err) {
-  return err == RD_KAFKA_RESP_ERR__FENCED || err == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
-         err == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
-}
-
-// A record the target will never take, however often it is retried.
-bool is_permanent(rd_kafka_resp_err_t err) {
-  switch (err) {
-    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
-    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
-    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
-    case RD_KAFKA_RESP_ERR_INVALID_MSG:
-    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
-    case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
-      return true;
-    default:
-      return false;
-  }
-}
-
-std::string text_of(const rd_kafka_error_t* error) {
-  return std::string(rd_kafka_error_name(error)) + ": " + rd_kafka_error_string(error);
-}
-
 }  // namespace
 
-TransactionalPartition::TransactionalPartition(Settings settings, Sink sink)
-    : settings_(std::move(settings)), sink_(sink), producer_(make_producer()) {}
+TransactionalPartition::TransactionalPartition(Settings settings, FlowMetrics& metrics,
+                                               const TopicMetrics& topic)
+    : settings_(std::move(settings)),
+      metrics_(metrics),
+      topic_(topic),
+      producer_(make_producer()) {}
 
 kafka::HandlePtr TransactionalPartition::make_producer() {
-  // The transaction timeout may be tuned per cluster (how long a crashed worker's open
-  // transaction holds back read_committed consumers); no record may outlive its transaction.
-  kafka::Properties props = {
-      {"linger.ms", "5"},
-      {"transaction.timeout.ms", std::to_string(settings_.transaction_timeout.count())}};
-  for (const auto& [key, value] : settings_.target_props) props[key] = value;
-  const int64_t transaction_ms = std::stoll(props["transaction.timeout.ms"]);
-  auto message_ms = props.count("message.timeout.ms") ? std::stoll(props["message.timeout.ms"]) : 0;
-  if (message_ms <= 0 || message_ms > transaction_ms) {
-    props["message.timeout.ms"] = std::to_string(transaction_ms);
-  }
-  auto conf = kafka::make_conf(settings_.home, props,
-                               {{"transactional.id", settings_.transactional_id},
-                                {"enable.idempotence", "true"},
-                                {"acks", "all"},
-                                {"client.id", "duplex-txn-" + settings_.source_topic + "-" +
-                                                  std::to_string(settings_.partition)}});
-  rd_kafka_conf_set_opaque(conf.get(), this);
-  rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
-  return kafka::make_client(settings_.home, RD_KAFKA_PRODUCER, std::move(conf));
+  return make_transactional_producer(
+      settings_.home, settings_.target_props, settings_.transaction, settings_.transactional_id,
+      "duplex-txn-" + settings_.source.topic + "-" + std::to_string(settings_.source.partition),
+      on_delivery, this);
 }
 
 TransactionalPartition::~TransactionalPartition() {
@@ -77,42 +53,29 @@ TransactionalPartition::~TransactionalPartition() {
   join();
 }
 
-kafka::KafkaError TransactionalPartition::fence(const std::atomic<bool>& stop) {
-  for (int attempt = 1;; ++attempt) {
-    kafka::ErrorPtr error(rd_kafka_init_transactions(producer_.get(), 10000));
-    if (!error) return {};
-    if (!rd_kafka_error_is_retriable(error.get()) || stop.load()) {
-      return kafka::KafkaError(rd_kafka_error_code(error.get()), "initializing transactions of " +
-                                                                     settings_.transactional_id +
-                                                                     ": " + text_of(error.get()));
-    }
-    if (attempt == 1 || attempt % 10 == 0) {
-      spdlog::warn("{}: initializing transactions, retrying: {}", settings_.transactional_id,
-                   text_of(error.get()));
-    }
-  }
+kafka::KafkaError TransactionalPartition::fence(Clock::time_point deadline,
+                                                const std::atomic<bool>& cancel) {
+  return fence_earlier_owners(producer_.get(), settings_.transactional_id, deadline, cancel);
 }
 
 void TransactionalPartition::start(int64_t next_offset) {
   committed_next_ = next_offset;
   next_offset_ = next_offset;
-  runs_.emplace(settings_.source_topic, settings_.target_topic, settings_.partition);
+  runs_.emplace(settings_.source.topic, settings_.target_topic, settings_.source.partition);
   committed_runs_ = runs_;
   thread_ = std::thread([this] { run(); });
 }
 
-void TransactionalPartition::push(kafka::MessagePtr message, kafka::HeadersPtr headers, bool copy) {
-  const size_t bytes = message->len + message->key_len;
+void TransactionalPartition::push(SourceRecord record, kafka::HeadersPtr headers, bool copy,
+                                  InflightBudget::Units units) {
   bool was_empty;
   {
     std::lock_guard lock(mutex_);
     auto state = state_.load();
     if (state != State::running && state != State::rewinding) return;  // nobody copies it here
     was_empty = inbox_.empty();
-    inbox_.push_back({std::move(message), std::move(headers), copy});
+    inbox_.push_back({std::move(record), std::move(headers), copy, std::move(units)});
   }
-  queued_bytes_ += bytes;
-  queued_records_++;
   if (was_empty) wake_.notify_one();
 }
 
@@ -124,9 +87,7 @@ std::optional<int64_t> TransactionalPartition::rewind_request() const {
 void TransactionalPartition::rewound() {
   {
     std::lock_guard lock(mutex_);
-    inbox_.clear();  // read before the seek: the consumer delivers them again
-    queued_bytes_ = 0;
-    queued_records_ = 0;
+    inbox_.clear();  // read before the seek: the source delivers them again
     rewind_to_.reset();
     if (state_ == State::rewinding) state_ = State::running;
   }
@@ -148,9 +109,19 @@ void TransactionalPartition::join() {
   if (thread_.joinable()) thread_.join();
 }
 
+size_t TransactionalPartition::uncommitted() const {
+  std::lock_guard lock(mutex_);
+  return inbox_.size() + abandoned_;
+}
+
 std::string TransactionalPartition::failure() const {
   std::lock_guard lock(mutex_);
   return failure_;
+}
+
+bool TransactionalPartition::abort_wanted() const {
+  std::lock_guard lock(mutex_);
+  return stop_requested_ && !stop_commits_;  // lost: the next owner copies it
 }
 
 void TransactionalPartition::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message,
@@ -186,10 +157,12 @@ void TransactionalPartition::run() {
       commit_on_stop = stop_commits_;
       if (!rewind_to_) batch.swap(inbox_);
     }
+    // After an abort the rest of the batch is void: it is read again from the stored progress
+    // (or, when stopping, by the next owner). Writing it would leave a gap.
+    batch_void_ = false;
     for (auto& item : batch) {
-      queued_bytes_ -= std::min<size_t>(queued_bytes_, item.message->len + item.message->key_len);
-      queued_records_ -= std::min<size_t>(queued_records_, 1);
-      if (state_ == State::running) write(item);
+      if (state_ != State::running || batch_void_) break;
+      write(item);
     }
     if (state_ == State::fenced || state_ == State::failed) return;
     if (stopping) {
@@ -204,51 +177,49 @@ void TransactionalPartition::run() {
       return;
     }
     if (in_transaction_ && state_ == State::running && Clock::now() >= transaction_deadline_) {
-      commit(std::chrono::milliseconds::max());
+      commit(milliseconds::max());
     }
     rd_kafka_poll(producer_.get(), 0);
   }
 }
 
 void TransactionalPartition::write(Item& item) {
-  const rd_kafka_message_t& m = *item.message;
-  if (next_offset_ >= 0 && m.offset < next_offset_) return;  // already in this transaction
-  if (first_offset_ < 0) first_offset_ = m.offset;
+  const SourceRecord& r = item.record;
+  if (next_offset_ >= 0 && r.offset < next_offset_) return;  // already in this transaction
+  if (first_offset_ < 0) first_offset_ = r.offset;
   if (!in_transaction_ && !begin()) return;
-  next_offset_ = m.offset + 1;
-  if (!item.copy) return;  // a loop: only the progress moves past it
-  rd_kafka_timestamp_type_t ts_type;
-  int64_t timestamp = std::max<int64_t>(0, rd_kafka_message_timestamp(&m, &ts_type));
-  auto index = static_cast<uint32_t>(copies_.size());
-  copies_.push_back({m.offset, -1, timestamp, m.len + m.key_len});
+  next_offset_ = r.offset + 1;
+  if (!item.copy) return;  // skipped: only the progress moves past it
+  const auto index = static_cast<uint32_t>(copies_.size());
+  copies_.push_back({r.offset, -1, r.timestamp, std::move(item.units)});
+  const kafka::OutgoingRecord out{nullptr,
+                                  settings_.target_topic.c_str(),
+                                  r.partition,
+                                  r.key,
+                                  r.key_len,
+                                  r.value,
+                                  r.value_len,
+                                  r.timestamp,
+                                  make_token(generation_, index)};
   for (int unknown_partition = 0;;) {
-    auto err = rd_kafka_producev(
-        producer_.get(), RD_KAFKA_V_TOPIC(settings_.target_topic.c_str()),
-        RD_KAFKA_V_PARTITION(m.partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_KEY(m.key, m.key_len), RD_KAFKA_V_VALUE(m.payload, m.len),
-        RD_KAFKA_V_TIMESTAMP(timestamp), RD_KAFKA_V_HEADERS(item.headers.get()),
-        RD_KAFKA_V_OPAQUE(make_token(generation_, index)), RD_KAFKA_V_END);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      item.headers.release();  // the produced record owns them now
-      break;
-    }
-    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      rd_kafka_poll(producer_.get(), 50);
-      continue;
-    }
+    auto err = kafka::produce(producer_.get(), out, item.headers, &stopping_);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
     // The source grew and the flow has not grown the target yet: it does at its next refresh.
-    if (err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION && unknown_partition++ < 60) {
-      rd_kafka_poll(producer_.get(), 500);
+    if (err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION &&
+        unknown_partition++ < kUnknownPartitionRetries && !stopping_) {
+      rd_kafka_poll(producer_.get(), static_cast<int>(kUnknownPartitionWait.count()));
       continue;
     }
-    abort("could not write");
-    end(State::failed, "cannot write " + settings_.source_topic + "[" +
-                           std::to_string(m.partition) + "]@" + std::to_string(m.offset) + " to " +
-                           settings_.target_topic + ": " + rd_kafka_err2str(err));
+    abort("could not write");                    // this record and the rest are read again
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {  // full only when stopping
+      end(State::failed, "cannot write " + to_string(settings_.source) + "@" +
+                             std::to_string(r.offset) + " to " + settings_.target_topic + ": " +
+                             rd_kafka_err2str(err));
+    }
     return;
   }
-  if (static_cast<int>(copies_.size()) >= settings_.max_records) {
-    commit(std::chrono::milliseconds::max());
+  if (static_cast<int>(copies_.size()) >= settings_.transaction.max_records) {
+    commit(milliseconds::max());
   }
 }
 
@@ -262,17 +233,13 @@ bool TransactionalPartition::begin() {
   generation_++;
   in_transaction_ = true;
   delivery_error_ = RD_KAFKA_RESP_ERR_NO_ERROR;
-  transaction_deadline_ = Clock::now() + settings_.interval;
+  transaction_deadline_ = Clock::now() + settings_.transaction.interval;
   return true;
 }
 
-bool TransactionalPartition::commit(std::chrono::milliseconds timeout) {
-  const auto deadline = timeout == std::chrono::milliseconds::max() ? Clock::time_point::max()
-                                                                    : Clock::now() + timeout;
-  auto abort_wanted = [&] {
-    std::lock_guard lock(mutex_);
-    return stop_requested_ && !stop_commits_;  // lost: the next owner copies it
-  };
+bool TransactionalPartition::commit(milliseconds timeout) {
+  const auto deadline =
+      timeout == milliseconds::max() ? Clock::time_point::max() : Clock::now() + timeout;
   // 1. Every copy acknowledged: their target offsets make the offset-sync runs. Without a
   //    target this waits for message.timeout.ms, after which the reports carry the error.
   while (rd_kafka_outq_len(producer_.get()) > 0) {
@@ -305,34 +272,43 @@ bool TransactionalPartition::commit(std::chrono::milliseconds timeout) {
     }
     runs_written++;
   }
-  offsets::Progress progress{settings_.source_topic, settings_.partition, next_offset_,
+  // 2. The progress, last: a transaction that holds it holds everything before it.
+  offsets::Progress progress{settings_.source.topic, settings_.source.partition, next_offset_,
                              kafka::now_ms()};
   if (!produce_internal(settings_.progress_topic,
-                        offsets::progress_key(settings_.source_topic, settings_.partition),
+                        offsets::progress_key(settings_.source.topic, settings_.source.partition),
                         offsets::encode(progress))) {
     return false;
   }
-  // 2. EndTxn. A timeout leaves the commit running in the background: calling again resumes it.
+  if (!end_transaction(deadline)) return false;
+  count_committed(runs_written);
+  return true;
+}
+
+bool TransactionalPartition::end_transaction(Clock::time_point deadline) {
+  // A timeout leaves the commit running in the background: calling again resumes it.
   for (;;) {
-    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::min(deadline - Clock::now(), Clock::duration(std::chrono::seconds(5))));
+    auto slice = std::chrono::duration_cast<milliseconds>(
+        std::min(deadline - Clock::now(), Clock::duration(kEndTxnSlice)));
     kafka::ErrorPtr error(rd_kafka_commit_transaction(
-        producer_.get(), static_cast<int>(std::max<int64_t>(1, remaining.count()))));
-    if (!error) break;
+        producer_.get(), static_cast<int>(std::max<int64_t>(1, slice.count()))));
+    if (!error) return true;
+    const bool retriable = rd_kafka_error_is_retriable(error.get());
     if (rd_kafka_error_txn_requires_abort(error.get())) {
       abort("committing: " + text_of(error.get()));
       return false;
     }
-    if (rd_kafka_error_is_retriable(error.get()) && Clock::now() < deadline && !abort_wanted()) {
-      continue;
-    }
-    if (rd_kafka_error_is_retriable(error.get())) {
+    if (retriable && Clock::now() < deadline && !abort_wanted()) continue;
+    if (retriable) {
       abort("committing: " + text_of(error.get()));
-      return false;
+    } else {
+      producer_failed(rd_kafka_error_code(error.get()), "committing: " + text_of(error.get()));
     }
-    producer_failed(rd_kafka_error_code(error.get()), "committing: " + text_of(error.get()));
     return false;
   }
+}
+
+void TransactionalPartition::count_committed(size_t runs) {
   in_transaction_ = false;
   recoveries_ = 0;
   committed_next_ = next_offset_;
@@ -340,67 +316,63 @@ bool TransactionalPartition::commit(std::chrono::milliseconds timeout) {
   const int64_t now = kafka::now_ms();
   size_t bytes = 0;
   for (const auto& copy : copies_) {
-    bytes += copy.bytes;
-    if (copy.timestamp > 0) {
-      sink_.latency->Observe(std::max<int64_t>(0, now - copy.timestamp) / 1000.0);
-    }
+    bytes += copy.units.bytes();
+    metrics_.latency(copy.timestamp, now);
   }
-  sink_.copied->Increment(static_cast<double>(copies_.size()));
-  sink_.bytes->Increment(static_cast<double>(bytes));
-  *sink_.records_copied += copies_.size();
-  *sink_.bytes_copied += bytes;
-  *sink_.offset_syncs += runs_written;
-  copies_.clear();
-  return true;
+  metrics_.copied(topic_, copies_.size(), bytes);
+  metrics_.offset_syncs(runs);
+  copies_.clear();  // their budget units go back
 }
 
 bool TransactionalPartition::produce_internal(const std::string& topic, const std::string& key,
                                               const std::string& value) {
-  for (;;) {
-    auto err = rd_kafka_producev(
-        producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-        RD_KAFKA_V_OPAQUE(make_token(generation_, kInternal)), RD_KAFKA_V_END);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return true;
-    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      rd_kafka_poll(producer_.get(), 50);
-      continue;
-    }
-    abort("could not write to " + topic);
+  const kafka::OutgoingRecord out{nullptr,
+                                  topic.c_str(),
+                                  0,
+                                  key.data(),
+                                  key.size(),
+                                  value.data(),
+                                  value.size(),
+                                  0,
+                                  make_token(generation_, kInternal)};
+  auto err = kafka::produce(producer_.get(), out, &stopping_);
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return true;
+  abort("could not write to " + topic);
+  if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {  // full only when stopping
     end(State::failed, "cannot write to " + topic + ": " + rd_kafka_err2str(err));
-    return false;
   }
+  return false;
 }
 
 void TransactionalPartition::abort(const std::string& why) {
   if (!in_transaction_) return;
   for (int attempt = 0;; ++attempt) {
-    kafka::ErrorPtr error(rd_kafka_abort_transaction(producer_.get(), 5000));
+    kafka::ErrorPtr error(
+        rd_kafka_abort_transaction(producer_.get(), static_cast<int>(kAbortTimeout.count())));
     if (!error) break;
     // Retriable while the target is away; a stopped partition gives up: its next owner's
     // fence() aborts the transaction, or the broker does after transaction.timeout.ms.
-    bool stopping;
-    {
-      std::lock_guard lock(mutex_);
-      stopping = stop_requested_;
+    if (rd_kafka_error_is_retriable(error.get()) &&
+        !(stopping_ && attempt + 1 >= kAbortAttemptsWhenStopping)) {
+      continue;
     }
-    if (rd_kafka_error_is_retriable(error.get()) && !(stopping && attempt >= 2)) continue;
     producer_failed(rd_kafka_error_code(error.get()),
                     "aborting a transaction (" + why + "): " + text_of(error.get()));
     return;
   }
   const int64_t from = rewind_to_committed();
-  spdlog::warn("{} [{}]: transaction aborted ({}); copying again from offset {}",
-               settings_.source_topic, settings_.partition, why, from);
+  spdlog::warn("{}: transaction aborted ({}); copying again from offset {}",
+               to_string(settings_.source), why, from);
 }
 
 int64_t TransactionalPartition::rewind_to_committed() {
   in_transaction_ = false;
+  batch_void_ = true;
+  abandoned_ = copies_.size();
   copies_.clear();
   runs_ = committed_runs_;
   next_offset_ = committed_next_;
-  sink_.errors->Increment();
+  metrics_.error("transaction");
   const int64_t from = committed_next_ >= 0 ? committed_next_.load() : first_offset_;
   std::lock_guard lock(mutex_);
   if (!stop_requested_) {
@@ -419,15 +391,15 @@ void TransactionalPartition::producer_failed(rd_kafka_resp_err_t code, const std
   // that outlived transaction.timeout.ms while the target was away, and the producer can only
   // be replaced. A new producer with the same id fences the old one; copying resumes from the
   // stored progress. A partition that keeps failing stops the process (exit 1).
-  if (++recoveries_ > 5) {
+  if (++recoveries_ > kMaxRecoveries) {
     end(State::failed, why);
     return;
   }
-  spdlog::warn("{} [{}]: {}; replacing its producer and copying again from the stored progress",
-               settings_.source_topic, settings_.partition, why);
+  spdlog::warn("{}: {}; replacing its producer and copying again from the stored progress",
+               to_string(settings_.source), why);
   producer_.reset();
   producer_ = make_producer();
-  if (auto err = fence(stopping_)) {
+  if (auto err = fence(Clock::now() + settings_.transaction.fence_timeout, stopping_)) {
     end(State::failed, err.message());
     return;
   }
@@ -441,10 +413,9 @@ void TransactionalPartition::end(State state, const std::string& why) {
     state_ = state;
   }
   if (state == State::fenced) {
-    spdlog::warn("{} [{}]: fenced, another worker owns it now: {}", settings_.source_topic,
-                 settings_.partition, why);
+    spdlog::warn("{}: fenced, another worker owns it now: {}", to_string(settings_.source), why);
   } else {
-    spdlog::error("{} [{}]: {}", settings_.source_topic, settings_.partition, why);
+    spdlog::error("{}: {}", to_string(settings_.source), why);
   }
 }
 

@@ -1,8 +1,5 @@
 #pragma once
 
-#include <prometheus/counter.h>
-#include <prometheus/histogram.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -13,10 +10,14 @@
 #include <thread>
 #include <vector>
 
+#include "config/config.h"
 #include "kafka/client_factory.h"
 #include "kafka/handles.h"
 #include "kafka/kafka_error.h"
 #include "offsets/run_builder.h"
+#include "replicator/flow_metrics.h"
+#include "replicator/inflight_budget.h"
+#include "replicator/source.h"
 
 namespace duplex::replicator {
 
@@ -32,54 +33,55 @@ namespace duplex::replicator {
 // (paused past its session timeout, cut off, stuck) can therefore not add a single record once
 // the partition has a new owner, and the progress the new owner reads is final.
 //
-// A thread per partition runs the transactions, so a commit (flush, then EndTxn) of one
-// partition never stalls the others or the flow's poll loop.
+// Its own thread runs the transactions, so a commit of one partition never stalls the others
+// or the copy loop:
+//
+//   push ─► inbox ─► [1 begin] ─► [2 produce copies] ─► (interval or max.records)
+//                                                              │
+//     [5 committed_next, copies counted] ◄─ [4 EndTxn] ◄─ [3 flush; runs + progress]
+//
+// 1. A transaction begins with the first record after the last one ended.
+// 2. Copies go to partition p of the target topic; skipped records only move the progress.
+// 3. Once every copy is acknowledged, their target offsets make the offset-sync runs; the
+//    runs and then the progress record join the transaction.
+// 4. EndTxn commits it. An abortable error aborts it instead and asks the flow to rewind
+//    (rewind_request()): the copies after the stored progress are read and written again.
+// 5. Only a committed transaction counts: committed_next() moves, the copies' budget units
+//    are given back, metrics count them.
 class TransactionalPartition {
  public:
   struct Settings {
     std::string home;  // the target region, for log lines
     kafka::Properties target_props;
     std::string transactional_id;
-    std::string source_topic;
+    TopicPartition source;
     std::string target_topic;
-    int32_t partition = 0;
     std::string offset_syncs_topic;
     std::string progress_topic;
-    std::chrono::milliseconds interval{50};  // commit at least this often ...
-    int max_records = 10000;                 // ... or after this many copies
-    std::chrono::milliseconds transaction_timeout{20000};
+    config::TransactionSettings transaction;
     std::chrono::milliseconds stop_timeout{10000};  // to commit or abort when stopping
-  };
-
-  // Where the commits are counted (shared, thread-safe).
-  struct Sink {
-    prometheus::Counter* copied = nullptr;
-    prometheus::Counter* bytes = nullptr;
-    prometheus::Counter* errors = nullptr;  // aborted transactions
-    prometheus::Histogram* latency = nullptr;
-    std::atomic<uint64_t>* records_copied = nullptr;
-    std::atomic<uint64_t>* bytes_copied = nullptr;
-    std::atomic<uint64_t>* offset_syncs = nullptr;
   };
 
   enum class State { running, rewinding, stopped, fenced, failed };
 
-  TransactionalPartition(Settings settings, Sink sink);
+  TransactionalPartition(Settings settings, FlowMetrics& metrics, const TopicMetrics& topic);
   ~TransactionalPartition();  // aborts what is open
   TransactionalPartition(const TransactionalPartition&) = delete;
   TransactionalPartition& operator=(const TransactionalPartition&) = delete;
 
-  // InitProducerId, retried until it succeeds or `stop` is set: fences every earlier owner.
-  kafka::KafkaError fence(const std::atomic<bool>& stop);
+  // InitProducerId, retried while retriable until `deadline` or `cancel`: fences every
+  // earlier owner. An error says why it did not happen.
+  kafka::KafkaError fence(std::chrono::steady_clock::time_point deadline,
+                          const std::atomic<bool>& cancel);
 
   // Starts copying; `next_offset` is the stored progress (-1: none stored yet).
   void start(int64_t next_offset);
 
-  // A consumed record, in offset order: copied (with `headers`) or only passed (a loop).
-  void push(kafka::MessagePtr message, kafka::HeadersPtr headers, bool copy);
+  // A consumed record, in offset order: copied (with `headers`) or only passed (a skip).
+  void push(SourceRecord record, kafka::HeadersPtr headers, bool copy, InflightBudget::Units units);
 
   // After an aborted transaction the partition must be read again from its stored progress:
-  // the flow seeks its consumer there and then calls rewound(), which drops what was queued.
+  // the flow seeks its source there and then calls rewound(), which drops what was queued.
   std::optional<int64_t> rewind_request() const;
   void rewound();
 
@@ -88,22 +90,23 @@ class TransactionalPartition {
   void join();
 
   int64_t committed_next() const { return committed_next_.load(); }  // -1 until known
-  size_t queued_bytes() const { return queued_bytes_.load(); }
-  size_t queued_records() const { return queued_records_.load(); }
+  // After join(): records taken and not committed (the next owner copies them).
+  size_t uncommitted() const;
   State state() const { return state_.load(); }
   std::string failure() const;
 
  private:
   struct Item {
-    kafka::MessagePtr message;
+    SourceRecord record;
     kafka::HeadersPtr headers;
     bool copy;
+    InflightBudget::Units units;
   };
   struct Copy {
     int64_t source_offset;
     int64_t target_offset;  // -1 until acknowledged
     int64_t timestamp;
-    size_t bytes;
+    InflightBudget::Units units;
   };
 
   kafka::HandlePtr make_producer();
@@ -114,6 +117,8 @@ class TransactionalPartition {
   // Commits the open transaction; false when it was aborted (and a rewind requested) or the
   // partition can copy no more (fenced, failed).
   bool commit(std::chrono::milliseconds timeout);
+  bool end_transaction(std::chrono::steady_clock::time_point deadline);
+  void count_committed(size_t runs);
   void abort(const std::string& why);
   // Drops the open transaction's state and asks the flow to rewind the partition to the
   // stored progress (unless it is stopping); returns that offset.
@@ -123,26 +128,26 @@ class TransactionalPartition {
   void producer_failed(rd_kafka_resp_err_t code, const std::string& why);
   void end(State state, const std::string& why);
   bool produce_internal(const std::string& topic, const std::string& key, const std::string& value);
+  bool abort_wanted() const;  // stopping because the partition was lost
 
   Settings settings_;
-  Sink sink_;
+  FlowMetrics& metrics_;
+  const TopicMetrics& topic_;
   kafka::HandlePtr producer_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Item> inbox_;
   bool stop_requested_ = false;
-  std::atomic<bool> stopping_{false};  // stop_requested_, for fence()
+  std::atomic<bool> stopping_{false};  // stop_requested_, for fence() and full queues
   bool stop_commits_ = false;
   std::optional<int64_t> rewind_to_;
   std::string failure_;
 
   std::atomic<State> state_{State::running};
   std::atomic<int64_t> committed_next_{-1};
-  std::atomic<size_t> queued_bytes_{0};
-  std::atomic<size_t> queued_records_{0};
 
-  // Copy thread only (delivery reports are served on it too).
+  // Its own thread only (delivery reports are served on it too).
   bool in_transaction_ = false;
   int recoveries_ = 0;       // producers replaced since the last commit
   uint32_t generation_ = 0;  // of the open transaction: reports of aborted ones are ignored
@@ -154,6 +159,8 @@ class TransactionalPartition {
   std::string delivery_error_detail_;
   std::optional<offsets::RunBuilder> runs_;  // as of the open transaction
   std::optional<offsets::RunBuilder> committed_runs_;
+  bool batch_void_ = false;  // a transaction was aborted: the rest of the batch is read again
+  size_t abandoned_ = 0;     // records of the last aborted transaction
   std::thread thread_;
 };
 

@@ -49,7 +49,7 @@ TEST(PartitionProgress, StaleOrUnknownReportsAreIgnored) {
 TEST(PartitionProgress, SettleReturnsTheSourceTimestamp) {
   PartitionProgress p;
   p.add_pending(7, 1700000000123);
-  EXPECT_EQ(p.settle(7), 1700000000123);
+  EXPECT_EQ(p.settle(7)->timestamp, 1700000000123);
 }
 
 }  // namespace duplex::replicator

@@ -1,11 +1,13 @@
-// One exactly-once partition against a mock cluster whose transaction coordinator fails: an
-// error that ends the producer (not a fencing) must replace it and rewind, not stop the copy.
+// One exactly-once partition against a mock cluster: an error that ends the producer (not a
+// fencing) must replace it and rewind, not stop the copy; and the in-flight budget its records
+// hold comes back to zero, whatever the timing of pushes against its thread.
 #include <gtest/gtest.h>
 
 #include <thread>
 
 #include "kafka/mock_cluster.h"
 #include "metrics/replication_metrics.h"
+#include "replicator/kafka_source.h"
 #include "replicator/transactional_partition.h"
 #include "tests/support/test_records.h"
 
@@ -13,77 +15,127 @@ namespace duplex {
 namespace {
 
 using namespace std::chrono_literals;
+using replicator::TransactionalPartition;
 
 constexpr int16_t kEndTxn = 26;  // the EndTxn request's API key
 
 // Consumes `count` records of topic[0] from `offset`: the flow hands the partition these.
-std::vector<kafka::MessagePtr> consume(rd_kafka_t* consumer, const std::string& topic,
-                                       int64_t offset, size_t count) {
+std::vector<replicator::SourceRecord> consume(rd_kafka_t* consumer, const std::string& topic,
+                                              int64_t offset, size_t count) {
   kafka::PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), 0)->offset = offset;
   rd_kafka_assign(consumer, list.get());
-  std::vector<kafka::MessagePtr> out;
+  std::vector<replicator::SourceRecord> out;
   for (auto deadline = std::chrono::steady_clock::now() + 20s;
        out.size() < count && std::chrono::steady_clock::now() < deadline;) {
     kafka::MessagePtr m(rd_kafka_consumer_poll(consumer, 100));
-    if (m && !m->err) out.push_back(std::move(m));
+    if (m && !m->err) out.push_back(replicator::to_source_record(std::move(m)));
   }
   return out;
 }
 
-TEST(TransactionalPartitionMock, FatalCoordinatorErrorReplacesTheProducerAndRewinds) {
-  kafka::MockCluster cluster;
-  for (const char* topic : {"orders", "copy", "syncs", "progress"}) cluster.create_topic(topic, 1);
-  std::vector<testing::TestRecord> records;
-  for (int i = 0; i < 10; ++i) {
-    testing::TestRecord r;
-    r.value = "v" + std::to_string(i);
-    records.push_back(r);
+class TransactionalPartitionMock : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* topic : {"orders", "copy", "syncs", "progress"})
+      cluster_.create_topic(topic, 1);
   }
-  testing::produce_records(cluster.bootstrap(), "orders", records);
-  auto consumer =
-      kafka::make_client("test", RD_KAFKA_CONSUMER,
-                         kafka::make_conf("test", {{"bootstrap.servers", cluster.bootstrap()}},
-                                          {{"group.id", "t"}, {"enable.auto.commit", "false"}}));
+  void write_source(int count) {
+    std::vector<testing::TestRecord> records;
+    for (int i = 0; i < count; ++i) {
+      testing::TestRecord r;
+      r.value = "v" + std::to_string(i);
+      records.push_back(r);
+    }
+    testing::produce_records(cluster_.bootstrap(), "orders", records);
+  }
+  kafka::HandlePtr consumer() {
+    return kafka::make_client(
+        "test", RD_KAFKA_CONSUMER,
+        kafka::make_conf("test", {{"bootstrap.servers", cluster_.bootstrap()}},
+                         {{"group.id", "t"}, {"enable.auto.commit", "false"}}));
+  }
+  TransactionalPartition::Settings settings() {
+    TransactionalPartition::Settings s;
+    s.home = "west";
+    s.target_props = {{"bootstrap.servers", cluster_.bootstrap()}};
+    s.transactional_id = "t.orders.0";
+    s.source = {"orders", 0};
+    s.target_topic = "copy";
+    s.offset_syncs_topic = "syncs";
+    s.progress_topic = "progress";
+    s.transaction.interval = 100ms;
+    return s;
+  }
 
-  metrics::ReplicationMetrics metrics("test");
-  std::atomic<uint64_t> copied{0}, bytes{0}, syncs{0};
-  replicator::TransactionalPartition::Settings settings;
-  settings.home = "west";
-  settings.target_props = {{"bootstrap.servers", cluster.bootstrap()}};
-  settings.transactional_id = "t.orders.0";
-  settings.source_topic = "orders";
-  settings.target_topic = "copy";
-  settings.offset_syncs_topic = "syncs";
-  settings.progress_topic = "progress";
-  settings.interval = 100ms;
-  replicator::TransactionalPartition partition(
-      settings,
-      {&metrics.records_copied("f", "orders"), &metrics.bytes_copied("f", "orders"),
-       &metrics.errors("f", "transaction"), &metrics.latency("f"), &copied, &bytes, &syncs});
-  std::atomic<bool> stop{false};
-  ASSERT_FALSE(partition.fence(stop));
+  kafka::MockCluster cluster_;
+  metrics::ReplicationMetrics registry_{"test"};
+  replicator::FlowMetrics metrics_{registry_, "east->west"};
+  replicator::InflightBudget budget_{64u << 20, 50000};
+  std::atomic<bool> cancel_{false};
+};
+
+TEST_F(TransactionalPartitionMock, FatalCoordinatorErrorReplacesTheProducerAndRewinds) {
+  write_source(10);
+  auto reader = consumer();
+  TransactionalPartition partition(settings(), metrics_, metrics_.topic("orders"));
+  ASSERT_FALSE(partition.fence(std::chrono::steady_clock::now() + 10s, cancel_));
   partition.start(-1);
 
   // EndTxn answered INVALID_TXN_STATE: fatal for librdkafka's producer.
-  cluster.fail_next(kEndTxn, RD_KAFKA_RESP_ERR_INVALID_TXN_STATE);
-  for (auto& m : consume(consumer.get(), "orders", 0, 10)) {
-    partition.push(std::move(m), kafka::HeadersPtr(rd_kafka_headers_new(0)), true);
+  cluster_.fail_next(kEndTxn, RD_KAFKA_RESP_ERR_INVALID_TXN_STATE);
+  for (auto& r : consume(reader.get(), "orders", 0, 10)) {
+    auto units = budget_.take(r.size());
+    partition.push(std::move(r), kafka::HeadersPtr(rd_kafka_headers_new(0)), true,
+                   std::move(units));
   }
   ASSERT_TRUE(testing::wait_until([&] { return partition.rewind_request().has_value(); }, 20s))
       << "state " << static_cast<int>(partition.state()) << ": " << partition.failure();
   EXPECT_EQ(*partition.rewind_request(), 0);  // nothing committed: from the first record
-  EXPECT_EQ(copied, 0u);
+  EXPECT_EQ(metrics_.counters().records_copied, 0u);
 
   // The flow seeks back; the same records come again and are committed by the new producer.
   partition.rewound();
-  for (auto& m : consume(consumer.get(), "orders", 0, 10)) {
-    partition.push(std::move(m), kafka::HeadersPtr(rd_kafka_headers_new(0)), true);
+  EXPECT_EQ(budget_.records(), 0u) << "an aborted transaction gives its records' budget back";
+  for (auto& r : consume(reader.get(), "orders", 0, 10)) {
+    auto units = budget_.take(r.size());
+    partition.push(std::move(r), kafka::HeadersPtr(rd_kafka_headers_new(0)), true,
+                   std::move(units));
   }
   EXPECT_TRUE(testing::wait_until([&] { return partition.committed_next() == 10; }, 20s))
       << partition.failure();
-  EXPECT_EQ(partition.state(), replicator::TransactionalPartition::State::running);
-  EXPECT_EQ(copied, 10u);
+  EXPECT_EQ(partition.state(), TransactionalPartition::State::running);
+  EXPECT_EQ(metrics_.counters().records_copied, 10u);
+  EXPECT_EQ(budget_.records(), 0u);
+  EXPECT_EQ(budget_.bytes(), 0u);
+  partition.request_stop(true);
+  partition.join();
+}
+
+// Records pushed while the partition's thread takes them: once all are committed the budget
+// is empty. (The counters this replaced were added to after the push released its lock, so
+// the thread could subtract first; clamped at zero, the drift stayed and held a healthy flow.)
+TEST_F(TransactionalPartitionMock, BudgetComesBackToZeroWhilePushesRaceTheThread) {
+  constexpr int kRecords = 20000;
+  write_source(kRecords);
+  auto reader = consumer();
+  auto records = consume(reader.get(), "orders", 0, kRecords);
+  ASSERT_EQ(records.size(), static_cast<size_t>(kRecords));
+  auto s = settings();
+  s.transaction.interval = 5ms;  // many small transactions: the thread wakes for every push
+  TransactionalPartition partition(std::move(s), metrics_, metrics_.topic("orders"));
+  ASSERT_FALSE(partition.fence(std::chrono::steady_clock::now() + 10s, cancel_));
+  partition.start(-1);
+  for (auto& r : records) {
+    auto units = budget_.take(r.size());
+    const bool copy = r.offset % 3 != 0;  // skipped records hold budget too, until taken
+    partition.push(std::move(r), copy ? kafka::HeadersPtr(rd_kafka_headers_new(0)) : nullptr, copy,
+                   std::move(units));
+  }
+  EXPECT_TRUE(testing::wait_until([&] { return partition.committed_next() == kRecords; }, 60s))
+      << partition.committed_next() << ": " << partition.failure();
+  EXPECT_EQ(budget_.records(), 0u);
+  EXPECT_EQ(budget_.bytes(), 0u);
   partition.request_stop(true);
   partition.join();
 }

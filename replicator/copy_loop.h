@@ -1,0 +1,160 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "replicator/backpressure.h"
+#include "replicator/flow_metrics.h"
+#include "replicator/inflight_budget.h"
+#include "replicator/record_judge.h"
+#include "replicator/sink.h"
+#include "replicator/source.h"
+#include "replicator/topic_feed.h"
+
+namespace duplex::replicator {
+
+struct CopyLoopOptions {
+  std::chrono::milliseconds commit_interval{1000};
+  std::chrono::milliseconds hold_before_pause{1000};  // over the budget this long: pause fetching
+  std::chrono::milliseconds flush_timeout{10000};     // revoke and stop: settle what is in flight
+  std::chrono::milliseconds lag_interval{2000};
+  // A partition that cannot be read from its start offset (seek) or whose target partition
+  // is missing for this long fails the flow, with the reason.
+  std::chrono::milliseconds start_limit{60000};
+};
+
+// The copy path of one flow, on one thread:
+//
+//   source ─poll─► [1 origin filter] ─► [2 stages] ─► [3 sink: write] ─ack─► [4 committable]
+//     ▲                                                                          │
+//     └──────────────────────── [5 commit on the source group] ◄────────────────┘
+//
+// 1. The origin header decides: a loop (origin = home) or a mesh record from a third region is
+//    skipped; the rest is copied, stamped with the source region when it has no origin.
+// 2. Further stages may skip a record (the slot where conflict resolution goes).
+// 3. Every record, copied or skipped, goes to the sink in offset order with its share of the
+//    in-flight budget; the sink gives the budget back as the target acknowledges.
+// 4. The sink says how far each partition is safely in the target, offset syncs included.
+// 5. Every commit interval (and as soon as the sink says so) that offset is committed on the
+//    source: a crash re-copies at most what came after it and loses nothing.
+//
+// Besides records, each turn takes:
+//  - topic plans (what to subscribe to, where each topic goes, whether its target partition
+//    exists), found on TopicWatcher's thread;
+//  - sink events: a partition ready (exactly-once: after its earlier owners were fenced, on the
+//    sink's threads), a rewind (an aborted transaction), a partition fenced, a failure;
+//  - back-pressure: over the budget the loop holds (takes no records, waits on
+//    acknowledgements) and after hold_before_pause also pauses the fetch of every partition.
+//
+// A partition is copied only in state `copying`; in every other state it is paused at the
+// source and the records that still arrive for it are dropped, to be read again (seek) from
+// the first one dropped. So the loop itself never waits on the network but in poll() and in a
+// revoke or stop, which settle in-flight work within flush_timeout.
+class CopyLoop : private SourceListener {
+ public:
+  struct Parts {
+    Source& source;
+    Sink& sink;
+    TopicFeed& topics;
+    InflightBudget& budget;
+    FlowMetrics& metrics;
+    LagBoard* lag = nullptr;
+  };
+
+  CopyLoop(Parts parts, RecordJudge judge, CopyLoopOptions options, const std::atomic<bool>& stop);
+  CopyLoop(const CopyLoop&) = delete;
+  CopyLoop& operator=(const CopyLoop&) = delete;
+
+  // Turns until `stop` is set or the flow fails, then finish(): 0 after a clean stop, 1 after
+  // a failure.
+  int run();
+  // One turn at `now`.
+  void turn(std::chrono::steady_clock::time_point now);
+  // Settles what is in flight (within flush_timeout), commits it, and lets go of the sink's
+  // partitions.
+  void finish();
+
+  const std::string& failure() const { return failure_; }
+  bool holding() const { return backpressure_.holding(); }
+  bool fetch_paused() const { return backpressure_.fetch_paused(); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  enum class State {
+    waiting_for_target,  // the target topic lacks the partition (yet)
+    starting,            // the sink prepares it (exactly-once: fencing, reading progress)
+    seeking,             // the source is to read it from `seek_to` first
+    copying,
+    fenced,  // another worker copies it now; kept until the group takes it away
+  };
+  struct Partition {
+    PartitionId id = 0;
+    TopicPartition tp;
+    std::string target_topic;
+    const TopicMetrics* metrics = nullptr;
+    State state = State::starting;
+    bool in_sink = false;
+    bool paused = false;                             // at the source, by this loop
+    std::optional<int64_t> resume_from;              // first record dropped while not copying
+    std::optional<int64_t> seek_to;                  // read from here before copying
+    std::optional<Clock::time_point> waiting_since;  // for start_limit
+    std::optional<int64_t> committed;                // on the source group
+    int64_t first_offset = -1;                       // first record taken in this assignment
+  };
+
+  // SourceListener
+  void on_assigned(const std::vector<TopicPartition>& partitions) override;
+  void on_revoked(const std::vector<TopicPartition>& partitions, bool lost) override;
+  void on_committed(const std::map<TopicPartition, int64_t>& offsets) override;
+  void on_fatal(const std::string& reason) override { fail(reason); }
+
+  void apply_plan(TopicPlan plan);
+  void take_sink_events();
+  void advance_waiting();
+  void handle(SourceRecord record);
+  Partition* find(std::string_view topic, int32_t partition);
+  void open_in_sink(Partition& p);
+  void ready(Partition& p, std::optional<int64_t> offset);
+  void wait_for_target(Partition& p);
+  void start_copying(Partition& p);
+  void set_paused(std::vector<Partition*> partitions, bool paused);
+  void apply_backpressure();  // pauses or resumes the fetch of every partition being copied
+  // Commits what the sink calls committable; `only` limits it to those partitions.
+  void commit(bool sync, const std::vector<TopicPartition>* only = nullptr);
+  void publish_lag();
+  void forget(const TopicPartition& tp);
+  void fail(const std::string& reason);
+
+  Source& source_;
+  Sink& sink_;
+  TopicFeed& topics_;
+  InflightBudget& budget_;
+  FlowMetrics& metrics_;
+  LagBoard* lag_;
+  RecordJudge judge_;
+  CopyLoopOptions options_;
+  const std::atomic<bool>& stop_;
+  Backpressure backpressure_;
+
+  TopicPlan plan_;
+  std::vector<std::string> subscribed_;  // sorted source topics
+  std::map<TopicPartition, Partition> partitions_;
+  std::unordered_map<PartitionId, TopicPartition> by_id_;
+  Partition* last_ = nullptr;  // the partition of the last record: most records follow it
+  bool any_waiting_ = false;   // a partition waits for its target or a seek
+  PartitionId next_id_ = 1;
+
+  bool commit_due_ = false;
+  Clock::time_point now_;                         // the current turn's
+  std::optional<Clock::time_point> next_commit_;  // set at the first turn
+  std::optional<Clock::time_point> next_lag_;
+  std::string failure_;  // non-empty once the flow has failed
+};
+
+}  // namespace duplex::replicator

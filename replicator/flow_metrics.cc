@@ -1,0 +1,54 @@
+#include "replicator/flow_metrics.h"
+
+#include <algorithm>
+
+#include "kafka/client_stats.h"
+
+namespace duplex::replicator {
+
+FlowMetrics::FlowMetrics(metrics::ReplicationMetrics& registry, std::string flow)
+    : registry_(registry),
+      flow_(std::move(flow)),
+      latency_(registry.latency(flow_)),
+      source_silence_(registry.source_silence(flow_)),
+      producer_rtt_(registry.client_rtt(flow_, "producer")),
+      consumer_rtt_(registry.client_rtt(flow_, "consumer")),
+      producer_queue_(registry.producer_queue(flow_)) {}
+
+TopicMetrics& FlowMetrics::topic(const std::string& topic) {
+  auto [it, inserted] = topics_.try_emplace(topic);
+  if (inserted) {
+    it->second = {&registry_.records_copied(flow_, topic), &registry_.bytes_copied(flow_, topic),
+                  &registry_.records_skipped(flow_, topic, "loop"),
+                  &registry_.records_skipped(flow_, topic, "filtered")};
+  }
+  return it->second;
+}
+
+void FlowMetrics::copied(const TopicMetrics& topic, size_t records, size_t bytes) {
+  counters_.records_copied += records;
+  counters_.bytes_copied += bytes;
+  topic.copied->Increment(static_cast<double>(records));
+  topic.bytes->Increment(static_cast<double>(bytes));
+}
+
+void FlowMetrics::latency(int64_t timestamp_ms, int64_t now_ms) {
+  if (timestamp_ms > 0) latency_.Observe(std::max<int64_t>(0, now_ms - timestamp_ms) / 1000.0);
+}
+
+void FlowMetrics::error(std::string_view kind) {
+  counters_.errors++;
+  registry_.errors(flow_, std::string(kind)).Increment();
+}
+
+void FlowMetrics::client_stats(bool producer, std::string_view json) {
+  auto stats = kafka::parse_client_stats(json);
+  if (stats.max_broker_rtt_seconds >= 0) {
+    (producer ? producer_rtt_ : consumer_rtt_).Set(stats.max_broker_rtt_seconds);
+  }
+  if (producer && stats.queued_messages >= 0) {
+    producer_queue_.Set(static_cast<double>(stats.queued_messages));
+  }
+}
+
+}  // namespace duplex::replicator

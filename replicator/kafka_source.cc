@@ -1,0 +1,243 @@
+#include "replicator/kafka_source.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace duplex::replicator {
+namespace {
+
+// A seek waits for the partition's fetcher to take it (a local hand-over, no request).
+constexpr int kSeekTimeoutMs = 5000;
+// A watermark asked from the broker (a paused partition's, for lag), from the lag thread.
+constexpr int kWatermarkTimeoutMs = 1000;
+
+kafka::PartitionListPtr list_of(const std::vector<TopicPartition>& partitions) {
+  kafka::PartitionListPtr list(
+      rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  for (const auto& tp : partitions) {
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition);
+  }
+  return list;
+}
+
+std::vector<TopicPartition> partitions_of(const rd_kafka_topic_partition_list_t* list) {
+  std::vector<TopicPartition> out;
+  for (int i = 0; i < list->cnt; ++i)
+    out.push_back({list->elems[i].topic, list->elems[i].partition});
+  return out;
+}
+
+// The call's error, or else the first partition's.
+kafka::KafkaError first_error(rd_kafka_resp_err_t err, const rd_kafka_topic_partition_list_t* list,
+                              const std::string& what) {
+  if (err) return kafka::KafkaError::from(err, what);
+  for (int i = 0; i < list->cnt; ++i) {
+    if (list->elems[i].err) {
+      return kafka::KafkaError::from(
+          list->elems[i].err,
+          what + " " + list->elems[i].topic + "[" + std::to_string(list->elems[i].partition) + "]");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+SourceRecord to_source_record(kafka::MessagePtr m) {
+  SourceRecord r;
+  r.topic = rd_kafka_topic_name(m->rkt);
+  r.partition = m->partition;
+  r.offset = m->offset;
+  r.key = m->key;
+  r.key_len = m->key_len;
+  r.value = m->payload;
+  r.value_len = m->len;
+  rd_kafka_timestamp_type_t type;
+  r.timestamp = std::max<int64_t>(0, rd_kafka_message_timestamp(m.get(), &type));
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(m.get(), &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    r.headers = headers;
+  }
+  r.owner = std::move(m);
+  return r;
+}
+
+KafkaSource::KafkaSource(const std::string& cluster, const kafka::Properties& cluster_props,
+                         const std::string& group_id, const std::string& client_id,
+                         std::chrono::milliseconds metadata_refresh, FlowMetrics& metrics)
+    : cluster_(cluster), metrics_(metrics) {
+  kafka::Properties props = {{"auto.offset.reset", "earliest"},
+                             // About 0.25 s of a fast copy of large records: the fetcher refills
+                             // the queue only when the nudger wakes it (every 50 ms).
+                             {"queued.max.messages.kbytes", "65536"},
+                             {"statistics.interval.ms", "5000"}};
+  for (const auto& [key, value] : cluster_props) props[key] = value;
+  auto conf = kafka::make_conf(
+      cluster, props,
+      {{"group.id", group_id},
+       {"enable.auto.commit", "false"},
+       {"enable.auto.offset.store", "false"},
+       {"partition.assignment.strategy", "cooperative-sticky"},
+       {"isolation.level", "read_committed"},
+       {"enable.partition.eof", "false"},
+       {"topic.metadata.refresh.interval.ms", std::to_string(metadata_refresh.count())},
+       {"client.id", client_id}});
+  rd_kafka_conf_set_opaque(conf.get(), this);
+  rd_kafka_conf_set_rebalance_cb(conf.get(), on_rebalance);
+  rd_kafka_conf_set_offset_commit_cb(conf.get(), on_commit);
+  rd_kafka_conf_set_error_cb(conf.get(), on_error);
+  rd_kafka_conf_set_stats_cb(conf.get(), on_stats);
+  consumer_ = kafka::make_client(cluster, RD_KAFKA_CONSUMER, std::move(conf));
+  rd_kafka_poll_set_consumer(consumer_.get());  // one queue: callbacks on the polling thread
+  fetch_nudger_ =
+      std::make_unique<kafka::FetchNudger>(consumer_.get(), metrics.counters().records_received);
+}
+
+KafkaSource::~KafkaSource() = default;
+
+std::optional<SourceRecord> KafkaSource::poll(std::chrono::milliseconds timeout) {
+  kafka::MessagePtr m(rd_kafka_consumer_poll(consumer_.get(), static_cast<int>(timeout.count())));
+  if (!m) return std::nullopt;
+  if (m->err) {
+    metrics_.error("consume");
+    spdlog::warn("flow {}: reading {}: {}", metrics_.flow(), cluster_,
+                 rd_kafka_message_errstr(m.get()));
+    return std::nullopt;
+  }
+  return to_source_record(std::move(m));
+}
+
+kafka::KafkaError KafkaSource::subscribe(const std::vector<std::string>& topics) {
+  if (topics.empty()) {
+    return kafka::KafkaError::from(rd_kafka_unsubscribe(consumer_.get()), "unsubscribing");
+  }
+  kafka::PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+  for (const auto& t : topics) {
+    rd_kafka_topic_partition_list_add(list.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  return kafka::KafkaError::from(rd_kafka_subscribe(consumer_.get(), list.get()), "subscribing");
+}
+
+kafka::KafkaError KafkaSource::assign(const std::vector<TopicPartition>& partitions) {
+  auto list = list_of(partitions);
+  return kafka::KafkaError::from(rd_kafka_incremental_assign(consumer_.get(), list.get()),
+                                 "assigning");
+}
+
+kafka::KafkaError KafkaSource::unassign(const std::vector<TopicPartition>& partitions) {
+  auto list = list_of(partitions);
+  return kafka::KafkaError::from(rd_kafka_incremental_unassign(consumer_.get(), list.get()),
+                                 "unassigning");
+}
+
+kafka::KafkaError KafkaSource::pause(const std::vector<TopicPartition>& partitions) {
+  auto list = list_of(partitions);
+  return first_error(rd_kafka_pause_partitions(consumer_.get(), list.get()), list.get(), "pausing");
+}
+
+kafka::KafkaError KafkaSource::resume(const std::vector<TopicPartition>& partitions) {
+  auto list = list_of(partitions);
+  return first_error(rd_kafka_resume_partitions(consumer_.get(), list.get()), list.get(),
+                     "resuming");
+}
+
+kafka::KafkaError KafkaSource::seek(const TopicPartition& partition, int64_t offset) {
+  auto list = list_of({partition});
+  list->elems[0].offset = offset;
+  kafka::ErrorPtr error(rd_kafka_seek_partitions(consumer_.get(), list.get(), kSeekTimeoutMs));
+  if (error) {
+    return kafka::KafkaError(rd_kafka_error_code(error.get()),
+                             std::string("seeking: ") + rd_kafka_error_string(error.get()));
+  }
+  return first_error(RD_KAFKA_RESP_ERR_NO_ERROR, list.get(), "seeking");
+}
+
+kafka::KafkaError KafkaSource::commit(const std::map<TopicPartition, int64_t>& offsets, bool sync) {
+  kafka::PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+  for (const auto& [tp, offset] : offsets) {
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;
+  }
+  auto err = rd_kafka_commit(consumer_.get(), list.get(), sync ? 0 : 1);
+  if (err) return kafka::KafkaError::from(err, "committing on " + cluster_);
+  if (sync) on_commit(consumer_.get(), err, list.get(), this);
+  return {};
+}
+
+std::optional<int64_t> KafkaSource::high_watermark(const TopicPartition& tp, bool ask_broker) {
+  int64_t low = -1, high = -1;
+  if (ask_broker) {
+    rd_kafka_query_watermark_offsets(consumer_.get(), tp.topic.c_str(), tp.partition, &low, &high,
+                                     kWatermarkTimeoutMs);
+  } else {
+    rd_kafka_get_watermark_offsets(consumer_.get(), tp.topic.c_str(), tp.partition, &low, &high);
+  }
+  return high >= 0 ? std::optional<int64_t>(high) : std::nullopt;
+}
+
+std::optional<int64_t> KafkaSource::position(const TopicPartition& tp) {
+  auto list = list_of({tp});
+  if (rd_kafka_position(consumer_.get(), list.get()) || list->elems[0].offset < 0) {
+    return std::nullopt;
+  }
+  return list->elems[0].offset;
+}
+
+kafka::KafkaError KafkaSource::close() {
+  fetch_nudger_.reset();
+  return kafka::KafkaError::from(rd_kafka_consumer_close(consumer_.get()),
+                                 "closing the consumer of " + cluster_);
+}
+
+void KafkaSource::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                               rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  auto* self = static_cast<KafkaSource*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    self->listener_->on_assigned(partitions_of(partitions));
+  } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+    self->listener_->on_revoked(partitions_of(partitions), rd_kafka_assignment_lost(rk));
+  } else {
+    // The group's state is unknown: whatever we held may be someone else's now.
+    self->metrics_.error("rebalance");
+    spdlog::error("flow {}: rebalance failed: {}", self->metrics_.flow(), rd_kafka_err2str(err));
+    self->listener_->on_revoked(partitions_of(partitions), true);
+  }
+}
+
+void KafkaSource::on_commit(rd_kafka_t*, rd_kafka_resp_err_t err,
+                            rd_kafka_topic_partition_list_t* offsets, void* opaque) {
+  auto* self = static_cast<KafkaSource*>(opaque);
+  if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+    self->metrics_.error("commit");
+    spdlog::warn("flow {}: source offset commit failed: {} (tried again at the next commit)",
+                 self->metrics_.flow(), rd_kafka_err2str(err));
+  }
+  std::map<TopicPartition, int64_t> done;
+  for (int i = 0; i < offsets->cnt; ++i) {
+    const auto& p = offsets->elems[i];
+    if (p.err == RD_KAFKA_RESP_ERR_NO_ERROR && p.offset >= 0) {
+      done[{p.topic, p.partition}] = p.offset;
+    }
+  }
+  if (!done.empty()) self->listener_->on_committed(done);
+}
+
+void KafkaSource::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<KafkaSource*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char detail[512];
+    rd_kafka_fatal_error(rk, detail, sizeof detail);
+    self->listener_->on_fatal(std::string("fatal error in ") + rd_kafka_name(rk) + ": " + detail);
+    return;
+  }
+  self->metrics_.error("client");
+  spdlog::warn("flow {}: {}: {} ({})", self->metrics_.flow(), rd_kafka_name(rk), reason,
+               rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
+}
+
+int KafkaSource::on_stats(rd_kafka_t*, char* json, size_t json_len, void* opaque) {
+  static_cast<KafkaSource*>(opaque)->metrics_.client_stats(false, std::string_view(json, json_len));
+  return 0;  // librdkafka frees the document
+}
+
+}  // namespace duplex::replicator

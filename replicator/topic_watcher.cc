@@ -1,0 +1,135 @@
+#include "replicator/topic_watcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "kafka/timestamps.h"
+
+namespace duplex::replicator {
+namespace {
+
+// Asked-for refreshes come no closer than this: a missing target partition is asked about
+// by every partition that lacks it.
+constexpr std::chrono::milliseconds kMinRefreshGap{500};
+
+}  // namespace
+
+TopicWatcher::TopicWatcher(Settings settings, const kafka::TopicAdmin& source,
+                           const kafka::TopicAdmin& target, FlowMetrics& metrics)
+    : settings_(std::move(settings)),
+      selector_(settings_.topics),
+      source_(source),
+      target_(target),
+      mirror_(source, target, settings_.admin_timeout),
+      metrics_(metrics) {}
+
+TopicWatcher::~TopicWatcher() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void TopicWatcher::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void TopicWatcher::run() {
+  auto next = std::chrono::steady_clock::now();
+  std::unique_lock lock(mutex_);
+  while (!stop_) {
+    wake_.wait_until(lock, next, [&] { return stop_ || requested_; });
+    if (stop_) break;
+    requested_ = false;
+    lock.unlock();
+    const auto started = std::chrono::steady_clock::now();
+    refresh();
+    lock.lock();
+    next = std::max(started + settings_.interval, std::chrono::steady_clock::now());
+    // A request made during the round is served after a short gap, not a whole interval.
+    if (requested_) next = std::chrono::steady_clock::now() + kMinRefreshGap;
+  }
+}
+
+bool TopicWatcher::ensure_internal_topics() {
+  if (internal_ready_) return true;
+  for (const auto& topic : settings_.internal_topics) {
+    if (auto err = target_.ensure_topic(topic.name, 1, topic.configs, settings_.admin_timeout)) {
+      metrics_.error("admin");
+      warn_once(topic.name, err.message() + " (copying starts once it exists)");
+      return false;
+    }
+    warned_.erase(topic.name);
+  }
+  internal_ready_ = true;
+  return true;
+}
+
+bool TopicWatcher::refresh() {
+  if (!ensure_internal_topics()) return false;
+  auto source = source_.list_topics(settings_.admin_timeout);
+  auto target = target_.list_topics(settings_.admin_timeout);
+  for (auto* result : {&source, &target}) {
+    if (auto* e = std::get_if<kafka::KafkaError>(result)) {
+      metrics_.error("admin");
+      warn_once("listing", "topic refresh skipped: " + e->message());
+      return false;
+    }
+  }
+  warned_.erase("listing");
+  metrics_.counters().last_refresh_ok_ms = kafka::steady_ms();
+  const auto& target_topics = std::get<0>(target);
+  TopicPlan plan;
+  for (const auto& [topic, partitions] : std::get<0>(source)) {
+    if (!selector_.selects(topic)) continue;
+    const std::string target_topic = settings_.namer.target_topic(topic);
+    auto listed = target_topics.find(target_topic);
+    int target_partitions = listed == target_topics.end() ? 0 : listed->second;
+    if (auto err = mirror_.ensure(topic, partitions, target_topic, target_topics)) {
+      metrics_.error("admin");
+      warn_once("topic " + topic, "topic " + topic + " not replicated yet: " + err.message(),
+                spdlog::level::err);
+      // A topic already being copied keeps going (e.g. only the partition growth failed).
+      if (!last_.targets.count(topic) || target_partitions == 0) continue;
+    } else {
+      warned_.erase("topic " + topic);
+      target_partitions = std::max(target_partitions, partitions);
+    }
+    plan.targets[topic] = target_topic;
+    plan.target_partitions[target_topic] = target_partitions;
+  }
+  last_ = plan;
+  {
+    std::lock_guard lock(mutex_);
+    plan_ = std::move(plan);
+    fresh_ = true;
+  }
+  return true;
+}
+
+std::optional<TopicPlan> TopicWatcher::take_plan() {
+  if (!fresh_.load(std::memory_order_acquire)) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  fresh_ = false;
+  return std::exchange(plan_, std::nullopt);
+}
+
+void TopicWatcher::request_refresh() {
+  {
+    std::lock_guard lock(mutex_);
+    requested_ = true;
+  }
+  wake_.notify_all();
+}
+
+void TopicWatcher::warn_once(const std::string& what, const std::string& message,
+                             spdlog::level::level_enum level) {
+  if (warned_[what] == message) return;
+  warned_[what] = message;
+  spdlog::log(level, "flow {}: {}", settings_.flow, message);
+}
+
+}  // namespace duplex::replicator

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/topic_namer.h"
+#include "config/topic_selector.h"
+#include "kafka/topic_admin.h"
+#include "replicator/flow_metrics.h"
+#include "replicator/topic_feed.h"
+#include "replicator/topic_mirror.h"
+
+namespace duplex::replicator {
+
+// Finds what a flow copies, on a thread of its own (every request waits on a cluster):
+//
+//   every interval, or soon when asked:
+//   [1 internal topics on the target] ─► [2 list source and target] ─► [3 mirror selected topics]
+//                                                                            ─► [4 plan] ─► loop
+//
+// 1. The flow's own topics (offset syncs; progress, exactly-once) are created when missing,
+//    tried again every round until they exist: nothing is planned before, since no copy
+//    could be committed without them.
+// 2. A listing of both clusters; the target's through the producer's handle when there is
+//    one, so the producer learns of new partitions too.
+// 3. A selected topic is created on the target (partitions and configs) or grown to the
+//    source's partition count; one that fails is left out (and logged once per distinct
+//    error), unless it is already being copied.
+// 4. The plan goes to the copy loop, which subscribes and starts partitions from it.
+class TopicWatcher : public TopicFeed {
+ public:
+  struct InternalTopic {
+    std::string name;
+    std::map<std::string, std::string> configs;  // one partition: runs stay in write order
+  };
+  struct Settings {
+    std::string flow;
+    config::NameFilter topics;
+    config::TopicNamer namer;
+    std::vector<InternalTopic> internal_topics;
+    std::chrono::milliseconds interval{10000};
+    std::chrono::milliseconds admin_timeout{15000};
+  };
+
+  TopicWatcher(Settings settings, const kafka::TopicAdmin& source, const kafka::TopicAdmin& target,
+               FlowMetrics& metrics);
+  ~TopicWatcher() override;  // stops the thread
+  TopicWatcher(const TopicWatcher&) = delete;
+  TopicWatcher& operator=(const TopicWatcher&) = delete;
+
+  // Starts refreshing on its thread, the first time at once.
+  void start();
+  // One round on the caller's thread; false when a cluster did not answer.
+  bool refresh();
+
+  std::optional<TopicPlan> take_plan() override;
+  void request_refresh() override;
+
+ private:
+  void run();
+  bool ensure_internal_topics();
+  // Logs `message` unless it is what was logged last for `what`.
+  void warn_once(const std::string& what, const std::string& message,
+                 spdlog::level::level_enum level = spdlog::level::warn);
+
+  Settings settings_;
+  config::TopicSelector selector_;
+  const kafka::TopicAdmin& source_;
+  const kafka::TopicAdmin& target_;
+  TopicMirror mirror_;
+  FlowMetrics& metrics_;
+  bool internal_ready_ = false;
+  std::map<std::string, std::string> warned_;  // what -> last message logged
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  bool requested_ = false;
+  std::optional<TopicPlan> plan_;   // the newest, until taken
+  std::atomic<bool> fresh_{false};  // plan_ holds one not taken yet: a check without the lock
+  TopicPlan last_;                  // refresh()'s thread only: what the loop copies
+  std::thread thread_;
+};
+
+}  // namespace duplex::replicator
