@@ -38,6 +38,12 @@ class Backpressure {
     return Change::none;
   }
 
+  // The pause did not take: keep holding, and try pausing again after another hold.
+  void pause_failed(Clock::time_point now) {
+    paused_ = false;
+    since_ = now;
+  }
+
   bool holding() const { return holding_; }      // take no records
   bool fetch_paused() const { return paused_; }  // and the fetch is paused too
 

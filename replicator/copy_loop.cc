@@ -62,6 +62,7 @@ void CopyLoop::turn(Clock::time_point now) {
   }
   apply_backpressure();
   if (now >= *next_commit_) {
+    if (resume_pending_ && !backpressure_.fetch_paused()) resume_pending_ = !resume_copying();
     sink_.tick();
     commit(false);
     next_commit_ = now + options_.commit_interval;
@@ -352,34 +353,43 @@ void CopyLoop::commit(bool sync, const std::vector<TopicPartition>* only) {
 
 void CopyLoop::apply_backpressure() {
   const auto change = backpressure_.update(now_);
-  if (change == Backpressure::Change::none) return;
-  const bool pause = change == Backpressure::Change::pause_fetch;
-  std::vector<Partition*> copying;
-  for (auto& [tp, p] : partitions_) {
-    if (p.state == State::copying && p.paused != pause) copying.push_back(&p);
-  }
-  set_paused(copying, pause);
-  if (pause) {
+  if (change == Backpressure::Change::pause_fetch) {
+    std::vector<Partition*> copying;
+    for (auto& [tp, p] : partitions_) {
+      if (p.state == State::copying && !p.paused) copying.push_back(&p);
+    }
+    if (!set_paused(copying, true)) {
+      backpressure_.pause_failed(now_);  // still holding: memory stays bounded
+      return;
+    }
     spdlog::info("flow {}: target is behind ({} records, {} KiB unacknowledged): pausing fetch",
                  metrics_.flow(), budget_.records(), budget_.bytes() / 1024);
-  } else {
+  } else if (change == Backpressure::Change::resume_fetch && resume_copying()) {
     spdlog::info("flow {}: target caught up: resuming fetch", metrics_.flow());
   }
 }
 
-void CopyLoop::set_paused(std::vector<Partition*> partitions, bool paused) {
-  if (partitions.empty()) return;
+bool CopyLoop::resume_copying() {
+  std::vector<Partition*> copying;
+  for (auto& [tp, p] : partitions_) {
+    if (p.state == State::copying && p.paused) copying.push_back(&p);
+  }
+  return set_paused(copying, false);
+}
+
+bool CopyLoop::set_paused(std::vector<Partition*> partitions, bool paused) {
+  if (partitions.empty()) return true;
   std::vector<TopicPartition> tps;
   for (Partition* p : partitions) tps.push_back(p->tp);
   if (auto error = paused ? source_.pause(tps) : source_.resume(tps)) {
-    // Paused or not, nothing is lost; a partition left paused copies nothing until the next
-    // pause and resume, and this error says why.
     metrics_.error("pause");
     spdlog::error("flow {}: {} {} partitions: {}", metrics_.flow(), paused ? "pausing" : "resuming",
                   tps.size(), error.message());
-    return;
+    if (!paused) resume_pending_ = true;
+    return false;
   }
   for (Partition* p : partitions) p->paused = paused;
+  return true;
 }
 
 void CopyLoop::publish_lag() {

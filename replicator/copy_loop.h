@@ -123,8 +123,11 @@ class CopyLoop : private SourceListener {
   void ready(Partition& p, std::optional<int64_t> offset);
   void wait_for_target(Partition& p);
   void start_copying(Partition& p);
-  void set_paused(std::vector<Partition*> partitions, bool paused);
+  // False when the source refused (counted and logged); a refused resume is tried again at
+  // the next commit tick.
+  bool set_paused(std::vector<Partition*> partitions, bool paused);
   void apply_backpressure();  // pauses or resumes the fetch of every partition being copied
+  bool resume_copying();
   // Commits what the sink calls committable; `only` limits it to those partitions.
   void commit(bool sync, const std::vector<TopicPartition>* only = nullptr);
   void publish_lag();
@@ -151,6 +154,7 @@ class CopyLoop : private SourceListener {
   PartitionId next_id_ = 1;
 
   bool commit_due_ = false;
+  bool resume_pending_ = false;                   // a resume was refused
   Clock::time_point now_;                         // the current turn's
   std::optional<Clock::time_point> next_commit_;  // set at the first turn
   std::optional<Clock::time_point> next_lag_;

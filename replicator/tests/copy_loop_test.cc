@@ -333,6 +333,30 @@ TEST_F(CopyLoopTest, AFencedPartitionCopiesNothingMore) {
   EXPECT_TRUE(sink.closed.count(first_id()));
 }
 
+// Errors the old loop dropped silently: each is counted (duplex_errors_total) and logged.
+TEST_F(CopyLoopTest, AFailedPauseOrUnassignIsReportedAndNothingIsTakenMeanwhile) {
+  start(nullptr, /*max_records=*/2);
+  append(10);
+  turns(10);
+  ASSERT_TRUE(loop_->holding());
+  source_.fail_pause_resume = true;
+  now_ += options_.hold_before_pause;
+  turns(3);
+  EXPECT_EQ(metrics_.counters().errors, 1u);
+  EXPECT_NE(registry_.serialize().find("duplex_errors_total{flow=\"east->west\",kind=\"pause\"} 1"),
+            std::string::npos);
+  EXPECT_EQ(copies().size(), 3u) << "still holding: memory stays bounded without the pause";
+
+  writer_.answer();  // out of the hold: the source is polled, and rebalances served, again
+  turns(2);
+  source_.fail_unassign = true;
+  source_.take_away({p0_}, /*lost=*/true);
+  turns(1);
+  EXPECT_NE(
+      registry_.serialize().find("duplex_errors_total{flow=\"east->west\",kind=\"rebalance\"} 1"),
+      std::string::npos);
+}
+
 TEST_F(CopyLoopTest, ASinkFailureEndsTheRun) {
   testing::FakeSink sink;
   start(&sink);

@@ -52,6 +52,9 @@ class FakeSource : public Source {
   }
   // The next `n` seeks fail as a partition that has not started fetching.
   void fail_seeks(int n) { failing_seeks_ = n; }
+  // Pauses, resumes and unassignments fail (as for partitions librdkafka does not know).
+  bool fail_pause_resume = false;
+  bool fail_unassign = false;
 
   bool assigned(const TopicPartition& tp) const { return positions_.count(tp) > 0; }
   bool paused(const TopicPartition& tp) const { return paused_.count(tp) > 0; }
@@ -105,6 +108,7 @@ class FakeSource : public Source {
     return {};
   }
   kafka::KafkaError unassign(const std::vector<TopicPartition>& partitions) override {
+    if (fail_unassign) return kafka::KafkaError(RD_KAFKA_RESP_ERR__INVALID_ARG, "unassigning");
     for (const auto& tp : partitions) {
       positions_.erase(tp);
       paused_.erase(tp);
@@ -112,10 +116,15 @@ class FakeSource : public Source {
     return {};
   }
   kafka::KafkaError pause(const std::vector<TopicPartition>& partitions) override {
+    if (fail_pause_resume)
+      return kafka::KafkaError(RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION, "pausing");
     for (const auto& tp : partitions) paused_.insert(tp);
     return {};
   }
   kafka::KafkaError resume(const std::vector<TopicPartition>& partitions) override {
+    if (fail_pause_resume) {
+      return kafka::KafkaError(RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION, "resuming");
+    }
     for (const auto& tp : partitions) paused_.erase(tp);
     return {};
   }

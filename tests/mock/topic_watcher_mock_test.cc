@@ -1,0 +1,60 @@
+// TopicWatcher against two mock clusters: nothing is planned (so nothing is copied) until the
+// flow's own topics exist on the target, and a failed creation is tried again at the next
+// round — the old flow tried once at start and then copied with runs it could not write.
+#include <gtest/gtest.h>
+
+#include "kafka/client_factory.h"
+#include "kafka/mock_cluster.h"
+#include "kafka/topic_admin.h"
+#include "metrics/replication_metrics.h"
+#include "replicator/topic_watcher.h"
+
+namespace duplex {
+namespace {
+
+using namespace std::chrono_literals;
+
+kafka::HandlePtr client_of(const kafka::MockCluster& cluster) {
+  return kafka::make_client(
+      "test", RD_KAFKA_PRODUCER,
+      kafka::make_conf("test", {{"bootstrap.servers", cluster.bootstrap()}}, {}));
+}
+
+TEST(TopicWatcherMock, PlansNothingUntilTheFlowsOwnTopicsExistAndAsksForThemAgain) {
+  kafka::MockCluster east, west;
+  east.create_topic("orders", 2);
+  west.create_topic("orders", 2);  // already mirrored: the mock has no CreateTopics
+  auto east_client = client_of(east);
+  auto west_client = client_of(west);
+  kafka::TopicAdmin source(east_client.get(), "east");
+  kafka::TopicAdmin target(west_client.get(), "west");
+  metrics::ReplicationMetrics registry("test");
+  replicator::FlowMetrics metrics(registry, "east->west");
+  config::NameFilter topics;
+  topics.include = {"orders"};
+  replicator::TopicWatcher watcher({"east->west",
+                                    topics,
+                                    config::TopicNamer("{topic}", "east", "west"),
+                                    {{"duplex.offset-syncs.east", {{"cleanup.policy", "compact"}}}},
+                                    10s,
+                                    1s},
+                                   source, target, metrics);
+
+  // The mock cannot create the topic: the request times out.
+  EXPECT_FALSE(watcher.refresh());
+  EXPECT_FALSE(watcher.take_plan()) << "copying without the offset-syncs topic";
+  EXPECT_EQ(metrics.counters().errors, 1u);
+
+  west.create_topic("duplex.offset-syncs.east", 1);  // created meanwhile (by hand, here)
+  EXPECT_TRUE(watcher.refresh());
+  auto plan = watcher.take_plan();
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->targets, (std::map<std::string, std::string>{{"orders", "orders"}}));
+  EXPECT_TRUE(plan->has_target_partition({"orders", 1}));
+  EXPECT_FALSE(plan->has_target_partition({"orders", 2}));
+  EXPECT_GT(metrics.counters().last_refresh_ok_ms, 0);
+  EXPECT_FALSE(watcher.take_plan()) << "a plan is taken once";
+}
+
+}  // namespace
+}  // namespace duplex
