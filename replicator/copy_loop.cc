@@ -155,7 +155,6 @@ void CopyLoop::on_assigned(const std::vector<TopicPartition>& partitions) {
     fail("assigning partitions: " + error.message());
     return;
   }
-  std::vector<Partition*> fresh;
   for (const auto& tp : partitions) {
     Partition& p = partitions_[tp];
     p.id = next_id_;
@@ -166,16 +165,11 @@ void CopyLoop::on_assigned(const std::vector<TopicPartition>& partitions) {
       p.target_topic = target->second;
     }
     by_id_[p.id] = tp;
-    fresh.push_back(&p);
-  }
-  // Paused until each is ready: whatever is fetched before it is read again (seek).
-  set_paused(fresh, true);
-  for (Partition* p : fresh) {
-    if (plan_.has_target_partition(p->tp)) {
-      p->target_topic = plan_.targets.at(p->tp.topic);
-      open_in_sink(*p);
+    // One not ready at once is paused: whatever is fetched before that is read again (seek).
+    if (plan_.has_target_partition(tp)) {
+      open_in_sink(p);
     } else {
-      wait_for_target(*p);
+      wait_for_target(p);
     }
   }
   metrics_.counters().assigned_partitions = partitions_.size();
@@ -187,7 +181,11 @@ void CopyLoop::on_assigned(const std::vector<TopicPartition>& partitions) {
 void CopyLoop::open_in_sink(Partition& p) {
   p.in_sink = true;
   p.state = State::starting;
-  if (sink_.open({p.id, p.tp, p.target_topic, p.metrics})) ready(p, std::nullopt);
+  if (sink_.open({p.id, p.tp, p.target_topic, p.metrics})) {
+    ready(p, std::nullopt);
+  } else if (!p.paused) {
+    set_paused({&p}, true);
+  }
 }
 
 void CopyLoop::ready(Partition& p, std::optional<int64_t> offset) {
@@ -198,6 +196,7 @@ void CopyLoop::ready(Partition& p, std::optional<int64_t> offset) {
     return;
   }
   p.state = State::seeking;
+  if (!p.paused) set_paused({&p}, true);
   if (!p.waiting_since) p.waiting_since = now_;
   any_waiting_ = true;
 }
@@ -212,7 +211,8 @@ void CopyLoop::wait_for_target(Partition& p) {
 
 void CopyLoop::start_copying(Partition& p) {
   p.state = State::copying;
-  if (p.paused && !backpressure_.fetch_paused()) set_paused({&p}, false);
+  const bool paused = backpressure_.fetch_paused();  // joins the others: paused while behind
+  if (p.paused != paused) set_paused({&p}, paused);
 }
 
 void CopyLoop::advance_waiting() {

@@ -1,5 +1,7 @@
 #include "replicator/flow_metrics.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "kafka/client_stats.h"
@@ -49,6 +51,23 @@ void FlowMetrics::client_stats(bool producer, std::string_view json) {
   if (producer && stats.queued_messages >= 0) {
     producer_queue_.Set(static_cast<double>(stats.queued_messages));
   }
+}
+
+}  // namespace duplex::replicator
+
+namespace duplex::replicator {
+
+std::optional<std::string> FlowMetrics::client_error(rd_kafka_t* client, int error,
+                                                     const char* reason) {
+  if (error == RD_KAFKA_RESP_ERR__FATAL) {
+    char detail[512];
+    rd_kafka_fatal_error(client, detail, sizeof detail);
+    return std::string("fatal error in ") + rd_kafka_name(client) + ": " + detail;
+  }
+  this->error("client");
+  spdlog::warn("flow {}: {}: {} ({})", flow_, rd_kafka_name(client), reason,
+               rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(error)));
+  return std::nullopt;
 }
 
 }  // namespace duplex::replicator

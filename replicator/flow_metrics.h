@@ -1,9 +1,12 @@
 #pragma once
 
+#include <librdkafka/rdkafka.h>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -59,6 +62,9 @@ class FlowMetrics {
 
   // From a librdkafka statistics document of one of the flow's clients.
   void client_stats(bool producer, std::string_view json);
+  // From a librdkafka error callback of one of the flow's clients: a fatal error is returned
+  // (the client can do no more); any other is counted and logged (librdkafka retries it).
+  std::optional<std::string> client_error(rd_kafka_t* client, int error, const char* reason);
 
   prometheus::Gauge& source_silence() { return source_silence_; }
 

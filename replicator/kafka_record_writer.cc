@@ -57,17 +57,9 @@ void KafkaRecordWriter::on_delivery(rd_kafka_t*, const rd_kafka_message_t* messa
 
 void KafkaRecordWriter::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   auto* self = static_cast<KafkaRecordWriter*>(opaque);
-  if (err == RD_KAFKA_RESP_ERR__FATAL) {
-    char detail[512];
-    rd_kafka_fatal_error(rk, detail, sizeof detail);
-    if (self->handler_) {
-      self->handler_->on_fatal(std::string("fatal error in ") + rd_kafka_name(rk) + ": " + detail);
-    }
-    return;
+  if (auto fatal = self->metrics_.client_error(rk, err, reason); fatal && self->handler_) {
+    self->handler_->on_fatal(*fatal);
   }
-  self->metrics_.error("client");
-  spdlog::warn("flow {}: {}: {} ({})", self->metrics_.flow(), rd_kafka_name(rk), reason,
-               rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
 }
 
 int KafkaRecordWriter::on_stats(rd_kafka_t*, char* json, size_t json_len, void* opaque) {

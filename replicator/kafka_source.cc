@@ -224,15 +224,9 @@ void KafkaSource::on_commit(rd_kafka_t*, rd_kafka_resp_err_t err,
 
 void KafkaSource::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   auto* self = static_cast<KafkaSource*>(opaque);
-  if (err == RD_KAFKA_RESP_ERR__FATAL) {
-    char detail[512];
-    rd_kafka_fatal_error(rk, detail, sizeof detail);
-    self->listener_->on_fatal(std::string("fatal error in ") + rd_kafka_name(rk) + ": " + detail);
-    return;
+  if (auto fatal = self->metrics_.client_error(rk, err, reason); fatal && self->listener_) {
+    self->listener_->on_fatal(*fatal);
   }
-  self->metrics_.error("client");
-  spdlog::warn("flow {}: {}: {} ({})", self->metrics_.flow(), rd_kafka_name(rk), reason,
-               rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
 }
 
 int KafkaSource::on_stats(rd_kafka_t*, char* json, size_t json_len, void* opaque) {
