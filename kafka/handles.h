@@ -8,7 +8,12 @@ namespace duplex::kafka {
 
 // Every librdkafka object lives in a unique_ptr with its own deleter.
 struct HandleDeleter {
-  void operator()(rd_kafka_t* p) const { rd_kafka_destroy(p); }
+  // A consumer is not closed on the way out: closing (revoking, committing, leaving the group)
+  // waits on its brokers, without bound when they are going away. Code that wants a clean exit
+  // from its group closes the consumer first, within a deadline (replicator::KafkaSource).
+  void operator()(rd_kafka_t* p) const {
+    rd_kafka_destroy_flags(p, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  }
   void operator()(rd_kafka_conf_t* p) const { rd_kafka_conf_destroy(p); }
   void operator()(rd_kafka_queue_t* p) const { rd_kafka_queue_destroy(p); }
   void operator()(rd_kafka_event_t* p) const { rd_kafka_event_destroy(p); }

@@ -13,14 +13,16 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
     : stop_(stop),
       group_id_(group_id_for(config.region, flow.source)),
       metrics_(metrics, flow.source + "->" + config.region),
-      budget_(options.max_inflight_bytes, options.max_inflight_records) {
+      budget_(options.max_inflight_bytes, options.max_inflight_records),
+      close_timeout_(options.close_timeout) {
   const std::string client_id = "duplex-" + flow.source + "-to-" + config.region;
   const std::string offset_syncs_topic = offsets::offset_syncs_topic(flow.source);
   const std::string progress_topic = offsets::progress_topic(flow.source);
   const bool exactly_once = config.delivery == config::Delivery::exactly_once;
 
   source_ = std::make_unique<KafkaSource>(flow.source, config.clusters.at(flow.source), group_id_,
-                                          client_id + "-consumer", flow.topics.refresh, metrics_);
+                                          client_id + "-consumer", flow.topics.refresh,
+                                          options.commit_timeout, metrics_);
   std::vector<TopicWatcher::InternalTopic> internal = {
       {offset_syncs_topic, {{"cleanup.policy", "compact"}}}};
   rd_kafka_t* target_handle = nullptr;
@@ -66,7 +68,7 @@ int Flow::run() {
   spdlog::info("flow {}: starting (group {})", metrics_.flow(), group_id_);
   watcher_->start();
   const int code = loop_->run();
-  if (auto error = source_->close()) {
+  if (auto error = source_->close(close_timeout_)) {
     spdlog::warn("flow {}: {}", metrics_.flow(), error.message());
   }
   return code;

@@ -27,7 +27,11 @@ struct FlowOptions {
   size_t max_inflight_records = 50000;    // ... or this many records (librdkafka queues 100k)
   std::chrono::milliseconds hold_before_pause{1000};  // then pause the fetch
   std::chrono::milliseconds commit_interval{1000};
+  // Stopping: in-flight records get flush_timeout, the final commit commit_timeout, leaving the
+  // group close_timeout; with brokers gone each ends at its bound.
   std::chrono::milliseconds flush_timeout{10000};
+  std::chrono::milliseconds commit_timeout{5000};
+  std::chrono::milliseconds close_timeout{5000};
   std::chrono::milliseconds admin_timeout{15000};
   std::chrono::milliseconds lag_interval{2000};        // how often lag gauges are refreshed
   std::chrono::milliseconds heartbeat_interval{1000};  // 0: write no heartbeats
@@ -72,6 +76,7 @@ class Flow {
   std::string group_id_;
   FlowMetrics metrics_;
   InflightBudget budget_;
+  std::chrono::milliseconds close_timeout_;
   std::unique_ptr<KafkaSource> source_;
   std::unique_ptr<KafkaRecordWriter> writer_;  // at-least-once: the sink's producer
   kafka::HandlePtr target_client_;             // exactly-once: for the target's metadata

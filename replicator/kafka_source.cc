@@ -65,8 +65,9 @@ SourceRecord to_source_record(kafka::MessagePtr m) {
 
 KafkaSource::KafkaSource(const std::string& cluster, const kafka::Properties& cluster_props,
                          const std::string& group_id, const std::string& client_id,
-                         std::chrono::milliseconds metadata_refresh, FlowMetrics& metrics)
-    : cluster_(cluster), metrics_(metrics) {
+                         std::chrono::milliseconds metadata_refresh,
+                         std::chrono::milliseconds commit_timeout, FlowMetrics& metrics)
+    : cluster_(cluster), commit_timeout_(commit_timeout), metrics_(metrics) {
   kafka::Properties props = {{"auto.offset.reset", "earliest"},
                              // About 0.25 s of a fast copy of large records: the fetcher refills
                              // the queue only when the nudger wakes it (every 50 ms).
@@ -158,10 +159,31 @@ kafka::KafkaError KafkaSource::commit(const std::map<TopicPartition, int64_t>& o
   for (const auto& [tp, offset] : offsets) {
     rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;
   }
-  auto err = rd_kafka_commit(consumer_.get(), list.get(), sync ? 0 : 1);
-  if (err) return kafka::KafkaError::from(err, "committing on " + cluster_);
-  if (sync) on_commit(consumer_.get(), err, list.get(), this);
-  return {};
+  if (!sync) {
+    return kafka::KafkaError::from(rd_kafka_commit(consumer_.get(), list.get(), 1),
+                                   "committing on " + cluster_);
+  }
+  // rd_kafka_commit(sync) waits for a coordinator as long as it takes: the answer comes on a
+  // queue of ours instead, waited on for commit_timeout.
+  kafka::QueuePtr answer(rd_kafka_queue_new(consumer_.get()));
+  if (auto err =
+          rd_kafka_commit_queue(consumer_.get(), list.get(), answer.get(), nullptr, nullptr)) {
+    return kafka::KafkaError::from(err, "committing on " + cluster_);
+  }
+  kafka::EventPtr event(
+      rd_kafka_queue_poll(answer.get(), static_cast<int>(commit_timeout_.count())));
+  if (!event) {
+    metrics_.error("commit");
+    return kafka::KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT,
+                             "committing on " + cluster_ + ": no answer within " +
+                                 std::to_string(commit_timeout_.count()) +
+                                 " ms (those records are copied again after a restart)");
+  }
+  const auto err = rd_kafka_event_error(event.get());
+  if (const auto* done = rd_kafka_event_topic_partition_list(event.get())) {
+    report_committed(err, done);
+  }
+  return kafka::KafkaError::from(err, "committing on " + cluster_);
 }
 
 std::optional<int64_t> KafkaSource::high_watermark(const TopicPartition& tp, bool ask_broker) {
@@ -183,10 +205,26 @@ std::optional<int64_t> KafkaSource::position(const TopicPartition& tp) {
   return list->elems[0].offset;
 }
 
-kafka::KafkaError KafkaSource::close() {
+kafka::KafkaError KafkaSource::close(std::chrono::milliseconds timeout) {
   fetch_nudger_.reset();
-  return kafka::KafkaError::from(rd_kafka_consumer_close(consumer_.get()),
-                                 "closing the consumer of " + cluster_);
+  // The close runs in the background; its rebalance callback is served from this queue.
+  kafka::QueuePtr queue(rd_kafka_queue_new(consumer_.get()));
+  if (auto error =
+          kafka::KafkaError::from(rd_kafka_consumer_close_queue(consumer_.get(), queue.get()),
+                                  "closing the consumer of " + cluster_)) {
+    return error;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!rd_kafka_consumer_closed(consumer_.get())) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return kafka::KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT,
+                               "leaving the group on " + cluster_ + ": no answer within " +
+                                   std::to_string(timeout.count()) +
+                                   " ms (the group notices after the session timeout)");
+    }
+    rd_kafka_queue_poll_callback(queue.get(), 100);
+  }
+  return {};
 }
 
 void KafkaSource::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -206,11 +244,15 @@ void KafkaSource::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
 
 void KafkaSource::on_commit(rd_kafka_t*, rd_kafka_resp_err_t err,
                             rd_kafka_topic_partition_list_t* offsets, void* opaque) {
-  auto* self = static_cast<KafkaSource*>(opaque);
+  static_cast<KafkaSource*>(opaque)->report_committed(err, offsets);
+}
+
+void KafkaSource::report_committed(rd_kafka_resp_err_t err,
+                                   const rd_kafka_topic_partition_list_t* offsets) {
   if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
-    self->metrics_.error("commit");
+    metrics_.error("commit");
     spdlog::warn("flow {}: source offset commit failed: {} (tried again at the next commit)",
-                 self->metrics_.flow(), rd_kafka_err2str(err));
+                 metrics_.flow(), rd_kafka_err2str(err));
   }
   std::map<TopicPartition, int64_t> done;
   for (int i = 0; i < offsets->cnt; ++i) {
@@ -219,7 +261,7 @@ void KafkaSource::on_commit(rd_kafka_t*, rd_kafka_resp_err_t err,
       done[{p.topic, p.partition}] = p.offset;
     }
   }
-  if (!done.empty()) self->listener_->on_committed(done);
+  if (!done.empty()) listener_->on_committed(done);
 }
 
 void KafkaSource::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {

@@ -23,7 +23,8 @@ class KafkaSource : public Source {
  public:
   KafkaSource(const std::string& cluster, const kafka::Properties& cluster_props,
               const std::string& group_id, const std::string& client_id,
-              std::chrono::milliseconds metadata_refresh, FlowMetrics& metrics);
+              std::chrono::milliseconds metadata_refresh, std::chrono::milliseconds commit_timeout,
+              FlowMetrics& metrics);
   ~KafkaSource() override;
   KafkaSource(const KafkaSource&) = delete;
   KafkaSource& operator=(const KafkaSource&) = delete;
@@ -36,12 +37,15 @@ class KafkaSource : public Source {
   kafka::KafkaError pause(const std::vector<TopicPartition>& partitions) override;
   kafka::KafkaError resume(const std::vector<TopicPartition>& partitions) override;
   kafka::KafkaError seek(const TopicPartition& partition, int64_t offset) override;
+  // A synchronous commit waits at most commit_timeout for the coordinator's answer.
   kafka::KafkaError commit(const std::map<TopicPartition, int64_t>& offsets, bool sync) override;
   std::optional<int64_t> high_watermark(const TopicPartition& partition, bool ask_broker) override;
   std::optional<int64_t> position(const TopicPartition& partition) override;
 
-  // Leaves the group (the listener hears of the revocation first), from the polling thread.
-  kafka::KafkaError close();
+  // Leaves the group (the listener hears of the revocation first), from the polling thread,
+  // waiting at most `timeout` for the brokers; the group notices a consumer that could not
+  // say goodbye after its session timeout.
+  kafka::KafkaError close(std::chrono::milliseconds timeout);
   // For metadata requests on the source cluster (topic listings), from any thread.
   rd_kafka_t* handle() const { return consumer_.get(); }
 
@@ -53,7 +57,10 @@ class KafkaSource : public Source {
   static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
   static int on_stats(rd_kafka_t* rk, char* json, size_t json_len, void* opaque);
 
+  void report_committed(rd_kafka_resp_err_t err, const rd_kafka_topic_partition_list_t* offsets);
+
   std::string cluster_;
+  std::chrono::milliseconds commit_timeout_;
   FlowMetrics& metrics_;
   SourceListener* listener_ = nullptr;
   kafka::HandlePtr consumer_;
