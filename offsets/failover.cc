@@ -26,6 +26,18 @@ std::optional<std::string> origin_of(const rd_kafka_message_t& m) {
 
 }  // namespace
 
+PartitionMove plan_move(const Checkpoint& c, int64_t now_ms) {
+  PartitionMove move;
+  move.checkpoint = c;
+  move.checkpoint_age_s = std::max<int64_t>(0, now_ms - c.time_ms) / 1000.0;
+  move.unreplicated = std::max<int64_t>(0, c.source_end - c.copied_end);
+  move.rpo_s = 0;
+  if (*move.unreplicated > 0 && c.copied_timestamp > 0) {
+    move.rpo_s = std::max<int64_t>(0, c.time_ms - c.copied_timestamp) / 1000.0;
+  }
+  return move;
+}
+
 Failover::Failover(const config::Config& config, std::string source,
                    std::chrono::milliseconds timeout)
     : config_(config), source_(std::move(source)), timeout_(timeout) {}
@@ -89,13 +101,7 @@ std::variant<FailoverPlan, kafka::KafkaError> Failover::plan(
   const int64_t now = kafka::now_ms();
   for (const auto& [key, c] : newest_) {
     if (!selected.count(c.group)) continue;
-    PartitionMove move;
-    move.checkpoint = c;
-    move.checkpoint_age_s = std::max<int64_t>(0, now - c.time_ms) / 1000.0;
-    move.unreplicated = std::max<int64_t>(0, c.source_end - c.copied_end);
-    if (move.unreplicated > 0 && c.copied_timestamp > 0) {
-      move.rpo_s = std::max<int64_t>(0, c.time_ms - c.copied_timestamp) / 1000.0;
-    }
+    PartitionMove move = plan_move(c, now);
     if (auto err = count_rereads(move)) return err;
     plan.moves.push_back(std::move(move));
   }
