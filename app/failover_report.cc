@@ -1,7 +1,9 @@
 #include "app/failover_report.h"
 
 #include <iomanip>
+#include <optional>
 #include <sstream>
+#include <type_traits>
 
 #include "app/command_line.h"
 
@@ -12,6 +14,17 @@ std::string fixed(double value, int precision) {
   std::ostringstream out;
   out << std::fixed << std::setprecision(precision) << value;
   return out.str();
+}
+
+// A figure that may be unknown: `unknown` in the table, null in JSON, never 0.
+template <class T>
+std::string maybe(const std::optional<T>& value, int precision, const char* unknown) {
+  if (!value) return unknown;
+  if constexpr (std::is_floating_point_v<T>) {
+    return fixed(*value, precision);
+  } else {
+    return std::to_string(*value);
+  }
 }
 
 }  // namespace
@@ -27,8 +40,8 @@ void print_failover_table(const offsets::FailoverPlan& plan, std::ostream& out) 
     out << std::left << std::setw(20) << c.group << std::setw(24) << c.target_topic << std::right
         << std::setw(10) << c.partition << std::setw(14) << c.upstream << std::setw(14) << c.target
         << std::setw(10) << m.rereads << std::setw(17) << fixed(m.checkpoint_age_s, 1)
-        << std::setw(12) << m.unreplicated.value_or(0) << std::setw(8)
-        << fixed(m.rpo_s.value_or(0), 1) << "\n";
+        << std::setw(12) << maybe(m.unreplicated, 0, "unknown") << std::setw(8)
+        << maybe(m.rpo_s, 1, "unknown") << "\n";
   }
 }
 
@@ -46,8 +59,8 @@ void print_failover_json(const offsets::FailoverPlan& plan, const std::string& f
         << ",\"source_offset\":" << c.upstream << ",\"target_offset\":" << c.target
         << ",\"rereads\":" << m.rereads
         << ",\"checkpoint_age_seconds\":" << fixed(m.checkpoint_age_s, 3)
-        << ",\"not_copied\":" << m.unreplicated.value_or(0)
-        << ",\"rpo_seconds\":" << fixed(m.rpo_s.value_or(0), 3) << "}";
+        << ",\"not_copied\":" << maybe(m.unreplicated, 0, "null")
+        << ",\"rpo_seconds\":" << maybe(m.rpo_s, 3, "null") << "}";
   }
   out << "]}\n";
 }

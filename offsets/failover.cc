@@ -30,9 +30,11 @@ PartitionMove plan_move(const Checkpoint& c, int64_t now_ms) {
   PartitionMove move;
   move.checkpoint = c;
   move.checkpoint_age_s = std::max<int64_t>(0, now_ms - c.time_ms) / 1000.0;
+  if (c.source_end < 0) return move;  // the source's end was not known: neither is the loss
   move.unreplicated = std::max<int64_t>(0, c.source_end - c.copied_end);
-  move.rpo_s = 0;
-  if (*move.unreplicated > 0 && c.copied_timestamp > 0) {
+  if (*move.unreplicated == 0) {
+    move.rpo_s = 0;
+  } else if (c.copied_timestamp > 0) {  // without a copy, the age of what is missing is unknown
     move.rpo_s = std::max<int64_t>(0, c.time_ms - c.copied_timestamp) / 1000.0;
   }
   return move;

@@ -19,8 +19,12 @@ struct PartitionMove {
   Checkpoint checkpoint;
   int64_t rereads = 0;          // records at or after the target offset the group had consumed
   double checkpoint_age_s = 0;  // now minus the checkpoint's time
-  std::optional<int64_t> unreplicated;  // on the source at the last contact, not copied
-  std::optional<double> rpo_s;          // how much newer the source's data was than our newest copy
+  // On the source at the last contact, not copied: given up. Unknown when the checkpoint
+  // could not read the source's end.
+  std::optional<int64_t> unreplicated;
+  // How much newer the source's data was than our newest copy; unknown with `unreplicated`,
+  // or when nothing was copied yet.
+  std::optional<double> rpo_s;
 };
 
 // The move for one checkpoint at wall-clock time `now_ms`, all but the re-reads (which need

@@ -104,7 +104,12 @@ bool Checkpointer::round() {
   kafka::GroupOffsets copied_through;
   auto own =
       source_groups_admin_.committed(offsets::flow_group_id(home_, source_), copied, timeout_);
-  if (auto* offsets = std::get_if<kafka::GroupOffsets>(&own)) copied_through = *offsets;
+  if (auto* offsets = std::get_if<kafka::GroupOffsets>(&own)) {
+    copied_through = *offsets;
+    warned_.erase("own");
+  } else {  // the runs alone still bound it from below: the loss reported is never smaller
+    warn_once("own", std::get<kafka::KafkaError>(own).message());
+  }
   // 3. Runs, read after both.
   read_runs(forward_reader_, forward_);
   read_runs(reverse_reader_, reverse_);
@@ -221,8 +226,16 @@ void Checkpointer::read_runs(kafka::LogReader& reader, offsets::OffsetIndex& ind
 
 int64_t Checkpointer::source_end(const TopicPartition& tp) {
   int64_t low = 0, high = -1;
-  rd_kafka_query_watermark_offsets(source_client_.get(), tp.first.c_str(), tp.second, &low, &high,
-                                   static_cast<int>(timeout_.count()));
+  const std::string what = "watermark " + tp.first + "[" + std::to_string(tp.second) + "]";
+  if (auto err =
+          rd_kafka_query_watermark_offsets(source_client_.get(), tp.first.c_str(), tp.second, &low,
+                                           &high, static_cast<int>(timeout_.count()))) {
+    warn_once(what, "cluster " + source_ + ": high watermark of " + tp.first + "[" +
+                        std::to_string(tp.second) + "]: " + rd_kafka_err2str(err) +
+                        " (its checkpoints record the source's end as unknown)");
+    return -1;
+  }
+  warned_.erase(what);
   return high;
 }
 

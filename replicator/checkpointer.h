@@ -53,6 +53,7 @@ class Checkpointer {
   // Topics with their partition counts; nullopt when the cluster did not answer.
   std::optional<std::map<std::string, int>> list_topics(kafka::TopicAdmin& admin);
   void read_runs(kafka::LogReader& reader, offsets::OffsetIndex& index);
+  // The source partition's high watermark; -1 (unknown, logged) when it could not be read.
   int64_t source_end(const TopicPartition& tp);
   void sync_group(const std::string& group, const kafka::GroupOffsets& translated);
   void update_ages();
