@@ -3,11 +3,14 @@
 // the record ids a group read before and after the move.
 #include <gmock/gmock.h>
 
+#include <fstream>
 #include <regex>
 #include <thread>
 
 #include "kafka/group_admin.h"
 #include "kafka/group_consumer.h"
+#include "metrics/exposition.h"
+#include "metrics/http_get.h"
 #include "tests/support/command.h"
 #include "tests/support/two_regions.h"
 
@@ -17,6 +20,7 @@ namespace {
 using FailoverKafka = TwoRegions;
 using kafka::GroupConsumer;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr int kPartitions = 4;
 
@@ -322,6 +326,56 @@ TEST_F(Moves, GroupsSyncMovesIdleGroupsForwardAndLeavesActiveOnesAlone) {
   busy_in_west.join(3s);  // a few more checkpoint rounds
   EXPECT_EQ(committed_sum(busy), 0) << "an active group was moved";
   EXPECT_EQ(west_sidecar->terminate(), 0) << log_of(*west_sidecar);
+}
+
+// A checkpoint the target refuses is no checkpoint: groups.sync does not move a group on its
+// strength, the group's checkpoint age is not reset, and the refusals are counted and logged
+// once. The source region has a name of its own here, so that its checkpoints topic (made to
+// refuse every record) is this test's alone.
+TEST_F(Moves, GroupsSyncWaitsForCheckpointsTheTargetAcknowledged) {
+  const std::string source = unique_name("lost");
+  const std::string topic = prefix_ + ".orders";
+  const std::string idle = prefix_ + "-idle";
+  Cluster(kEast).create_topic(topic, 2);
+  Cluster(kWest).create_topic("duplex.checkpoints." + source, 1,
+                              {{"cleanup.policy", "compact"}, {"max.message.bytes", "64"}});
+  std::ofstream(config_path("west"))
+      << "region: west\nclusters:\n  west: { bootstrap.servers: \"" << kWest << "\" }\n  " << source
+      << ": { bootstrap.servers: \"" << kEast << "\" }\nflows:\n  - source: " << source
+      << "\n    topics: { include: [\"" << prefix_ << ".*\"], refresh: 1s }\n"
+      << "    groups: { include: [\"" << prefix_ << ".*\"], sync: true }\n"
+      << "checkpoint: { interval: 1s }\nmetrics: { listen: \"127.0.0.1:" << metrics_port("west")
+      << "\" }\n";
+  Process sidecar({duplex_binary(), "run", "--config", config_path("west").string()},
+                  (dir_ / "west.log").string());
+  produce_records(kEast, topic, records("east", 0, 2000, 2));
+  ASSERT_TRUE(wait_until([&] { return count_records(kWest, topic) == 2000; }, 60s))
+      << log_of(sidecar);
+  GroupConsumer(kEast, idle, topic).read(1200, 60s);
+
+  // Two rounds of the group's two checkpoints refused after its commit.
+  const metrics::Labels refused = {{"flow", source + "->west"}, {"kind", "checkpoint"}};
+  std::string metrics;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        metrics = metrics::body_of(metrics::http_get(metrics_port("west"), "/metrics"));
+        return metrics::sum_samples(metrics, "duplex_errors_total", refused) >= 4;
+      },
+      60s))
+      << metrics << log_of(sidecar);
+  EXPECT_THAT(metrics, Not(HasSubstr("duplex_checkpoint_age_seconds{flow=\"" + source)));
+  kafka::HandlePtr client = kafka::make_client(
+      "test", RD_KAFKA_PRODUCER, kafka::make_conf("test", {{"bootstrap.servers", kWest}}, {}));
+  auto committed = kafka::GroupAdmin(client.get(), "west", {{"bootstrap.servers", kWest}})
+                       .committed(idle, {{topic, 2}}, 10s);
+  ASSERT_TRUE(std::holds_alternative<kafka::GroupOffsets>(committed));
+  EXPECT_TRUE(std::get<kafka::GroupOffsets>(committed).empty())
+      << "groups.sync moved the group on refused checkpoints";
+  EXPECT_EQ(sidecar.terminate(), 0) << log_of(sidecar);
+  const std::string log = log_of(sidecar);
+  const std::string warning = "checkpoint(s) not acknowledged by west";
+  EXPECT_NE(log.find(warning), std::string::npos) << log;
+  EXPECT_EQ(log.find(warning), log.rfind(warning)) << "logged more than once:\n" << log;
 }
 
 }  // namespace
