@@ -25,12 +25,13 @@
 #include <vector>
 
 #include "kafka/client_factory.h"
-#include "kafka/record_io.h"
+#include "kafka/produce.h"
 #include "kafka/timestamps.h"
 #include "kafka/topic_admin.h"
 #include "metrics/exposition.h"
 #include "metrics/http_get.h"
 #include "tests/support/process.h"
+#include "tests/support/record_io.h"
 
 namespace po = boost::program_options;
 using namespace std::chrono_literals;
@@ -67,22 +68,20 @@ HandlePtr client(const std::string& bootstrap, rd_kafka_type_t type,
       "bench", type, duplex::kafka::make_conf("bench", {{"bootstrap.servers", bootstrap}}, ours));
 }
 
-// Record i: the id "<prefix>-<i>", then padding to `size` bytes.
+// Record i: the id "<prefix>-<i>", then padding to `size` bytes. A full queue waits (at most
+// message.timeout.ms: queued records time out and make room).
 void send(rd_kafka_t* producer, const std::string& topic, const std::string& prefix, int64_t i,
           int size, int partitions, int64_t timestamp = 0) {
   std::string value = prefix + "-" + std::to_string(i) + " ";
   value.resize(std::max(value.size(), static_cast<size_t>(size)), 'x');
-  for (;;) {
-    auto err = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()),
-                                 RD_KAFKA_V_PARTITION(static_cast<int32_t>(i % partitions)),
-                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                 RD_KAFKA_V_VALUE(value.data(), value.size()),
-                                 RD_KAFKA_V_TIMESTAMP(timestamp), RD_KAFKA_V_END);
-    if (!err) return;
-    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      throw std::runtime_error(std::string("producing: ") + rd_kafka_err2str(err));
-    }
-    rd_kafka_poll(producer, 10);
+  duplex::kafka::OutgoingRecord record;
+  record.topic = topic.c_str();
+  record.partition = static_cast<int32_t>(i % partitions);
+  record.value = value.data();
+  record.value_len = value.size();
+  record.timestamp = timestamp;
+  if (auto err = duplex::kafka::produce(producer, record)) {
+    throw std::runtime_error(std::string("producing: ") + rd_kafka_err2str(err));
   }
 }
 
@@ -283,8 +282,8 @@ Measurement measure(const Options& o, const std::string& name, const std::string
   if (rate > 0) measure_latency(o, topic, replicator.target(), size, rate, m);
 
   // Void unless complete: every backlog id on the target, once in exactly-once mode.
-  auto got =
-      duplex::kafka::read_all(o.west, replicator.target(), static_cast<size_t>(records), 300s, 1s);
+  auto got = duplex::testing::read_all(o.west, replicator.target(), static_cast<size_t>(records),
+                                       300s, 1s);
   std::set<std::string> ids;
   size_t backlog = 0;
   for (const auto& record : got) {

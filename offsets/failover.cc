@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstring>
 #include <regex>
 #include <set>
 
@@ -11,20 +10,9 @@
 #include "kafka/group_admin.h"
 #include "kafka/log_reader.h"
 #include "kafka/timestamps.h"
+#include "offsets/origin.h"
 
 namespace duplex::offsets {
-namespace {
-
-std::optional<std::string> origin_of(const rd_kafka_message_t& m) {
-  rd_kafka_headers_t* headers = nullptr;
-  if (rd_kafka_message_headers(&m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
-  const void* value = nullptr;
-  size_t size = 0;
-  if (rd_kafka_header_get_last(headers, kOriginHeader.data(), &value, &size)) return std::nullopt;
-  return std::string(static_cast<const char*>(value), size);
-}
-
-}  // namespace
 
 PartitionMove plan_move(const Checkpoint& c, int64_t now_ms) {
   PartitionMove move;

@@ -8,17 +8,16 @@
 #include <thread>
 
 #include "kafka/group_admin.h"
-#include "kafka/group_consumer.h"
 #include "metrics/exposition.h"
 #include "metrics/http_get.h"
 #include "tests/support/command.h"
+#include "tests/support/group_consumer.h"
 #include "tests/support/two_regions.h"
 
 namespace duplex::testing {
 namespace {
 
 using FailoverKafka = TwoRegions;
-using kafka::GroupConsumer;
 using ::testing::HasSubstr;
 using ::testing::Not;
 

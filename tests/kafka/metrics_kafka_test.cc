@@ -6,10 +6,10 @@
 #include <cstdlib>
 #include <thread>
 
-#include "kafka/group_consumer.h"
 #include "metrics/exposition.h"
 #include "metrics/http_get.h"
 #include "tests/support/command.h"
+#include "tests/support/group_consumer.h"
 #include "tests/support/two_regions.h"
 
 namespace duplex::testing {
@@ -85,7 +85,7 @@ TEST_F(MetricsKafka, StatusReadsTheSidecarOrTheClustersWhenItIsPausedOrDown) {
   east.create_topic(topic, 3);
   produce_records(kEast, topic, records("east", 0, 1000, 3));
   auto west_sidecar = start_sidecar("west", "east", "", "checkpoint: { interval: 1s }\n");
-  kafka::GroupConsumer(kEast, prefix_ + ".app", topic).read(400, 60s);  // a group to checkpoint
+  GroupConsumer(kEast, prefix_ + ".app", topic).read(400, 60s);  // a group to checkpoint
   const std::string status = env_or("DUPLEX_BINARY", DUPLEX_BINARY) +
                              " status --output json --config " + config_path("west").string();
   auto figure = [](const Outcome& o, const std::string& name) {  // -1: null or absent
