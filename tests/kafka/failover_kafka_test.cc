@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "kafka/group_admin.h"
+#include "kafka/timestamps.h"
 #include "metrics/exposition.h"
 #include "metrics/http_get.h"
 #include "tests/support/command.h"
@@ -37,6 +38,16 @@ int64_t sum_field(const std::string& json, const std::string& field) {
   return sum;
 }
 
+// The largest value of one numeric field over a failover --output json answer (0 if none).
+double max_field(const std::string& json, const std::string& field) {
+  std::regex re("\"" + field + "\":([0-9.]+)");
+  double max = 0;
+  for (std::sregex_iterator it(json.begin(), json.end(), re), end; it != end; ++it) {
+    max = std::max(max, std::stod((*it)[1]));
+  }
+  return max;
+}
+
 std::set<std::string> values(const std::vector<TestRecord>& rs) {
   return ids(rs);
 }
@@ -51,31 +62,37 @@ class Moves : public FailoverKafka {
 
   // Waits until the home region's newest checkpoints of `group` say it committed `committed`
   // records' worth of offsets on the source (their sum over partitions), taken when everything
-  // on the source was copied. (A checkpoint taken within a commit interval of the copy does
-  // not know where the newest copies are yet: it is conservative, and the next one is exact.)
+  // on the source was copied, and every one of them after `taken_after_ms` (wall clock). (A
+  // checkpoint taken within a commit interval of the copy does not know where the newest
+  // copies are yet: it is conservative, and the next one is exact.)
   void await_checkpoint(const std::string& home, const std::string& from, const std::string& group,
-                        int64_t committed) {
+                        int64_t committed, int64_t taken_after_ms = 0) {
     Outcome plan;
     bool seen = wait_until(
         [&] {
+          const int64_t asked_at = kafka::now_ms();
           plan = failover(home, from, "--group " + group + " --dry-run --output json");
+          // Each checkpoint was taken at (asked_at - its age) or later.
+          const auto oldest_age_ms =
+              static_cast<int64_t>(max_field(plan.output, "checkpoint_age_seconds") * 1000) + 1;
           // An unknown count (null) is not 0: sum_field skips it, so it is ruled out here.
           return plan.exit_code == 0 && sum_field(plan.output, "source_offset") == committed &&
                  sum_field(plan.output, "not_copied") == 0 &&
-                 plan.output.find("\"not_copied\":null") == std::string::npos;
+                 plan.output.find("\"not_copied\":null") == std::string::npos &&
+                 asked_at - oldest_age_ms > taken_after_ms;
         },
         60s);
     ASSERT_TRUE(seen) << plan.output;
   }
 
   // Active-active: waits until the reverse flow (home -> from) has copied and committed all of
-  // the home region's topic, then for two more checkpoint rounds. Only then is a checkpoint's
-  // count of re-reads exact: before, records the group read as copies on the source may not
-  // have their runs written yet, and the checkpoint is conservative (translation.h).
-  void await_reverse_settled(const std::string& home, const std::string& from,
-                             const std::string& topic) {
-    ASSERT_TRUE(await_flow_committed(from, home, topic, kPartitions));
-    std::this_thread::sleep_for(2500ms);
+  // the home region's topic; returns when (wall clock, ms). Only a checkpoint taken after that
+  // has an exact count of re-reads: before, records the group read as copies on the source may
+  // not have their runs written yet, and the checkpoint is conservative (translation.h).
+  int64_t await_reverse_settled(const std::string& home, const std::string& from,
+                                const std::string& topic) {
+    EXPECT_TRUE(await_flow_committed(from, home, topic, kPartitions));
+    return kafka::now_ms();
   }
 
   // Passive standby: east writes, a group reads part of it there, east is lost, the group
@@ -187,7 +204,7 @@ TEST_F(Moves, ActiveActiveFailoverAndFailbackMissNothingAndReportEveryReRead) {
     produce_records(kWest, topic, w);
     written.insert(written.end(), e.begin(), e.end());
     written.insert(written.end(), w.begin(), w.end());
-    std::this_thread::sleep_for(300ms);
+    std::this_thread::sleep_for(300ms);  // deliberate: the round's copies land before the next
   }
   for (const auto& bootstrap : {kEast, kWest}) {
     ASSERT_TRUE(wait_until([&] { return count_records(bootstrap, topic) == 8000; }, 90s));
@@ -200,8 +217,8 @@ TEST_F(Moves, ActiveActiveFailoverAndFailbackMissNothingAndReportEveryReRead) {
     in_east = app.read(5000, 60s);
   }
   ASSERT_EQ(in_east.size(), 5000u);
-  await_reverse_settled("west", "east", topic);
-  await_checkpoint("west", "east", group, 5000);
+  const int64_t settled = await_reverse_settled("west", "east", topic);
+  await_checkpoint("west", "east", group, 5000, settled);
   Brokers brokers;
   brokers.stop("east");
   Outcome moved = failover("west", "east", "--group " + group + " --output json");
@@ -254,8 +271,8 @@ TEST_F(Moves, ActiveActiveFailoverAndFailbackMissNothingAndReportEveryReRead) {
       committed_in_west += offset;
     }
   }
-  await_reverse_settled("east", "west", topic);
-  await_checkpoint("east", "west", group, committed_in_west);
+  const int64_t settled_back = await_reverse_settled("east", "west", topic);
+  await_checkpoint("east", "west", group, committed_in_west, settled_back);
   Outcome back = failover("east", "west", "--group " + group + " --output json");
   ASSERT_EQ(back.exit_code, 0) << back.output;
   const int64_t reported_back = sum_field(back.output, "rereads");
@@ -322,7 +339,9 @@ TEST_F(Moves, GroupsSyncMovesIdleGroupsForwardAndLeavesActiveOnesAlone) {
       60s);
   EXPECT_TRUE(synced) << "idle group on west: " << committed_sum(idle) << "\n"
                       << log_of(*west_sidecar);
-  busy_in_west.join(3s);  // a few more checkpoint rounds
+  // Deliberately lets a few more checkpoint rounds (1 s) pass, the member staying in the
+  // group: the busy group must still not move.
+  busy_in_west.join(3s);
   EXPECT_EQ(committed_sum(busy), 0) << "an active group was moved";
   EXPECT_EQ(west_sidecar->terminate(), 0) << log_of(*west_sidecar);
 }
