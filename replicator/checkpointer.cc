@@ -191,11 +191,12 @@ bool Checkpointer::write_checkpoints() {
     // move only when all of its checkpoints of this round were.
     written_ += acks_.acked;
     const size_t unacknowledged = committed.size() - acks_.acked;
+    if (unacknowledged > 0 && stop_.load()) return true;  // not awaited: stopping, no failure
     if (unacknowledged > 0) {
       write_errors_.Increment(static_cast<double>(unacknowledged));
-      const std::string& cause = !acks_.error.empty()     ? acks_.error
-                                 : !produce_error.empty() ? produce_error
-                                                          : "no acknowledgement in time";
+      const std::string cause = !acks_.error.empty()     ? acks_.error
+                                : !produce_error.empty() ? produce_error
+                                                         : "no acknowledgement in time";
       warn_once("write " + group,
                 "group " + group + ": " + std::to_string(unacknowledged) + " of " +
                     std::to_string(committed.size()) + " checkpoint(s) not acknowledged by " +
