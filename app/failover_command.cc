@@ -1,56 +1,12 @@
-#include <iomanip>
 #include <iostream>
 #include <regex>
-#include <sstream>
 
 #include "app/command_line.h"
 #include "app/commands.h"
+#include "app/failover_report.h"
 #include "offsets/failover.h"
 
 namespace duplex::app {
-namespace {
-
-std::string fixed(double value, int precision) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(precision) << value;
-  return out.str();
-}
-
-void print_table(const offsets::FailoverPlan& plan, std::ostream& out) {
-  out << std::left << std::setw(20) << "group" << std::setw(24) << "topic" << std::right
-      << std::setw(10) << "partition" << std::setw(14) << "source offset" << std::setw(14)
-      << "target offset" << std::setw(10) << "re-reads" << std::setw(17) << "checkpoint age s"
-      << std::setw(12) << "not copied" << std::setw(8) << "rpo s"
-      << "\n";
-  for (const auto& m : plan.moves) {
-    const auto& c = m.checkpoint;
-    out << std::left << std::setw(20) << c.group << std::setw(24) << c.target_topic << std::right
-        << std::setw(10) << c.partition << std::setw(14) << c.upstream << std::setw(14) << c.target
-        << std::setw(10) << m.rereads << std::setw(17) << fixed(m.checkpoint_age_s, 1)
-        << std::setw(12) << m.unreplicated << std::setw(8) << fixed(m.rpo_s, 1) << "\n";
-  }
-}
-
-void print_json(const offsets::FailoverPlan& plan, const std::string& from, const std::string& to,
-                bool dry_run, std::ostream& out) {
-  out << "{\"from\":" << json_string(from) << ",\"to\":" << json_string(to)
-      << ",\"dry_run\":" << (dry_run ? "true" : "false")
-      << ",\"corrupt_checkpoints\":" << plan.corrupt << ",\"partitions\":[";
-  for (size_t i = 0; i < plan.moves.size(); ++i) {
-    const auto& m = plan.moves[i];
-    const auto& c = m.checkpoint;
-    out << (i ? ",\n " : "") << "{\"group\":" << json_string(c.group)
-        << ",\"source_topic\":" << json_string(c.source_topic)
-        << ",\"topic\":" << json_string(c.target_topic) << ",\"partition\":" << c.partition
-        << ",\"source_offset\":" << c.upstream << ",\"target_offset\":" << c.target
-        << ",\"rereads\":" << m.rereads
-        << ",\"checkpoint_age_seconds\":" << fixed(m.checkpoint_age_s, 3)
-        << ",\"not_copied\":" << m.unreplicated << ",\"rpo_seconds\":" << fixed(m.rpo_s, 3) << "}";
-  }
-  out << "]}\n";
-}
-
-}  // namespace
 
 int failover_command(const std::vector<std::string>& args) {
   po::options_description options("Options");
@@ -127,8 +83,8 @@ int failover_command(const std::vector<std::string>& args) {
   }
   if (!plan.active.empty()) return kExitUsage;
 
-  output == "json" ? print_json(plan, from, config->region, dry_run, std::cout)
-                   : print_table(plan, std::cout);
+  output == "json" ? print_failover_json(plan, from, config->region, dry_run, std::cout)
+                   : print_failover_table(plan, std::cout);
   if (dry_run) {
     if (output == "table") std::cout << "dry run: nothing changed\n";
     return kExitOk;

@@ -2,11 +2,7 @@
 
 #include "app/command_line.h"
 #include "app/commands.h"
-#include "config/topic_namer.h"
-#include "kafka/log_reader.h"
-#include "offsets/failover.h"
-#include "offsets/offset_index.h"
-#include "offsets/translation.h"
+#include "offsets/offset_translator.h"
 
 namespace duplex::app {
 namespace {
@@ -37,41 +33,20 @@ int translate_command(const std::vector<std::string>& args) {
   const std::string topic = (*vm)["topic"].as<std::string>();
   const int32_t partition = (*vm)["partition"].as<int32_t>();
   const int64_t upstream = (*vm)["offset"].as<int64_t>();
-  const std::string target_topic =
-      config::TopicNamer(flow->rename, from, config->region).target_topic(topic);
 
-  offsets::OffsetIndex forward;
-  kafka::LogReader reader(config->region, config->home_cluster(),
-                          offsets::offset_syncs_topic(from));
-  auto err = reader.read_new(
-      [&](const rd_kafka_message_t& m) {
-        auto run = offsets::decode_run(
-            std::string_view(static_cast<const char*>(m.payload), m.payload ? m.len : 0));
-        if (run) forward.add(*run);
-      },
-      std::chrono::seconds(30));
-  if (err) {
+  offsets::OffsetTranslator translator(*config, *flow);
+  if (auto err = translator.read_runs()) {
     std::cerr << "duplex offsets translate: " << err.message() << "\n";
     return err.code() == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ? kExitUsage : kExitFailure;
   }
-  auto t = offsets::translate(forward, {}, topic, target_topic, partition, upstream);
   if (vm->count("group")) {
-    // A checkpoint at or before the offset bounds the home-origin records from below
-    // (local_target only grows with the source offset).
-    offsets::Failover failover(*config, from);
-    if (auto e = failover.read_checkpoints()) {
-      std::cerr << "duplex offsets translate: " << e.message() << "\n";
+    if (auto err = translator.read_checkpoints((*vm)["group"].as<std::string>())) {
+      std::cerr << "duplex offsets translate: " << err.message() << "\n";
       return kExitFailure;
     }
-    const std::string group = (*vm)["group"].as<std::string>();
-    for (const auto& [key, c] : failover.checkpoints()) {
-      if (c.group == group && c.source_topic == topic && c.partition == partition &&
-          c.upstream <= upstream) {
-        t.local_target = std::max(t.local_target, c.local_target);
-      }
-    }
-    t.target = std::min(t.copied_target, t.local_target);
   }
+  const auto t = translator.translate(topic, partition, upstream);
+  const std::string target_topic = translator.target_topic(topic);
   if ((*vm)["output"].as<std::string>() == "json") {
     std::cout << "{\"topic\":" << json_string(target_topic) << ",\"partition\":" << partition
               << ",\"source_offset\":" << upstream << ",\"target_offset\":" << t.target << "}\n";

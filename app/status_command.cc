@@ -83,7 +83,7 @@ int status_command(const std::vector<std::string>& args) {
     std::cout.flush();
     if (!vm->count("watch")) {
       for (const auto& f : flows) {
-        if (f.lag < 0) return kExitFailure;  // nothing could be read for this flow
+        if (f.lag < 0) return kExitFailure;  // the flow's lag could not be read
       }
       return kExitOk;
     }

@@ -8,6 +8,10 @@
 //   4. a read_committed consumer checks every backlog id on west: a replicator that dropped
 //      records (or duplicated them in exactly-once mode) gets a void row.
 // Prints markdown tables with the ratios; BENCHMARKS.md keeps the latest full run.
+// With --baseline-duplex PATH, `duplex-base` and `duplex-base-eos` run that binary in the two
+// modes, so that one run compares two builds (before/after a change) on the same data.
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <chrono>
@@ -25,12 +29,13 @@
 #include <vector>
 
 #include "kafka/client_factory.h"
-#include "kafka/record_io.h"
+#include "kafka/produce.h"
 #include "kafka/timestamps.h"
 #include "kafka/topic_admin.h"
 #include "metrics/exposition.h"
 #include "metrics/http_get.h"
 #include "tests/support/process.h"
+#include "tests/support/record_io.h"
 
 namespace po = boost::program_options;
 using namespace std::chrono_literals;
@@ -40,7 +45,7 @@ using duplex::kafka::HandlePtr;
 namespace {
 
 struct Options {
-  std::string binary, kafka_local, east, west, work_dir;
+  std::string binary, baseline, kafka_local, east, west, work_dir;
   std::vector<int> sizes;
   std::vector<int64_t> records;  // per size
   std::vector<std::string> replicators;
@@ -67,22 +72,20 @@ HandlePtr client(const std::string& bootstrap, rd_kafka_type_t type,
       "bench", type, duplex::kafka::make_conf("bench", {{"bootstrap.servers", bootstrap}}, ours));
 }
 
-// Record i: the id "<prefix>-<i>", then padding to `size` bytes.
+// Record i: the id "<prefix>-<i>", then padding to `size` bytes. A full queue waits (at most
+// message.timeout.ms: queued records time out and make room).
 void send(rd_kafka_t* producer, const std::string& topic, const std::string& prefix, int64_t i,
           int size, int partitions, int64_t timestamp = 0) {
   std::string value = prefix + "-" + std::to_string(i) + " ";
   value.resize(std::max(value.size(), static_cast<size_t>(size)), 'x');
-  for (;;) {
-    auto err = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()),
-                                 RD_KAFKA_V_PARTITION(static_cast<int32_t>(i % partitions)),
-                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                 RD_KAFKA_V_VALUE(value.data(), value.size()),
-                                 RD_KAFKA_V_TIMESTAMP(timestamp), RD_KAFKA_V_END);
-    if (!err) return;
-    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      throw std::runtime_error(std::string("producing: ") + rd_kafka_err2str(err));
-    }
-    rd_kafka_poll(producer, 10);
+  duplex::kafka::OutgoingRecord record;
+  record.topic = topic.c_str();
+  record.partition = static_cast<int32_t>(i % partitions);
+  record.value = value.data();
+  record.value_len = value.size();
+  record.timestamp = timestamp;
+  if (auto err = duplex::kafka::produce(producer, record)) {
+    throw std::runtime_error(std::string("producing: ") + rd_kafka_err2str(err));
   }
 }
 
@@ -162,16 +165,22 @@ class Replicator {
                                   << o.east << "\" }\n  west: { bootstrap.servers: \"" << o.west
                                   << "\" }\nflows:\n  - source: east\n    topics: { include: [\""
                                   << topic << "\"], refresh: 1s }\ndelivery: "
-                                  << (name_ == "duplex-eos" ? "exactly-once" : "at-least-once")
+                                  << (exactly_once(name_) ? "exactly-once" : "at-least-once")
                                   << "\nmetrics: { listen: \"127.0.0.1:" << kPort << "\" }\n";
+    const std::string& binary = name_.rfind("duplex-base", 0) == 0 ? o.baseline : o.binary;
     process_ = std::make_unique<duplex::testing::Process>(
-        std::vector<std::string>{o.binary, "run", "--config", base + ".yaml"}, base + ".log");
+        std::vector<std::string>{binary, "run", "--config", base + ".yaml"}, base + ".log");
+  }
+
+  // duplex-eos and duplex-base-eos.
+  static bool exactly_once(const std::string& name) {
+    return name.size() > 4 && name.compare(name.size() - 4, 4, "-eos") == 0;
   }
   ~Replicator() { process_->terminate(60s); }
 
   // Records of the backlog on the target: committed (exactly-once) or acknowledged.
   int64_t copied() {
-    if (name_ == "duplex-eos") {  // transaction markers make watermarks overcount
+    if (exactly_once(name_)) {  // transaction markers make watermarks overcount
       auto body = duplex::metrics::body_of(duplex::metrics::http_get(kPort, "/metrics"));
       return static_cast<int64_t>(
           duplex::metrics::sum_samples(body, "duplex_records_copied_total", {{"topic", topic_}}));
@@ -283,8 +292,8 @@ Measurement measure(const Options& o, const std::string& name, const std::string
   if (rate > 0) measure_latency(o, topic, replicator.target(), size, rate, m);
 
   // Void unless complete: every backlog id on the target, once in exactly-once mode.
-  auto got =
-      duplex::kafka::read_all(o.west, replicator.target(), static_cast<size_t>(records), 300s, 1s);
+  auto got = duplex::testing::read_all(o.west, replicator.target(), static_cast<size_t>(records),
+                                       300s, 1s);
   std::set<std::string> ids;
   size_t backlog = 0;
   for (const auto& record : got) {
@@ -294,7 +303,7 @@ Measurement measure(const Options& o, const std::string& name, const std::string
   }
   const int64_t missing = records - static_cast<int64_t>(ids.size());
   const size_t duplicates = backlog - ids.size();
-  m.complete = missing == 0 && (name != "duplex-eos" || duplicates == 0);
+  m.complete = missing == 0 && (!Replicator::exactly_once(name) || duplicates == 0);
   m.verdict = (m.complete ? "complete, " : "void: " + std::to_string(missing) + " missing, ") +
               std::to_string(duplicates) + " dup" + m.verdict;
   return m;
@@ -354,8 +363,13 @@ int main(int argc, char** argv) {
       "record sizes in bytes, comma-separated")(
       "records", po::value<std::string>(&records)->default_value("8000000,2000000,250000"),
       "records per size (one number: for every size)")(
-      "replicators", po::value<std::string>(&replicators)->default_value("duplex,duplex-eos,mm2"),
-      "duplex (at-least-once), duplex-eos (exactly-once), mm2; the first is the one compared")(
+      "replicators", po::value<std::string>(&replicators),
+      "duplex (at-least-once), duplex-eos (exactly-once), mm2, duplex-base and duplex-base-eos "
+      "(with --baseline-duplex); the first is the one compared. Default: duplex,duplex-eos,mm2, "
+      "or with --baseline-duplex duplex,duplex-base,duplex-eos,duplex-base-eos")(
+      "baseline-duplex", po::value<std::string>(&o.baseline),
+      "another duplex binary (e.g. a build of main) that duplex-base and duplex-base-eos run, "
+      "for a before/after comparison in one run")(
       "partitions", po::value<int>(&o.partitions)->default_value(8), "source partitions")(
       "latency-seconds", po::value<int>(&o.latency_seconds)->default_value(10),
       "seconds of paced writing for the latency figures")(
@@ -380,10 +394,30 @@ int main(int argc, char** argv) {
   }
   o.sizes = parse_list<int>(sizes);
   o.records = parse_list<int64_t>(records);
+  if (replicators.empty()) {
+    replicators = o.baseline.empty() ? "duplex,duplex-eos,mm2"
+                                     : "duplex,duplex-base,duplex-eos,duplex-base-eos";
+  }
   o.replicators = parse_list<std::string>(replicators);
   if (o.records.size() == 1) o.records.resize(o.sizes.size(), o.records[0]);
   if (o.records.size() != o.sizes.size() || o.replicators.empty()) {
     std::cerr << "duplex_bench: --records needs one number or one per size\n";
+    return 2;
+  }
+  for (const auto& name : o.replicators) {
+    static const std::set<std::string> known = {"duplex", "duplex-eos", "mm2", "duplex-base",
+                                                "duplex-base-eos"};
+    if (!known.count(name)) {
+      std::cerr << "duplex_bench: unknown replicator '" << name << "'\n";
+      return 2;
+    }
+    if (name.rfind("duplex-base", 0) == 0 && o.baseline.empty()) {
+      std::cerr << "duplex_bench: " << name << " needs --baseline-duplex PATH\n";
+      return 2;
+    }
+  }
+  if (!o.baseline.empty() && access(o.baseline.c_str(), X_OK) != 0) {
+    std::cerr << "duplex_bench: --baseline-duplex " << o.baseline << ": not an executable\n";
     return 2;
   }
   o.work_dir =
@@ -414,12 +448,22 @@ int main(int argc, char** argv) {
   auto has = [&](const std::string& n) {
     return std::find(o.replicators.begin(), o.replicators.end(), n) != o.replicators.end();
   };
+  // Ratio columns: a / b, for the pairs of this run.
+  std::vector<std::pair<std::string, std::string>> ratios;
+  if (has("mm2")) ratios.emplace_back(us, "mm2");
+  ratios.emplace_back(us, "ceiling");
+  if (has("duplex-eos") && us != "duplex-eos") ratios.emplace_back("duplex-eos", us);
+  for (const char* mode : {"", "-eos"}) {  // this build against the baseline's
+    if (has(std::string("duplex") + mode) && has(std::string("duplex-base") + mode)) {
+      ratios.emplace_back(std::string("duplex") + mode, std::string("duplex-base") + mode);
+    }
+  }
   std::cout << "\n### Throughput (records/s)\n\n| size B | records | ceiling |";
   for (const auto& n : o.replicators) std::cout << " " << n << " |";
-  std::cout << (has("mm2") ? " " + us + "/MM2 |" : "") << " " << us << "/ceiling |"
-            << (has("duplex-eos") && us != "duplex-eos" ? " duplex-eos/" + us + " |" : "") << "\n|";
-  const size_t columns = 4 + o.replicators.size() + (has("mm2") ? 1 : 0) +
-                         (has("duplex-eos") && us != "duplex-eos" ? 1 : 0);
+  for (const auto& [a, b] : ratios)
+    std::cout << " " << a << "/" << (b == "mm2" ? "MM2" : b) << " |";
+  std::cout << "\n|";
+  const size_t columns = 3 + o.replicators.size() + ratios.size();
   for (size_t c = 0; c < columns; ++c) std::cout << "---|";
   std::cout << "\n";
   bool complete = true;
@@ -429,10 +473,9 @@ int main(int argc, char** argv) {
     for (const auto& [n, m] : r) ceiling += m.produce_per_s / static_cast<double>(r.size());
     std::cout << "| " << o.sizes[s] << " | " << o.records[s] << " | " << fixed(ceiling, 0) << " |";
     for (const auto& n : o.replicators) std::cout << " " << fixed(r[n].records_per_s, 0) << " |";
-    if (has("mm2")) std::cout << " " << ratio(r[us].records_per_s, r["mm2"].records_per_s) << " |";
-    std::cout << " " << ratio(r[us].records_per_s, ceiling) << " |";
-    if (has("duplex-eos") && us != "duplex-eos") {
-      std::cout << " " << ratio(r["duplex-eos"].records_per_s, r[us].records_per_s) << " |";
+    for (const auto& [a, b] : ratios) {
+      std::cout << " " << ratio(r[a].records_per_s, b == "ceiling" ? ceiling : r[b].records_per_s)
+                << " |";
     }
     std::cout << "\n";
     for (const auto& n : o.replicators) complete = complete && r[n].complete;

@@ -323,6 +323,12 @@ class Walker {
           conflict["policy"], "conflict.policy",
           {{"none", ConflictPolicy::none}, {"last-writer-wins", ConflictPolicy::last_writer_wins}},
           config.conflict);
+      // Not implemented yet: refused here so that `run` never silently copies without it.
+      if (config.conflict == ConflictPolicy::last_writer_wins) {
+        problem(conflict["policy"],
+                "conflict.policy: last-writer-wins is not available yet in this version; use "
+                "none");
+      }
     }
     if (const auto& checkpoint = root["checkpoint"];
         checkpoint && expect_map(checkpoint, "checkpoint", {"interval"}) &&

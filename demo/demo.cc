@@ -11,9 +11,10 @@
 #include <set>
 #include <thread>
 
-#include "kafka/group_consumer.h"
+#include "demo/app_consumer.h"
+#include "demo/order_reader.h"
+#include "demo/order_writer.h"
 #include "kafka/mock_cluster.h"
-#include "kafka/record_io.h"
 #include "metrics/exposition.h"
 #include "offsets/failover.h"
 #include "replicator/sidecar.h"
@@ -33,7 +34,8 @@ struct Region {
   std::string name;
   std::string other;
   kafka::MockCluster cluster;
-  std::atomic<int> written{0};
+  std::atomic<int> written{0};  // orders the region's cluster acknowledged
+  std::string write_error;      // why its writer stopped early; set by the writer's thread
   metrics::ReplicationMetrics metrics{"demo"};
   std::unique_ptr<replicator::Sidecar> sidecar;
   std::thread sidecar_thread;
@@ -53,26 +55,23 @@ config::Config sidecar_config(const Region& home, const Region& source) {
   return c;
 }
 
-// Writes `rate` orders a second in one-second batches until `stop`: "<region>-order-<i>".
+// Writes `rate` orders a second in one-second batches until `stop`: "<region>-order-<i>". A
+// failure stops it, kept in region.write_error.
 void write_orders(Region& region, int rate, const std::atomic<bool>& stop) {
-  auto next = std::chrono::steady_clock::now();
-  while (!stop) {
-    std::vector<kafka::Record> batch;
-    for (int i = 0; i < rate; ++i) {
-      int id = region.written + i;
-      kafka::Record r;
-      r.partition = id % kPartitions;
-      r.key = "customer-" + std::to_string(id % 50);
-      r.value = region.name + "-order-" + std::to_string(id);
-      r.timestamp = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
-      batch.push_back(std::move(r));
+  try {
+    OrderWriter writer(region.name, region.cluster.bootstrap(), kTopic, kPartitions, stop);
+    auto next = std::chrono::steady_clock::now();
+    while (!stop) {
+      if (auto err = writer.write(region.written, rate)) {
+        region.write_error = err.message();
+        return;
+      }
+      region.written += rate;
+      next += 1s;
+      std::this_thread::sleep_until(next);
     }
-    kafka::produce_records(region.cluster.bootstrap(), kTopic, batch);
-    region.written += rate;
-    next += 1s;
-    std::this_thread::sleep_until(next);
+  } catch (const std::exception& e) {
+    region.write_error = e.what();
   }
 }
 
@@ -97,13 +96,18 @@ FlowView view_of(const Region& home) {
 
 // What one region holds after the run, checked against what both regions wrote.
 bool check_region(const Region& region, int own, int other, std::ostream& out) {
-  auto records = kafka::read_all(region.cluster.bootstrap(), kTopic, own + other, 30s, 1s);
+  auto read = read_orders(region.name, region.cluster.bootstrap(), kTopic);
+  if (auto* e = std::get_if<kafka::KafkaError>(&read)) {
+    out << "  " << region.name << ": reading FAILED: " << e->message() << "\n";
+    return false;
+  }
+  const auto& records = std::get<std::vector<StoredOrder>>(read);
   std::set<std::string> ids;
   int local = 0, copied = 0, wrong_origin = 0;
   for (const auto& r : records) {
-    ids.insert(*r.value);
-    auto origin = r.header("duplex.origin");
-    bool written_here = r.value->rfind(region.name + "-", 0) == 0;
+    ids.insert(r.id);
+    const auto& origin = r.origin;
+    bool written_here = r.id.rfind(region.name + "-", 0) == 0;
     if (written_here && !origin) {
       local++;
     } else if (!written_here && origin == region.other) {
@@ -123,13 +127,19 @@ bool check_region(const Region& region, int own, int other, std::ostream& out) {
 }
 
 // The application in east: reads east's orders (both regions') a little slower than they
-// arrive, committing as it goes, until `stop`. Returns what it read.
-std::set<std::string> run_app(const Region& east, int rate, const std::atomic<bool>& stop) {
-  kafka::GroupConsumer app(east.cluster.bootstrap(), kAppGroup, kTopic);
+// arrive, committing as it goes, until `stop`. Returns what it read; a failure stops it, kept
+// in `error`.
+std::set<std::string> run_app(const Region& east, int rate, const std::atomic<bool>& stop,
+                              std::string& error) {
   std::set<std::string> read;
-  while (!stop) {
-    for (const auto& r : app.read(static_cast<size_t>(rate) / 2, 2s, 300ms)) read.insert(*r.value);
-    std::this_thread::sleep_for(300ms);
+  try {
+    AppConsumer app(east.name, east.cluster.bootstrap(), kAppGroup, kTopic);
+    while (!stop) {
+      for (auto& id : app.read(static_cast<size_t>(rate) / 2, 2s, 300ms)) read.insert(id);
+      std::this_thread::sleep_for(300ms);
+    }
+  } catch (const std::exception& e) {
+    error = e.what();
   }
   return read;
 }
@@ -181,19 +191,28 @@ bool fail_over(Region& east, Region& west, const std::set<std::string>& read_in_
     out << "  failover FAILED: " << err.message() << "\n";
     return false;
   }
-  auto in_west = kafka::GroupConsumer(west.cluster.bootstrap(), kAppGroup, kTopic)
-                     .read(static_cast<size_t>(east.written + west.written), 30s, 3s);
-  auto all =
-      kafka::read_all(west.cluster.bootstrap(), kTopic, east.written + west.written, 30s, 1s);
+  std::vector<std::string> in_west;
+  try {
+    in_west = AppConsumer(west.name, west.cluster.bootstrap(), kAppGroup, kTopic)
+                  .read(static_cast<size_t>(east.written + west.written), 30s, 3s);
+  } catch (const std::exception& e) {
+    out << "  the application in west FAILED: " << e.what() << "\n";
+    return false;
+  }
+  auto all = read_orders(west.name, west.cluster.bootstrap(), kTopic);
+  if (auto* e = std::get_if<kafka::KafkaError>(&all)) {
+    out << "  reading west FAILED: " << e->message() << "\n";
+    return false;
+  }
   std::set<std::string> read_in_west;
   int64_t rereads = 0;
-  for (const auto& r : in_west) {
-    read_in_west.insert(*r.value);
-    rereads += read_in_east.count(*r.value);
+  for (const auto& id : in_west) {
+    read_in_west.insert(id);
+    rereads += read_in_east.count(id);
   }
   int missing = 0;
-  for (const auto& r : all) {
-    missing += !read_in_east.count(*r.value) && !read_in_west.count(*r.value);
+  for (const auto& r : std::get<std::vector<StoredOrder>>(all)) {
+    missing += !read_in_east.count(r.id) && !read_in_west.count(r.id);
   }
   out << "  the application read " << read_in_east.size() << " orders in east, then "
       << in_west.size() << " in west: missing " << missing << ", re-read " << rereads
@@ -236,7 +255,8 @@ int run_demo(const DemoOptions& options, std::ostream& out) {
   std::thread west_writer([&] { write_orders(west, options.rate, stop_writers); });
   std::atomic<bool> stop_app{false};
   std::set<std::string> read_in_east;
-  std::thread app([&] { read_in_east = run_app(east, options.rate, stop_app); });
+  std::string app_error;
+  std::thread app([&] { read_in_east = run_app(east, options.rate, stop_app, app_error); });
 
   // Live view: one block a second, redrawn in place on a terminal.
   const auto start = std::chrono::steady_clock::now();
@@ -290,11 +310,22 @@ int run_demo(const DemoOptions& options, std::ostream& out) {
   draw("caught up");
   stop_app = true;
   app.join();
+  bool ok = true;
+  for (const Region* r : {&east, &west}) {
+    if (!r->write_error.empty()) {
+      out << "\nwriting orders in " << r->name << " FAILED: " << r->write_error << "\n";
+      ok = false;
+    }
+  }
+  if (!app_error.empty()) {
+    out << "\nthe application in east FAILED: " << app_error << "\n";
+    ok = false;
+  }
   std::this_thread::sleep_for(3s);  // a loop would show up now as extra records; checkpoints
 
   out << "\nchecking both regions with an independent consumer:\n"
       << "  region     total   written here   copied in   duplicates  missing  wrong origin\n";
-  bool ok = check_region(east, east.written, west.written, out);
+  ok = check_region(east, east.written, west.written, out) && ok;
   ok = check_region(west, west.written, east.written, out) && ok;
   // West's sidecar checkpoints the application's group while east is still there.
   for (int i = 0; i < 30 && checkpointed(west, east) != static_cast<int64_t>(read_in_east.size());

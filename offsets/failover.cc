@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstring>
 #include <regex>
 #include <set>
 
@@ -11,20 +10,23 @@
 #include "kafka/group_admin.h"
 #include "kafka/log_reader.h"
 #include "kafka/timestamps.h"
+#include "offsets/origin.h"
 
 namespace duplex::offsets {
-namespace {
 
-std::optional<std::string> origin_of(const rd_kafka_message_t& m) {
-  rd_kafka_headers_t* headers = nullptr;
-  if (rd_kafka_message_headers(&m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
-  const void* value = nullptr;
-  size_t size = 0;
-  if (rd_kafka_header_get_last(headers, kOriginHeader.data(), &value, &size)) return std::nullopt;
-  return std::string(static_cast<const char*>(value), size);
+PartitionMove plan_move(const Checkpoint& c, int64_t now_ms) {
+  PartitionMove move;
+  move.checkpoint = c;
+  move.checkpoint_age_s = std::max<int64_t>(0, now_ms - c.time_ms) / 1000.0;
+  if (c.source_end < 0) return move;  // the source's end was not known: neither is the loss
+  move.unreplicated = std::max<int64_t>(0, c.source_end - c.copied_end);
+  if (*move.unreplicated == 0) {
+    move.rpo_s = 0;
+  } else if (c.copied_timestamp > 0) {  // without a copy, the age of what is missing is unknown
+    move.rpo_s = std::max<int64_t>(0, c.time_ms - c.copied_timestamp) / 1000.0;
+  }
+  return move;
 }
-
-}  // namespace
 
 Failover::Failover(const config::Config& config, std::string source,
                    std::chrono::milliseconds timeout)
@@ -89,13 +91,7 @@ std::variant<FailoverPlan, kafka::KafkaError> Failover::plan(
   const int64_t now = kafka::now_ms();
   for (const auto& [key, c] : newest_) {
     if (!selected.count(c.group)) continue;
-    PartitionMove move;
-    move.checkpoint = c;
-    move.checkpoint_age_s = std::max<int64_t>(0, now - c.time_ms) / 1000.0;
-    move.unreplicated = std::max<int64_t>(0, c.source_end - c.copied_end);
-    if (move.unreplicated > 0 && c.copied_timestamp > 0) {
-      move.rpo_s = std::max<int64_t>(0, c.time_ms - c.copied_timestamp) / 1000.0;
-    }
+    PartitionMove move = plan_move(c, now);
     if (auto err = count_rereads(move)) return err;
     plan.moves.push_back(std::move(move));
   }

@@ -19,9 +19,17 @@ struct PartitionMove {
   Checkpoint checkpoint;
   int64_t rereads = 0;          // records at or after the target offset the group had consumed
   double checkpoint_age_s = 0;  // now minus the checkpoint's time
-  int64_t unreplicated = 0;     // on the source at the last contact, not copied: given up
-  double rpo_s = 0;             // how much newer the source's data was than our newest copy
+  // On the source at the last contact, not copied: given up. Unknown when the checkpoint
+  // could not read the source's end.
+  std::optional<int64_t> unreplicated;
+  // How much newer the source's data was than our newest copy; unknown with `unreplicated`,
+  // or when nothing was copied yet.
+  std::optional<double> rpo_s;
 };
+
+// The move for one checkpoint at wall-clock time `now_ms`, all but the re-reads (which need
+// the target cluster).
+PartitionMove plan_move(const Checkpoint& checkpoint, int64_t now_ms);
 
 struct FailoverPlan {
   std::vector<PartitionMove> moves;  // by group, topic, partition

@@ -33,4 +33,18 @@ Translation translate(const OffsetIndex& forward, const ReverseFlow& reverse,
   return t;
 }
 
+Translation translate_on_target(const OffsetIndex& forward,
+                                const std::vector<Checkpoint>& checkpoints,
+                                const std::string& source_topic, const std::string& target_topic,
+                                int32_t partition, int64_t upstream) {
+  Translation t = translate(forward, {}, source_topic, target_topic, partition, upstream);
+  for (const auto& c : checkpoints) {
+    if (c.source_topic == source_topic && c.partition == partition && c.upstream <= upstream) {
+      t.local_target = std::max(t.local_target, c.local_target);
+    }
+  }
+  t.target = std::min(t.copied_target, t.local_target);
+  return t;
+}
+
 }  // namespace duplex::offsets

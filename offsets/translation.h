@@ -3,8 +3,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "offsets/offset_index.h"
+#include "offsets/offset_records.h"
 
 namespace duplex::offsets {
 
@@ -39,5 +41,14 @@ struct ReverseFlow {
 Translation translate(const OffsetIndex& forward, const ReverseFlow& reverse,
                       const std::string& source_topic, const std::string& target_topic,
                       int32_t partition, int64_t upstream);
+
+// translate() from the target cluster alone, which does not hold the reverse flow's runs: the
+// first target offset that cannot skip a record. A group's checkpoints (`checkpoints`, of one
+// group) of this partition at or before `upstream` bound local_target from below, since
+// local_target only grows with the source offset.
+Translation translate_on_target(const OffsetIndex& forward,
+                                const std::vector<Checkpoint>& checkpoints,
+                                const std::string& source_topic, const std::string& target_topic,
+                                int32_t partition, int64_t upstream);
 
 }  // namespace duplex::offsets

@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdint>
 #include <thread>
 
 #include "kafka/client_factory.h"
+#include "kafka/produce.h"
 #include "kafka/timestamps.h"
 #include "offsets/translation.h"
 
@@ -13,11 +15,22 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// `owner` (when given) receives the delivery reports of what the client writes.
 kafka::HandlePtr admin_client(const std::string& cluster, const kafka::Properties& props,
-                              const std::string& client_id) {
+                              const std::string& client_id, Checkpointer* owner = nullptr,
+                              void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*,
+                                                  void*) = nullptr) {
   auto conf = kafka::make_conf(
       cluster, props, {{"enable.idempotence", "true"}, {"acks", "all"}, {"client.id", client_id}});
+  if (owner) {
+    rd_kafka_conf_set_opaque(conf.get(), owner);
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
+  }
   return kafka::make_client(cluster, RD_KAFKA_PRODUCER, std::move(conf));
+}
+
+void* batch_tag(uint64_t batch) {
+  return reinterpret_cast<void*>(static_cast<uintptr_t>(batch));
 }
 
 }  // namespace
@@ -41,9 +54,9 @@ Checkpointer::Checkpointer(const config::Config& config, const config::Flow& flo
       source_client_(
           admin_client(flow.source, config.clusters.at(flow.source),
                        "duplex-" + flow.source + "-to-" + config.region + "-checkpoints")),
-      target_client_(
-          admin_client(config.region, config.home_cluster(),
-                       "duplex-" + flow.source + "-to-" + config.region + "-checkpoints")),
+      target_client_(admin_client(config.region, config.home_cluster(),
+                                  "duplex-" + flow.source + "-to-" + config.region + "-checkpoints",
+                                  this, &Checkpointer::on_delivery)),
       source_groups_admin_(source_client_.get(), flow.source, config.clusters.at(flow.source),
                            &stop),
       target_groups_admin_(target_client_.get(), config.region, config.home_cluster(), &stop),
@@ -54,7 +67,8 @@ Checkpointer::Checkpointer(const config::Config& config, const config::Flow& flo
       reverse_reader_(flow.source, config.clusters.at(flow.source),
                       offsets::offset_syncs_topic(config.region), &stop),
       metrics_(metrics),
-      corrupt_(metrics.errors(name_, "corrupt_record")) {}
+      corrupt_(metrics.errors(name_, "corrupt_record")),
+      write_errors_(metrics.errors(name_, "checkpoint")) {}
 
 void Checkpointer::run() {
   spdlog::info("checkpoints {}: every {} ms into {} on {}", name_, interval_.count(),
@@ -63,7 +77,6 @@ void Checkpointer::run() {
   while (!stop_.load()) {
     if (Clock::now() >= next) {
       round();
-      update_ages();
       next = Clock::now() + interval_;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -71,6 +84,12 @@ void Checkpointer::run() {
 }
 
 bool Checkpointer::round() {
+  const bool read = write_checkpoints();
+  update_ages();  // they keep growing while nothing is written
+  return read;
+}
+
+bool Checkpointer::write_checkpoints() {
   if (!topic_ready_) {
     auto err = target_topics_admin_.ensure_topic(checkpoints_topic_, 1,
                                                  {{"cleanup.policy", "compact"}}, timeout_);
@@ -104,7 +123,12 @@ bool Checkpointer::round() {
   kafka::GroupOffsets copied_through;
   auto own =
       source_groups_admin_.committed(offsets::flow_group_id(home_, source_), copied, timeout_);
-  if (auto* offsets = std::get_if<kafka::GroupOffsets>(&own)) copied_through = *offsets;
+  if (auto* offsets = std::get_if<kafka::GroupOffsets>(&own)) {
+    copied_through = *offsets;
+    warned_.erase("own");
+  } else {  // the runs alone still bound it from below: the loss reported is never smaller
+    warn_once("own", std::get<kafka::KafkaError>(own).message());
+  }
   // 3. Runs, read after both.
   read_runs(forward_reader_, forward_);
   read_runs(reverse_reader_, reverse_);
@@ -113,6 +137,10 @@ bool Checkpointer::round() {
   std::map<TopicPartition, int64_t> ends;
   for (const auto& [group, committed] : *groups) {
     kafka::GroupOffsets translated;
+    acks_ = Acks();
+    acks_.batch = ++batch_;  // from here on, reports of this group's records count
+    size_t queued = 0;
+    std::string produce_error;
     for (const auto& [tp, upstream] : committed) {
       const auto& [topic, partition] = tp;
       offsets::Checkpoint c;
@@ -141,28 +169,66 @@ bool Checkpointer::round() {
       if (auto it = copied_through.find(tp); it != copied_through.end()) {
         c.copied_end = std::max(c.copied_end, it->second);
       }
-      std::string key = offsets::checkpoint_key(c);
-      std::string value = offsets::encode(c);
-      auto err =
-          rd_kafka_producev(target_client_.get(), RD_KAFKA_V_TOPIC(checkpoints_topic_.c_str()),
-                            RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                            RD_KAFKA_V_KEY(key.data(), key.size()),
-                            RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_END);
-      if (err) {
-        warn_once("write", std::string("writing a checkpoint: ") + rd_kafka_err2str(err));
+      const std::string key = offsets::checkpoint_key(c);
+      const std::string value = offsets::encode(c);
+      kafka::OutgoingRecord record;
+      record.topic = checkpoints_topic_.c_str();
+      record.partition = 0;
+      record.key = key.data();
+      record.key_len = key.size();
+      record.value = value.data();
+      record.value_len = value.size();
+      record.opaque = batch_tag(acks_.batch);
+      if (auto err = kafka::produce(target_client_.get(), record, &stop_)) {
+        if (produce_error.empty()) produce_error = rd_kafka_err2str(err);
         continue;
       }
+      queued++;
       translated[{c.target_topic, partition}] = c.target;
     }
-    if (rd_kafka_flush(target_client_.get(), static_cast<int>(timeout_.count())) ==
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
-      written_ += translated.size();
-      last_written_[group] = Clock::now();
+    await_acks(queued);
+    // A checkpoint counts once the target acknowledged it; the group's age and groups.sync
+    // move only when all of its checkpoints of this round were.
+    written_ += acks_.acked;
+    const size_t unacknowledged = committed.size() - acks_.acked;
+    if (unacknowledged > 0 && stop_.load()) return true;  // not awaited: stopping, no failure
+    if (unacknowledged > 0) {
+      write_errors_.Increment(static_cast<double>(unacknowledged));
+      const std::string cause = !acks_.error.empty()     ? acks_.error
+                                : !produce_error.empty() ? produce_error
+                                                         : "no acknowledgement in time";
+      warn_once("write " + group,
+                "group " + group + ": " + std::to_string(unacknowledged) + " of " +
+                    std::to_string(committed.size()) + " checkpoint(s) not acknowledged by " +
+                    home_ + " in " + checkpoints_topic_ + " (" + cause +
+                    "); the group's checkpoint age and groups.sync wait for a round that is");
+      continue;
     }
+    warned_.erase("write " + group);
+    last_written_[group] = Clock::now();
     // 5.
     if (sync_groups_ && !translated.empty()) sync_group(group, translated);
   }
   return true;
+}
+
+void Checkpointer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+  auto& self = *static_cast<Checkpointer*>(opaque);
+  // A report of an earlier group's record that was not acknowledged in its time: not counted.
+  if (m->_private != batch_tag(self.acks_.batch)) return;
+  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    self.acks_.acked++;
+  } else {
+    self.acks_.failed++;
+    if (self.acks_.error.empty()) self.acks_.error = rd_kafka_err2str(m->err);
+  }
+}
+
+void Checkpointer::await_acks(size_t queued) {
+  const auto deadline = Clock::now() + timeout_;
+  while (acks_.acked + acks_.failed < queued && Clock::now() < deadline && !stop_.load()) {
+    rd_kafka_poll(target_client_.get(), 100);  // serves the delivery reports
+  }
 }
 
 std::optional<std::map<std::string, int>> Checkpointer::list_topics(kafka::TopicAdmin& admin) {
@@ -221,8 +287,16 @@ void Checkpointer::read_runs(kafka::LogReader& reader, offsets::OffsetIndex& ind
 
 int64_t Checkpointer::source_end(const TopicPartition& tp) {
   int64_t low = 0, high = -1;
-  rd_kafka_query_watermark_offsets(source_client_.get(), tp.first.c_str(), tp.second, &low, &high,
-                                   static_cast<int>(timeout_.count()));
+  const std::string what = "watermark " + tp.first + "[" + std::to_string(tp.second) + "]";
+  if (auto err =
+          rd_kafka_query_watermark_offsets(source_client_.get(), tp.first.c_str(), tp.second, &low,
+                                           &high, static_cast<int>(timeout_.count()))) {
+    warn_once(what, "cluster " + source_ + ": high watermark of " + tp.first + "[" +
+                        std::to_string(tp.second) + "]: " + rd_kafka_err2str(err) +
+                        " (its checkpoints record the source's end as unknown)");
+    return -1;
+  }
+  warned_.erase(what);
   return high;
 }
 

@@ -37,22 +37,41 @@ class Checkpointer {
   Checkpointer(const config::Config& config, const config::Flow& flow,
                const std::atomic<bool>& stop, metrics::ReplicationMetrics& metrics,
                std::vector<std::string> named_groups = {});
+  // The target client's delivery reports point at this object.
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
 
   // Rounds every interval until `stop` is set.
   void run();
-  // One round; false when the source could not be read (nothing written then).
+  // One round, then the groups' checkpoint ages; false when the source could not be read
+  // (nothing written then).
   bool round();
 
+  // Checkpoint records the target acknowledged.
   uint64_t checkpoints_written() const { return written_; }
 
  private:
   using TopicPartition = std::pair<std::string, int32_t>;
+  // Delivery reports of one group's checkpoint records in one round.
+  struct Acks {
+    uint64_t batch = 0;  // the tag of its records: reports of other batches are ignored
+    size_t acked = 0;
+    size_t failed = 0;
+    std::string error;  // the first failure's
+  };
+
+  bool write_checkpoints();
+  static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
+  // Serves delivery reports until `queued` records of the batch are reported, the timeout
+  // passes or stop is set.
+  void await_acks(size_t queued);
   // Source groups, with their committed offsets on the topics this flow copies.
   std::optional<std::map<std::string, kafka::GroupOffsets>> read_source_groups(
       const std::map<std::string, int>& topics);
   // Topics with their partition counts; nullopt when the cluster did not answer.
   std::optional<std::map<std::string, int>> list_topics(kafka::TopicAdmin& admin);
   void read_runs(kafka::LogReader& reader, offsets::OffsetIndex& index);
+  // The source partition's high watermark; -1 (unknown, logged) when it could not be read.
   int64_t source_end(const TopicPartition& tp);
   void sync_group(const std::string& group, const kafka::GroupOffsets& translated);
   void update_ages();
@@ -85,9 +104,12 @@ class Checkpointer {
 
   metrics::ReplicationMetrics& metrics_;
   prometheus::Counter& corrupt_;
+  prometheus::Counter& write_errors_;  // checkpoint records the target did not acknowledge
   std::map<std::string, std::chrono::steady_clock::time_point> last_written_;  // by group
   std::map<std::string, std::string> warned_;  // what -> last message logged
   uint64_t written_ = 0;
+  uint64_t batch_ = 0;
+  Acks acks_;
 };
 
 }  // namespace duplex::replicator

@@ -18,7 +18,8 @@ inline constexpr const char* kHeartbeatTopic = "duplex.heartbeats";
 // with or without user traffic: the first signal that a region is gone.
 //
 // 1. Ensure the topic exists (1 partition, delete policy, 1 h retention) — once, then on failure.
-// 2. Every interval: produce, serve delivery reports; errors are logged, never fatal.
+// 2. Every interval: produce, serve delivery reports; errors are logged (once per distinct
+//    message), never fatal.
 class Heartbeat {
  public:
   Heartbeat(const config::Config& config, std::chrono::milliseconds interval);
@@ -26,17 +27,20 @@ class Heartbeat {
   Heartbeat(const Heartbeat&) = delete;
   Heartbeat& operator=(const Heartbeat&) = delete;
 
-  uint64_t sent() const { return sent_; }
+  uint64_t sent() const { return sent_; }  // queued
 
  private:
   void run();
   bool ensure_topic();
+  static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
+  void warn_once(const std::string& message);
 
   std::string region_;
   std::chrono::milliseconds interval_;
   kafka::HandlePtr producer_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> sent_{0};
+  std::string warned_;  // the last message logged; used by the writer thread only
   std::thread thread_;
 };
 

@@ -41,15 +41,20 @@ void read_from_source(const config::Config& config, const config::Flow& flow, Fl
     out.note += std::string("; group offsets unreadable: ") + rd_kafka_err2str(err);
     return;
   }
-  out.lag = 0;
+  int64_t lag = 0;
   for (int i = 0; i < partitions->cnt; ++i) {
     const auto& p = partitions->elems[i];
     int64_t low = 0, high = 0;
-    if (rd_kafka_query_watermark_offsets(client.get(), p.topic, p.partition, &low, &high, 5000)) {
-      continue;
+    if (auto err = rd_kafka_query_watermark_offsets(client.get(), p.topic, p.partition, &low, &high,
+                                                    5000)) {
+      // A sum without this partition would look complete: the lag stays unknown instead.
+      out.note += "; lag unknown: high watermark of " + std::string(p.topic) + "[" +
+                  std::to_string(p.partition) + "]: " + rd_kafka_err2str(err);
+      return;
     }
-    out.lag += high - (p.offset >= 0 ? p.offset : low);  // never committed: all of it
+    lag += high - (p.offset >= 0 ? p.offset : low);  // never committed: all of it
   }
+  out.lag = lag;
 }
 
 // The age of the newest checkpoint in duplex.checkpoints.<source>: what failover would use.

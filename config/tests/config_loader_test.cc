@@ -122,6 +122,13 @@ TEST(ConfigLoader, BadEnums) {
   expect_one_problem(valid_with("sync: true", "sync: maybe"), 10, "true or false");
 }
 
+// Accepted by the schema but not implemented: refused rather than silently ignored by `run`.
+TEST(ConfigLoader, LastWriterWinsIsRefusedUntilItExists) {
+  expect_one_problem(valid_with("policy: none", "policy: last-writer-wins"), 13,
+                     "conflict.policy: last-writer-wins is not available yet in this version; "
+                     "use none");
+}
+
 TEST(ConfigLoader, ExactlyOnceWithTransactionSettings) {
   auto result = ConfigLoader::load_string(
       valid_with("delivery: at-least-once",

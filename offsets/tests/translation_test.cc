@@ -135,5 +135,39 @@ TEST(Translation, WithoutAReverseFlowTheFirstForeignRecordBoundsTheTranslation) 
   EXPECT_EQ(t.target, 100);
 }
 
+// `duplex offsets translate --group`: on the target alone, target-origin records interleave
+// with the copies; the group's checkpoints at or before the offset say which of them it read.
+TEST(Translation, OnTheTargetAGroupsCheckpointsBoundTheLocalRecordsFromBelow) {
+  OffsetIndex forward;
+  forward.add({"orders", "orders", 0, 0, 0, 50, 0});    // source 0..49 -> target 0..49
+  forward.add({"orders", "orders", 0, 50, 60, 50, 0});  // target 50..59: written on the target
+  Checkpoint read_locals;  // the group had read target 50..59 (their copies) before 70
+  read_locals.group = "payments";
+  read_locals.source_topic = read_locals.target_topic = "orders";
+  read_locals.upstream = 70;
+  read_locals.local_target = read_locals.target = read_locals.copied_target = 60;
+  Checkpoint later = read_locals;  // after the offset asked for: says nothing about it
+  later.upstream = 95;
+  later.local_target = later.target = later.copied_target = 110;
+  Checkpoint other_partition = later;
+  other_partition.partition = 1;
+  other_partition.upstream = 10;
+
+  // Without the group's checkpoints the first target-origin record bounds it.
+  auto t = translate_on_target(forward, {}, "orders", "orders", 0, 80);
+  EXPECT_EQ(t.copied_target, 90);
+  EXPECT_EQ(t.local_target, 50);
+  EXPECT_EQ(t.target, 50);
+  EXPECT_EQ(t.target, translate(forward, {}, "orders", "orders", 0, 80).target);
+
+  t = translate_on_target(forward, {read_locals, later, other_partition}, "orders", "orders", 0,
+                          80);
+  EXPECT_EQ(t.copied_target, 90);
+  EXPECT_EQ(t.local_target, 60);
+  EXPECT_EQ(t.target, 60);
+  // Before the checkpoint's offset, it bounds nothing.
+  EXPECT_EQ(translate_on_target(forward, {read_locals}, "orders", "orders", 0, 65).target, 50);
+}
+
 }  // namespace
 }  // namespace duplex::offsets

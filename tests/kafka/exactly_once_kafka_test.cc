@@ -53,7 +53,7 @@ class CrashLoop : public ExactlyOnce {
         } else {
           produce_records(kEast, topic, batch);
         }
-        std::this_thread::sleep_for(pause);
+        std::this_thread::sleep_for(pause);  // paced: records keep coming across the kills
       }
       writing = false;
     });
@@ -69,6 +69,7 @@ class CrashLoop : public ExactlyOnce {
     while (result.kills < min_kills || writing) {
       // Ready: it has its partitions (and in exactly-once mode has fenced and resumed them).
       EXPECT_TRUE(wait_until(ready, 60s)) << log_of(*sidecar);
+      // Deliberate: the kill comes at a random moment of the copying.
       std::this_thread::sleep_for(std::chrono::milliseconds(moment_ms(random)));
       std::string metrics = metrics::body_of(metrics::http_get(metrics_port("west"), "/metrics"));
       sidecar->kill9();
@@ -130,19 +131,28 @@ TEST_F(ExactlyOnce, PausedWorkerIsFencedAndAddsNoDuplicates) {
   std::thread writer([&] {
     for (int r = 0; r < rounds; ++r) {
       produce_records(kEast, topic, records("east", r * per_round, per_round, kPartitions));
-      std::this_thread::sleep_for(400ms);
+      std::this_thread::sleep_for(400ms);  // paced: records keep coming across the pause
     }
   });
-  auto copying = [&](int port) {
+  auto partitions_of = [&](int port) {  // of the topic, held by the worker: a lag gauge each
     std::string metrics = metrics::body_of(metrics::http_get(port, "/metrics"));
-    return metrics.find("duplex_lag_records{") != std::string::npos;  // has partitions
+    return metrics::count_samples(metrics, "duplex_lag_records", {{"topic", topic}});
   };
-  EXPECT_TRUE(wait_until([&] { return copying(metrics_port("west")); }, 60s)) << log_of(*first);
-  EXPECT_TRUE(wait_until([&] { return copying(metrics_port("west") + 1); }, 60s))
-      << log_of(*second);
-  std::this_thread::sleep_for(2s);
+  const int first_port = metrics_port("west"), second_port = metrics_port("west") + 1;
+  EXPECT_TRUE(wait_until([&] { return partitions_of(first_port) > 0; }, 60s)) << log_of(*first);
+  EXPECT_TRUE(wait_until([&] { return partitions_of(second_port) > 0; }, 60s)) << log_of(*second);
+  std::this_thread::sleep_for(2s);  // deliberate: both copy a while, the first with open work
+  const size_t second_log_at_stop = log_of(*second).size();
   first->signal(SIGSTOP);
-  std::this_thread::sleep_for(16s);  // past session.timeout.ms (8 s) and the rebalance
+  // Past session.timeout.ms (8 s) the group gives the second worker every partition; it logs
+  // them assigned once it has fenced their transactional ids.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return partitions_of(second_port) == kPartitions &&
+               log_of(*second).find("assigned", second_log_at_stop) != std::string::npos;
+      },
+      60s))
+      << log_of(*second);
   first->signal(SIGCONT);
   writer.join();
 
@@ -170,7 +180,7 @@ TEST_F(ExactlyOnce, TargetOutageAbortsAndRewindsWithoutDuplicates) {
   std::thread writer([&] {
     for (int r = 0; r < rounds; ++r) {
       produce_records(kEast, topic, records("east", r * per_round, per_round, kPartitions));
-      std::this_thread::sleep_for(300ms);
+      std::this_thread::sleep_for(300ms);  // paced: records keep coming across the outage
     }
   });
   EXPECT_TRUE(wait_until(
@@ -183,7 +193,7 @@ TEST_F(ExactlyOnce, TargetOutageAbortsAndRewindsWithoutDuplicates) {
   {
     Brokers brokers;
     brokers.stop("west");
-    std::this_thread::sleep_for(10s);  // twice the transaction timeout
+    std::this_thread::sleep_for(10s);  // deliberate: away for twice the transaction timeout
     brokers.start("west");
   }
   writer.join();

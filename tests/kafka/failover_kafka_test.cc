@@ -3,20 +3,24 @@
 // the record ids a group read before and after the move.
 #include <gmock/gmock.h>
 
+#include <fstream>
 #include <regex>
 #include <thread>
 
 #include "kafka/group_admin.h"
-#include "kafka/group_consumer.h"
+#include "kafka/timestamps.h"
+#include "metrics/exposition.h"
+#include "metrics/http_get.h"
 #include "tests/support/command.h"
+#include "tests/support/group_consumer.h"
 #include "tests/support/two_regions.h"
 
 namespace duplex::testing {
 namespace {
 
 using FailoverKafka = TwoRegions;
-using kafka::GroupConsumer;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr int kPartitions = 4;
 
@@ -34,6 +38,16 @@ int64_t sum_field(const std::string& json, const std::string& field) {
   return sum;
 }
 
+// The largest value of one numeric field over a failover --output json answer (0 if none).
+double max_field(const std::string& json, const std::string& field) {
+  std::regex re("\"" + field + "\":([0-9.]+)");
+  double max = 0;
+  for (std::sregex_iterator it(json.begin(), json.end(), re), end; it != end; ++it) {
+    max = std::max(max, std::stod((*it)[1]));
+  }
+  return max;
+}
+
 std::set<std::string> values(const std::vector<TestRecord>& rs) {
   return ids(rs);
 }
@@ -48,29 +62,37 @@ class Moves : public FailoverKafka {
 
   // Waits until the home region's newest checkpoints of `group` say it committed `committed`
   // records' worth of offsets on the source (their sum over partitions), taken when everything
-  // on the source was copied. (A checkpoint taken within a commit interval of the copy does
-  // not know where the newest copies are yet: it is conservative, and the next one is exact.)
+  // on the source was copied, and every one of them after `taken_after_ms` (wall clock). (A
+  // checkpoint taken within a commit interval of the copy does not know where the newest
+  // copies are yet: it is conservative, and the next one is exact.)
   void await_checkpoint(const std::string& home, const std::string& from, const std::string& group,
-                        int64_t committed) {
+                        int64_t committed, int64_t taken_after_ms = 0) {
     Outcome plan;
     bool seen = wait_until(
         [&] {
+          const int64_t asked_at = kafka::now_ms();
           plan = failover(home, from, "--group " + group + " --dry-run --output json");
+          // Each checkpoint was taken at (asked_at - its age) or later.
+          const auto oldest_age_ms =
+              static_cast<int64_t>(max_field(plan.output, "checkpoint_age_seconds") * 1000) + 1;
+          // An unknown count (null) is not 0: sum_field skips it, so it is ruled out here.
           return plan.exit_code == 0 && sum_field(plan.output, "source_offset") == committed &&
-                 sum_field(plan.output, "not_copied") == 0;
+                 sum_field(plan.output, "not_copied") == 0 &&
+                 plan.output.find("\"not_copied\":null") == std::string::npos &&
+                 asked_at - oldest_age_ms > taken_after_ms;
         },
         60s);
     ASSERT_TRUE(seen) << plan.output;
   }
 
   // Active-active: waits until the reverse flow (home -> from) has copied and committed all of
-  // the home region's topic, then for two more checkpoint rounds. Only then is a checkpoint's
-  // count of re-reads exact: before, records the group read as copies on the source may not
-  // have their runs written yet, and the checkpoint is conservative (translation.h).
-  void await_reverse_settled(const std::string& home, const std::string& from,
-                             const std::string& topic) {
-    ASSERT_TRUE(await_flow_committed(from, home, topic, kPartitions));
-    std::this_thread::sleep_for(2500ms);
+  // the home region's topic; returns when (wall clock, ms). Only a checkpoint taken after that
+  // has an exact count of re-reads: before, records the group read as copies on the source may
+  // not have their runs written yet, and the checkpoint is conservative (translation.h).
+  int64_t await_reverse_settled(const std::string& home, const std::string& from,
+                                const std::string& topic) {
+    EXPECT_TRUE(await_flow_committed(from, home, topic, kPartitions));
+    return kafka::now_ms();
   }
 
   // Passive standby: east writes, a group reads part of it there, east is lost, the group
@@ -182,7 +204,7 @@ TEST_F(Moves, ActiveActiveFailoverAndFailbackMissNothingAndReportEveryReRead) {
     produce_records(kWest, topic, w);
     written.insert(written.end(), e.begin(), e.end());
     written.insert(written.end(), w.begin(), w.end());
-    std::this_thread::sleep_for(300ms);
+    std::this_thread::sleep_for(300ms);  // deliberate: the round's copies land before the next
   }
   for (const auto& bootstrap : {kEast, kWest}) {
     ASSERT_TRUE(wait_until([&] { return count_records(bootstrap, topic) == 8000; }, 90s));
@@ -195,8 +217,8 @@ TEST_F(Moves, ActiveActiveFailoverAndFailbackMissNothingAndReportEveryReRead) {
     in_east = app.read(5000, 60s);
   }
   ASSERT_EQ(in_east.size(), 5000u);
-  await_reverse_settled("west", "east", topic);
-  await_checkpoint("west", "east", group, 5000);
+  const int64_t settled = await_reverse_settled("west", "east", topic);
+  await_checkpoint("west", "east", group, 5000, settled);
   Brokers brokers;
   brokers.stop("east");
   Outcome moved = failover("west", "east", "--group " + group + " --output json");
@@ -249,8 +271,8 @@ TEST_F(Moves, ActiveActiveFailoverAndFailbackMissNothingAndReportEveryReRead) {
       committed_in_west += offset;
     }
   }
-  await_reverse_settled("east", "west", topic);
-  await_checkpoint("east", "west", group, committed_in_west);
+  const int64_t settled_back = await_reverse_settled("east", "west", topic);
+  await_checkpoint("east", "west", group, committed_in_west, settled_back);
   Outcome back = failover("east", "west", "--group " + group + " --output json");
   ASSERT_EQ(back.exit_code, 0) << back.output;
   const int64_t reported_back = sum_field(back.output, "rereads");
@@ -317,9 +339,61 @@ TEST_F(Moves, GroupsSyncMovesIdleGroupsForwardAndLeavesActiveOnesAlone) {
       60s);
   EXPECT_TRUE(synced) << "idle group on west: " << committed_sum(idle) << "\n"
                       << log_of(*west_sidecar);
-  busy_in_west.join(3s);  // a few more checkpoint rounds
+  // Deliberately lets a few more checkpoint rounds (1 s) pass, the member staying in the
+  // group: the busy group must still not move.
+  busy_in_west.join(3s);
   EXPECT_EQ(committed_sum(busy), 0) << "an active group was moved";
   EXPECT_EQ(west_sidecar->terminate(), 0) << log_of(*west_sidecar);
+}
+
+// A checkpoint the target refuses is no checkpoint: groups.sync does not move a group on its
+// strength, the group's checkpoint age is not reset, and the refusals are counted and logged
+// once. The source region has a name of its own here, so that its checkpoints topic (made to
+// refuse every record) is this test's alone.
+TEST_F(Moves, GroupsSyncWaitsForCheckpointsTheTargetAcknowledged) {
+  const std::string source = unique_name("lost");
+  const std::string topic = prefix_ + ".orders";
+  const std::string idle = prefix_ + "-idle";
+  Cluster(kEast).create_topic(topic, 2);
+  Cluster(kWest).create_topic("duplex.checkpoints." + source, 1,
+                              {{"cleanup.policy", "compact"}, {"max.message.bytes", "64"}});
+  std::ofstream(config_path("west"))
+      << "region: west\nclusters:\n  west: { bootstrap.servers: \"" << kWest << "\" }\n  " << source
+      << ": { bootstrap.servers: \"" << kEast << "\" }\nflows:\n  - source: " << source
+      << "\n    topics: { include: [\"" << prefix_ << ".*\"], refresh: 1s }\n"
+      << "    groups: { include: [\"" << prefix_ << ".*\"], sync: true }\n"
+      << "checkpoint: { interval: 1s }\nmetrics: { listen: \"127.0.0.1:" << metrics_port("west")
+      << "\" }\n";
+  Process sidecar({duplex_binary(), "run", "--config", config_path("west").string()},
+                  (dir_ / "west.log").string());
+  produce_records(kEast, topic, records("east", 0, 2000, 2));
+  ASSERT_TRUE(wait_until([&] { return count_records(kWest, topic) == 2000; }, 60s))
+      << log_of(sidecar);
+  GroupConsumer(kEast, idle, topic).read(1200, 60s);
+
+  // Two rounds of the group's two checkpoints refused after its commit.
+  const metrics::Labels refused = {{"flow", source + "->west"}, {"kind", "checkpoint"}};
+  std::string metrics;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        metrics = metrics::body_of(metrics::http_get(metrics_port("west"), "/metrics"));
+        return metrics::sum_samples(metrics, "duplex_errors_total", refused) >= 4;
+      },
+      60s))
+      << metrics << log_of(sidecar);
+  EXPECT_THAT(metrics, Not(HasSubstr("duplex_checkpoint_age_seconds{flow=\"" + source)));
+  kafka::HandlePtr client = kafka::make_client(
+      "test", RD_KAFKA_PRODUCER, kafka::make_conf("test", {{"bootstrap.servers", kWest}}, {}));
+  auto committed = kafka::GroupAdmin(client.get(), "west", {{"bootstrap.servers", kWest}})
+                       .committed(idle, {{topic, 2}}, 10s);
+  ASSERT_TRUE(std::holds_alternative<kafka::GroupOffsets>(committed));
+  EXPECT_TRUE(std::get<kafka::GroupOffsets>(committed).empty())
+      << "groups.sync moved the group on refused checkpoints";
+  EXPECT_EQ(sidecar.terminate(), 0) << log_of(sidecar);
+  const std::string log = log_of(sidecar);
+  const std::string warning = "checkpoint(s) not acknowledged by west";
+  EXPECT_NE(log.find(warning), std::string::npos) << log;
+  EXPECT_EQ(log.find(warning), log.rfind(warning)) << "logged more than once:\n" << log;
 }
 
 }  // namespace

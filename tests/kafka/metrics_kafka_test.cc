@@ -4,12 +4,11 @@
 
 #include <csignal>
 #include <cstdlib>
-#include <thread>
 
-#include "kafka/group_consumer.h"
 #include "metrics/exposition.h"
 #include "metrics/http_get.h"
 #include "tests/support/command.h"
+#include "tests/support/group_consumer.h"
 #include "tests/support/two_regions.h"
 
 namespace duplex::testing {
@@ -77,15 +76,16 @@ TEST_F(MetricsKafka, CountersLagAndReadinessFollowTheCopy) {
 }
 
 TEST_F(MetricsKafka, StatusReadsTheSidecarOrTheClustersWhenItIsPausedOrDown) {
-  // The pause below (writes, 3 s, a status call that waits out the frozen endpoint) must stay
-  // inside the session: at least once re-copies what a lost assignment had copied meanwhile.
+  // The pause below (writes, then status calls that wait out the frozen endpoint until the
+  // checkpoint is 3 s old) must stay inside the session: at least once re-copies what a lost
+  // assignment had copied meanwhile.
   session_timeout_ms_ = 30000;
   const std::string topic = prefix_ + ".watched";
   Cluster east(kEast);
   east.create_topic(topic, 3);
   produce_records(kEast, topic, records("east", 0, 1000, 3));
   auto west_sidecar = start_sidecar("west", "east", "", "checkpoint: { interval: 1s }\n");
-  kafka::GroupConsumer(kEast, prefix_ + ".app", topic).read(400, 60s);  // a group to checkpoint
+  GroupConsumer(kEast, prefix_ + ".app", topic).read(400, 60s);  // a group to checkpoint
   const std::string status = env_or("DUPLEX_BINARY", DUPLEX_BINARY) +
                              " status --output json --config " + config_path("west").string();
   auto figure = [](const Outcome& o, const std::string& name) {  // -1: null or absent
@@ -125,12 +125,16 @@ TEST_F(MetricsKafka, StatusReadsTheSidecarOrTheClustersWhenItIsPausedOrDown) {
   // the newest checkpoint ages.
   west_sidecar->signal(SIGSTOP);
   produce_records(kEast, topic, records("east", 1000, 500, 3));
-  std::this_thread::sleep_for(3s);
-  Outcome paused = run_command(status);
+  Outcome paused;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        paused = run_command(status);
+        return figure(paused, "lag") >= 500 && figure(paused, "checkpoint_age_seconds") >= 3;
+      },
+      20s))
+      << paused.output;
   EXPECT_EQ(paused.exit_code, 0) << paused.output;
   EXPECT_THAT(paused.output, ::testing::HasSubstr("sidecar not answering"));
-  EXPECT_GE(figure(paused, "lag"), 500) << paused.output;
-  EXPECT_GE(figure(paused, "checkpoint_age_seconds"), 3) << paused.output;
 
   // Resumed: it copies what was written meanwhile and its own lag gauge drains to 0.
   west_sidecar->signal(SIGCONT);

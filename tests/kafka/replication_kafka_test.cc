@@ -96,7 +96,7 @@ TEST_F(ReplicationKafka, KillNineMidStreamLosesNothing) {
       std::vector<TestRecord> batch(sent.begin() + from,
                                     sent.begin() + std::min(from + 2000, sent.size()));
       produce_records(kEast, topic, batch);
-      std::this_thread::sleep_for(100ms);
+      std::this_thread::sleep_for(100ms);  // paced: east is still writing at the kill
     }
   });
   bool copying = wait_until([&] { return count_records(kWest, topic) > 8000; }, 60s);

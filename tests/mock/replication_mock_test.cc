@@ -132,19 +132,33 @@ TEST_F(ReplicationMock, CopyKeepsKeyValueTimestampPartitionAndHeaders) {
   }
 }
 
+// The values of `records`, and how many of them repeat one.
+std::pair<std::set<std::string>, size_t> values_of(const std::vector<TestRecord>& records) {
+  std::set<std::string> values;
+  for (const auto& r : records) values.insert(r.value.value_or(""));
+  return {values, records.size() - values.size()};
+}
+
 TEST_F(ReplicationMock, RestartResumesFromCommittedOffsets) {
-  testing::produce_records(east_.bootstrap(), "orders", make_records("east", 100));
+  const auto before = make_records("east", 100);
+  testing::produce_records(east_.bootstrap(), "orders", before);
   {
     RunningSidecar west(sidecar_config("west", "east", bootstraps_));
-    ASSERT_EQ(testing::read_all(west_.bootstrap(), "orders", 100, 30s, 0ms).size(), 100u);
+    auto [copied, repeated] = values_of(testing::read_all(west_.bootstrap(), "orders", 100, 30s));
+    EXPECT_EQ(copied, values_of(before).first);
+    EXPECT_EQ(repeated, 0u);
     ASSERT_TRUE(testing::wait_until([&] { return west.counters().records_copied == 100; }, 10s));
     EXPECT_EQ(west.stop(), 0);
   }
-  testing::produce_records(east_.bootstrap(), "orders", make_records("later", 40));
+  const auto later = make_records("later", 40);
+  testing::produce_records(east_.bootstrap(), "orders", later);
   RunningSidecar west(sidecar_config("west", "east", bootstraps_));
-  auto copied = testing::read_all(west_.bootstrap(), "orders", 140, 30s);
+  auto [copied, repeated] = values_of(testing::read_all(west_.bootstrap(), "orders", 140, 30s));
   EXPECT_EQ(west.stop(), 0);
-  EXPECT_EQ(copied.size(), 140u);
+  auto all = values_of(before).first;
+  all.merge(values_of(later).first);
+  EXPECT_EQ(copied, all) << "a record is missing, or one that was never written is there";
+  EXPECT_EQ(repeated, 0u) << "the restart copied old records again";
   EXPECT_EQ(west.counters().records_copied, 40u) << "the restart copied old records again";
 }
 
@@ -188,13 +202,21 @@ TEST_F(ReplicationMock, HeartbeatsReachTheOtherRegionAndNeverLoop) {
   ASSERT_TRUE(testing::wait_until(
       [&] { return west.counters().records_copied >= 5 && east.counters().records_copied >= 5; },
       30s));
-  // The gauge is refreshed with lag; let it see a few more heartbeats.
-  std::this_thread::sleep_for(1s);
-  const std::string metrics = west.scrape();
-  EXPECT_THAT(metrics, HasSubstr("duplex_source_silence_seconds{flow=\"east->west\"}"));
-  double silence = std::stod(metrics.substr(
-      metrics.find(' ', metrics.find("duplex_source_silence_seconds{flow=\"east->west\"}")) + 1));
-  EXPECT_LT(silence, 2.0) << "east's heartbeats are not arriving";
+  // The gauge is refreshed with lag (every 200 ms): it shows the heartbeats copied above.
+  const std::string gauge = "duplex_source_silence_seconds{flow=\"east->west\"}";
+  std::string metrics;
+  double silence = -1;
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        metrics = west.scrape();
+        auto at = metrics.find(gauge);
+        if (at == std::string::npos) return false;
+        silence = std::stod(metrics.substr(at + gauge.size() + 1));
+        return silence < 2.0;
+      },
+      10s))
+      << "east's heartbeats are not arriving: silence " << silence << "\n"
+      << metrics;
   EXPECT_EQ(west.stop(), 0);
   EXPECT_EQ(east.stop(), 0);
 

@@ -3,15 +3,11 @@
 #include <chrono>
 #include <thread>
 
-#include "kafka/record_io.h"
+#include "tests/support/record_io.h"
 
 namespace duplex::testing {
 
-using TestRecord = kafka::Record;
-using kafka::count_records;
-using kafka::produce_in_transaction;
-using kafka::produce_records;
-using kafka::read_all;
+using TestRecord = Record;
 
 // Polls `done` every 50 ms until it returns true or `timeout` passes; returns its last answer.
 template <class Predicate>

@@ -1,4 +1,6 @@
 #pragma once
+// Test tools: write records to a cluster and read them back as an independent consumer.
+// Not part of the duplex binary (the demo has its own pieces, on production code).
 
 #include <chrono>
 #include <cstdint>
@@ -7,9 +9,9 @@
 #include <utility>
 #include <vector>
 
-namespace duplex::kafka {
+namespace duplex::testing {
 
-// A record as duplex's tools write or read it, with everything a copy must keep.
+// A record as the tests write or read it, with everything a copy must keep.
 struct Record {
   std::string topic;
   int32_t partition = 0;
@@ -44,4 +46,4 @@ std::vector<Record> read_all(const std::string& bootstrap, const std::string& to
 // -1 while the topic is missing or its partitions have no leader yet.
 int64_t count_records(const std::string& bootstrap, const std::string& topic);
 
-}  // namespace duplex::kafka
+}  // namespace duplex::testing

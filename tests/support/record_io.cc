@@ -1,4 +1,4 @@
-#include "kafka/record_io.h"
+#include "tests/support/record_io.h"
 
 #include <librdkafka/rdkafka.h>
 
@@ -7,8 +7,19 @@
 
 #include "kafka/client_factory.h"
 #include "kafka/handles.h"
+#include "kafka/produce.h"
 
-namespace duplex::kafka {
+namespace duplex::testing {
+
+using kafka::ErrorPtr;
+using kafka::HandlePtr;
+using kafka::make_client;
+using kafka::make_conf;
+using kafka::MessagePtr;
+using kafka::MetadataPtr;
+using kafka::PartitionListPtr;
+using kafka::Properties;
+
 namespace {
 
 std::optional<std::string> bytes(const void* data, size_t size) {
@@ -34,31 +45,25 @@ std::optional<std::string> Record::header(const std::string& name) const {
 
 namespace {
 
-// Queues every record (to its own partition); throws on a local produce error.
+// Queues every record (to its own partition); throws on a local produce error. A full queue
+// waits at most message.timeout.ms (see test_producer): queued records time out and make room.
 void send(rd_kafka_t* producer, const std::string& topic, const std::vector<Record>& records) {
   for (const auto& r : records) {
-    rd_kafka_headers_t* headers = rd_kafka_headers_new(r.headers.size());
+    kafka::HeadersPtr headers(rd_kafka_headers_new(r.headers.size()));
     for (const auto& [k, v] : r.headers) {
-      rd_kafka_header_add(headers, k.data(), static_cast<ssize_t>(k.size()), v.data(),
+      rd_kafka_header_add(headers.get(), k.data(), static_cast<ssize_t>(k.size()), v.data(),
                           static_cast<ssize_t>(v.size()));
     }
-    // The RD_KAFKA_V_* macros cast their arguments: pass plain variables.
-    void* key = r.key ? const_cast<char*>(r.key->data()) : nullptr;
-    size_t key_size = r.key ? r.key->size() : 0;
-    void* value = r.value ? const_cast<char*>(r.value->data()) : nullptr;
-    size_t value_size = r.value ? r.value->size() : 0;
-    for (int attempt = 0;; ++attempt) {
-      auto err = rd_kafka_producev(
-          producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(r.partition),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_size),
-          RD_KAFKA_V_VALUE(value, value_size), RD_KAFKA_V_TIMESTAMP(r.timestamp),
-          RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
-      if (!err) break;
-      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || attempt > 1000) {
-        rd_kafka_headers_destroy(headers);
-        throw std::runtime_error(std::string("test produce: ") + rd_kafka_err2str(err));
-      }
-      rd_kafka_poll(producer, 10);
+    kafka::OutgoingRecord out;
+    out.topic = topic.c_str();
+    out.partition = r.partition;
+    out.key = r.key ? r.key->data() : nullptr;
+    out.key_len = r.key ? r.key->size() : 0;
+    out.value = r.value ? r.value->data() : nullptr;
+    out.value_len = r.value ? r.value->size() : 0;
+    out.timestamp = r.timestamp;
+    if (auto err = kafka::produce(producer, out, headers)) {
+      throw std::runtime_error(std::string("test produce: ") + rd_kafka_err2str(err));
     }
     rd_kafka_poll(producer, 0);
   }
@@ -68,6 +73,7 @@ HandlePtr test_producer(const std::string& bootstrap, Properties ours,
                         std::string& delivery_error) {
   ours["enable.idempotence"] = "true";
   ours["linger.ms"] = "5";
+  ours["message.timeout.ms"] = "60000";  // bounds a wait on a cluster that is away
   auto conf = make_conf("reader", {{"bootstrap.servers", bootstrap}}, ours);
   rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
   rd_kafka_conf_set_opaque(conf.get(), &delivery_error);
@@ -219,4 +225,4 @@ std::vector<Record> read_all(const std::string& bootstrap, const std::string& to
   return out;
 }
 
-}  // namespace duplex::kafka
+}  // namespace duplex::testing

@@ -1,0 +1,46 @@
+#include "offsets/offset_translator.h"
+
+#include "kafka/log_reader.h"
+#include "offsets/failover.h"
+
+namespace duplex::offsets {
+
+OffsetTranslator::OffsetTranslator(const config::Config& config, const config::Flow& flow,
+                                   std::chrono::milliseconds timeout)
+    : config_(config),
+      source_(flow.source),
+      timeout_(timeout),
+      namer_(flow.rename, flow.source, config.region) {}
+
+kafka::KafkaError OffsetTranslator::read_runs() {
+  kafka::LogReader reader(config_.region, config_.home_cluster(), offset_syncs_topic(source_));
+  return reader.read_new(
+      [&](const rd_kafka_message_t& m) {
+        auto run = decode_run(
+            std::string_view(static_cast<const char*>(m.payload), m.payload ? m.len : 0));
+        if (run) forward_.add(*run);
+      },
+      timeout_);
+}
+
+kafka::KafkaError OffsetTranslator::read_checkpoints(const std::string& group) {
+  Failover failover(config_, source_, timeout_);
+  if (auto err = failover.read_checkpoints()) return err;
+  checkpoints_.clear();
+  for (const auto& [key, c] : failover.checkpoints()) {
+    if (c.group == group) checkpoints_.push_back(c);
+  }
+  return {};
+}
+
+std::string OffsetTranslator::target_topic(const std::string& source_topic) const {
+  return namer_.target_topic(source_topic);
+}
+
+Translation OffsetTranslator::translate(const std::string& source_topic, int32_t partition,
+                                        int64_t upstream) const {
+  return translate_on_target(forward_, checkpoints_, source_topic, target_topic(source_topic),
+                             partition, upstream);
+}
+
+}  // namespace duplex::offsets

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "config/topic_namer.h"
+#include "kafka/kafka_error.h"
+#include "offsets/offset_index.h"
+#include "offsets/offset_records.h"
+#include "offsets/translation.h"
+
+namespace duplex::offsets {
+
+// Where a consumer at a source offset continues on the home cluster, from what the home
+// cluster holds: the flow's runs (duplex.offset-syncs.<source>) and, for a group, its
+// checkpoints (duplex.checkpoints.<source>). See translate_on_target().
+class OffsetTranslator {
+ public:
+  OffsetTranslator(const config::Config& config, const config::Flow& flow,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+  // RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART when the flow never wrote runs there.
+  kafka::KafkaError read_runs();
+  // The group's checkpoints bound the translations from then on.
+  kafka::KafkaError read_checkpoints(const std::string& group);
+
+  std::string target_topic(const std::string& source_topic) const;
+  Translation translate(const std::string& source_topic, int32_t partition, int64_t upstream) const;
+
+ private:
+  config::Config config_;  // a copy: callers may pass a temporary
+  std::string source_;
+  std::chrono::milliseconds timeout_;
+  config::TopicNamer namer_;
+  OffsetIndex forward_;
+  std::vector<Checkpoint> checkpoints_;  // of the group, when one was read
+};
+
+}  // namespace duplex::offsets

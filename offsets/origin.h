@@ -1,0 +1,14 @@
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <optional>
+#include <string>
+
+namespace duplex::offsets {
+
+// The region named by a consumed record's duplex.origin header (the last one, if several);
+// nullopt when it has none: a record written in the cluster it was read from.
+std::optional<std::string> origin_of(const rd_kafka_message_t& message);
+
+}  // namespace duplex::offsets
