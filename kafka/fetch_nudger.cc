@@ -6,9 +6,6 @@
 namespace duplex::kafka {
 namespace {
 
-// Records per period below which the reader is not pressing on the fetcher.
-constexpr uint64_t kBusyRecords = 1000;
-
 size_t queued_min_messages(rd_kafka_t* consumer) {
   char value[32];
   size_t size = sizeof value;
@@ -22,11 +19,12 @@ size_t queued_min_messages(rd_kafka_t* consumer) {
 }  // namespace
 
 FetchNudger::FetchNudger(rd_kafka_t* consumer, const std::atomic<uint64_t>& flowing,
-                         std::chrono::milliseconds period)
+                         std::chrono::milliseconds period, uint64_t busy_records)
     : consumer_(consumer),
       queue_(rd_kafka_queue_get_consumer(consumer)),
       flowing_(flowing),
       period_(period),
+      busy_records_(busy_records),
       low_water_(queued_min_messages(consumer) / 2),
       thread_([this] { run(); }) {}
 
@@ -41,7 +39,7 @@ FetchNudger::~FetchNudger() {
 
 bool FetchNudger::needs_nudge(uint64_t& last_flowing) {
   const uint64_t now = flowing_.load(std::memory_order_relaxed);
-  const bool busy = now - last_flowing >= kBusyRecords;
+  const bool busy = now - last_flowing >= busy_records_;
   last_flowing = now;
   // A queue this full has the fetcher ahead (or stopped for a good reason: it is full).
   return busy && queue_ && static_cast<size_t>(rd_kafka_queue_length(queue_.get())) < low_water_;
@@ -59,8 +57,8 @@ void FetchNudger::run() {
       if (partitions->cnt > 0) {
         // Latest offsets: one ListOffsets request per leader broker; the answer is not needed.
         for (int i = 0; i < partitions->cnt; ++i) partitions->elems[i].offset = -1;
+        nudges_.fetch_add(1, std::memory_order_relaxed);  // counted when sent
         rd_kafka_offsets_for_times(consumer_, partitions.get(), 1000);
-        nudges_.fetch_add(1, std::memory_order_relaxed);
       }
     }
     lock.lock();

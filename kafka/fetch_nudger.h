@@ -24,9 +24,11 @@ namespace duplex::kafka {
 // trip to the source, which the copy loop must not.
 class FetchNudger {
  public:
-  // `flowing` counts records the caller has taken from `consumer` (it only grows).
+  // `flowing` counts records the caller has taken from `consumer` (it only grows); at least
+  // `busy_records` of them in a period mean the reader is pressing on the fetcher.
   FetchNudger(rd_kafka_t* consumer, const std::atomic<uint64_t>& flowing,
-              std::chrono::milliseconds period = std::chrono::milliseconds(50));
+              std::chrono::milliseconds period = std::chrono::milliseconds(50),
+              uint64_t busy_records = 1000);
   ~FetchNudger();
   FetchNudger(const FetchNudger&) = delete;
   FetchNudger& operator=(const FetchNudger&) = delete;
@@ -41,6 +43,7 @@ class FetchNudger {
   QueuePtr queue_;
   const std::atomic<uint64_t>& flowing_;
   const std::chrono::milliseconds period_;
+  const uint64_t busy_records_;
   size_t low_water_;  // queue length below which the fetcher may be idle
   std::atomic<uint64_t> nudges_{0};
   std::mutex mutex_;

@@ -1,5 +1,7 @@
-// The fetch nudger against a mock cluster: with a fetch queue far smaller than the backlog,
-// a reader that drains it quickly gets the fetcher woken up; an idle reader causes no requests.
+// The fetch nudger against a mock cluster: with a fetch queue far smaller than the backlog, a
+// reader that drains it quickly gets the fetcher woken up; an idle reader causes no requests.
+// The mock answers a fetch with thousands of records at once (it ignores the size limits), so
+// the backlog is large and the nudger looks often: the queue runs dry many times.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -34,7 +36,7 @@ kafka::HandlePtr small_queue_consumer(const std::string& bootstrap, const std::s
 TEST(FetchNudgerMock, WakesTheFetcherWhileABacklogIsReadAndStaysQuietWhenIdle) {
   kafka::MockCluster cluster;
   cluster.create_topic("backlog", 2);
-  std::vector<testing::TestRecord> records(20000);
+  std::vector<testing::TestRecord> records(100000);
   for (size_t i = 0; i < records.size(); ++i) {
     records[i].partition = static_cast<int32_t>(i % 2);
     records[i].value = "r-" + std::to_string(i);
@@ -43,7 +45,7 @@ TEST(FetchNudgerMock, WakesTheFetcherWhileABacklogIsReadAndStaysQuietWhenIdle) {
 
   auto consumer = small_queue_consumer(cluster.bootstrap(), "backlog");
   std::atomic<uint64_t> received{0};
-  kafka::FetchNudger nudger(consumer.get(), received, 20ms);
+  kafka::FetchNudger nudger(consumer.get(), received, 5ms, 50);
   size_t read = 0;
   for (auto deadline = std::chrono::steady_clock::now() + 60s;
        read < records.size() && std::chrono::steady_clock::now() < deadline;) {
@@ -54,7 +56,7 @@ TEST(FetchNudgerMock, WakesTheFetcherWhileABacklogIsReadAndStaysQuietWhenIdle) {
   }
   EXPECT_EQ(read, records.size());
   const uint64_t while_reading = nudger.nudges();
-  EXPECT_GT(while_reading, 0u) << "the backlog is 20 times the queue: the fetcher had to stop";
+  EXPECT_GT(while_reading, 0u) << "the backlog is 100 times the queue: the fetcher had to stop";
 
   // Caught up: nothing flows, so no requests are sent.
   for (auto until = std::chrono::steady_clock::now() + 500ms;
