@@ -27,7 +27,11 @@ class MockCluster {
   void create_duplex_topics(const std::vector<std::string>& remotes);
   // The region is lost: its broker stops answering.
   void set_down();
-  // The next request of kind `api` (RD_KAFKAP_*) fails with `error`.
+  // Kafka protocol API keys, for fail_next() (librdkafka does not publish its RD_KAFKAP_*).
+  static constexpr int16_t kProduce = 0;
+  static constexpr int16_t kListOffsets = 2;
+  static constexpr int16_t kEndTxn = 26;
+  // The next request of kind `api` fails with `error`.
   void fail_next(int16_t api, rd_kafka_resp_err_t error);
   const std::string& bootstrap() const { return bootstrap_; }
 

@@ -34,10 +34,12 @@ ReplicationMetrics::ReplicationMetrics(const std::string& version)
                    .Name("duplex_source_silence_seconds")
                    .Help("Time since the newest heartbeat from the source region arrived")
                    .Register(*registry_)),
-      errors_(BuildCounter()
-                  .Name("duplex_errors_total")
-                  .Help("Errors by kind (consume, produce, commit, admin, client)")
-                  .Register(*registry_)),
+      errors_(
+          BuildCounter()
+              .Name("duplex_errors_total")
+              .Help("Errors by kind (consume, produce, commit, admin, client, rebalance, pause, "
+                    "transaction, corrupt_record, checkpoint)")
+              .Register(*registry_)),
       checkpoint_age_(BuildGauge()
                           .Name("duplex_checkpoint_age_seconds")
                           .Help("Time since the consumer group's newest checkpoint was written")

@@ -21,8 +21,6 @@ using ::testing::Not;
 
 constexpr const char* kGroup = "app";
 // Kafka protocol API keys (librdkafka keeps its RD_KAFKAP_* names private).
-constexpr int16_t kProduce = 0;
-constexpr int16_t kListOffsets = 2;
 
 class CheckpointerMock : public ::testing::Test {
  protected:
@@ -75,7 +73,7 @@ TEST_F(CheckpointerMock, CheckpointsCountOnlyOnceTheTargetAcknowledgedThem) {
   auto c = checkpointer();
   const metrics::Labels checkpoint_errors = {{"flow", "east->west"}, {"kind", "checkpoint"}};
   // The target refuses the round's checkpoint records for good.
-  west_.fail_next(kProduce, RD_KAFKA_RESP_ERR_INVALID_RECORD);
+  west_.fail_next(kafka::MockCluster::kProduce, RD_KAFKA_RESP_ERR_INVALID_RECORD);
   EXPECT_TRUE(c->round());
   EXPECT_EQ(c->checkpoints_written(), 0u) << "a rejected checkpoint was counted as written";
   std::string text = metrics_.serialize();
@@ -102,7 +100,7 @@ TEST_F(CheckpointerMock, UnreadableSourceEndIsRecordedAsUnknown) {
   // Every ListOffsets on east fails for a while: the reverse flow's reader (whose topic then
   // looks missing, which is normal) and the source's high watermarks.
   for (int i = 0; i < 50; ++i) {
-    east_.fail_next(kListOffsets, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+    east_.fail_next(kafka::MockCluster::kListOffsets, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
   }
   EXPECT_TRUE(c->round());
   EXPECT_EQ(c->checkpoints_written(), 2u);

@@ -17,8 +17,6 @@ namespace {
 using namespace std::chrono_literals;
 using replicator::TransactionalPartition;
 
-constexpr int16_t kEndTxn = 26;  // the EndTxn request's API key
-
 // Consumes `count` records of topic[0] from `offset`: the flow hands the partition these.
 std::vector<replicator::SourceRecord> consume(rd_kafka_t* consumer, const std::string& topic,
                                               int64_t offset, size_t count) {
@@ -83,7 +81,7 @@ TEST_F(TransactionalPartitionMock, FatalCoordinatorErrorReplacesTheProducerAndRe
   partition.start(-1);
 
   // EndTxn answered INVALID_TXN_STATE: fatal for librdkafka's producer.
-  cluster_.fail_next(kEndTxn, RD_KAFKA_RESP_ERR_INVALID_TXN_STATE);
+  cluster_.fail_next(kafka::MockCluster::kEndTxn, RD_KAFKA_RESP_ERR_INVALID_TXN_STATE);
   for (auto& r : consume(reader.get(), "orders", 0, 10)) {
     auto units = budget_.take(r.size());
     partition.push(std::move(r), kafka::HeadersPtr(rd_kafka_headers_new(0)), true,
