@@ -7,6 +7,7 @@
 #include "app/command_line.h"
 #include "app/commands.h"
 #include "app/logging.h"
+#include "app/stop_watchdog.h"
 #include "metrics/http_endpoint.h"
 #include "metrics/replication_metrics.h"
 #include "replicator/sidecar.h"
@@ -37,7 +38,9 @@ int run_command(const std::vector<std::string>& args) {
   auto vm = parse_command(
       "Usage: duplex run --config FILE\n"
       "Runs the sidecar: copies records from every flow's source region into the home region\n"
-      "until SIGTERM or SIGINT, then flushes, commits what the target acknowledged and exits 0.",
+      "until SIGTERM or SIGINT, then flushes, commits what the target acknowledged and exits 0\n"
+      "(1 when it could not commit). A stop ends within 30 s whatever the clusters do: past\n"
+      "that, it logs what it still waited for and exits 1.",
       options, args, exit_code);
   if (!vm) return exit_code;
   auto config = load_config((*vm)["config"].as<std::string>());
@@ -45,8 +48,19 @@ int run_command(const std::vector<std::string>& args) {
   setup_logging(config->log_level, config->log_format);
   install_stop_handlers();
   try {
+    const replicator::FlowOptions options;
+    // Declared first, so that it outlives (and guards) every destructor below.
+    std::atomic<const replicator::Sidecar*> running{nullptr};
+    StopWatchdog watchdog(
+        replicator::Sidecar::stop_bound(options),
+        [&] { return g_stop.load() || (running.load() && running.load()->stopping()); },
+        [&] {
+          auto* sidecar = running.load();
+          return sidecar ? sidecar->still_running() : "the sidecar's clients and threads closing";
+        });
     metrics::ReplicationMetrics metrics(DUPLEX_VERSION);
-    replicator::Sidecar sidecar(*config, g_stop, metrics);
+    replicator::Sidecar sidecar(*config, g_stop, metrics, options);
+    running = &sidecar;
     metrics::HttpEndpoint endpoint(config->metrics_listen, {[&] { return metrics.serialize(); },
                                                             [&] { return sidecar.health(); },
                                                             [&] { return sidecar.ready(); }});
@@ -54,6 +68,8 @@ int run_command(const std::vector<std::string>& args) {
     spdlog::info("duplex sidecar for region {} running {} flow(s)", config->region,
                  sidecar.flows().size());
     int code = sidecar.run();
+    running = nullptr;
+    watchdog.arm();  // what is left: the endpoint and the sidecar's destruction
     spdlog::info("duplex sidecar exiting with code {}", code);
     return code;
   } catch (const std::exception& e) {

@@ -32,6 +32,7 @@ void MockCluster::create_duplex_topics(const std::vector<std::string>& remotes) 
   for (const auto& remote : remotes) {
     create_topic("duplex.offset-syncs." + remote, 1);
     create_topic("duplex.checkpoints." + remote, 1);
+    create_topic("duplex.progress." + remote, 1);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <thread>
 
@@ -43,8 +44,8 @@ Checkpointer::Checkpointer(const config::Config& config, const config::Flow& flo
       source_(flow.source),
       stop_(stop),
       interval_(config.checkpoint_interval),
-      timeout_(
-          std::max<std::chrono::milliseconds>(config.checkpoint_interval, std::chrono::seconds(5))),
+      timeout_(std::clamp<std::chrono::milliseconds>(
+          config.checkpoint_interval, std::chrono::seconds(5), std::chrono::seconds(10))),
       sync_groups_(flow.groups.sync),
       topics_(flow.topics),
       groups_(flow.groups),
@@ -79,8 +80,10 @@ void Checkpointer::run() {
       round();
       next = Clock::now() + interval_;
     }
+    phase_ = "waiting for the next round";
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  phase_ = "stopped";
 }
 
 bool Checkpointer::round() {
@@ -99,17 +102,19 @@ bool Checkpointer::write_checkpoints() {
     }
     topic_ready_ = true;
   }
+  phase_ = "listing topics";
   auto source_topics = list_topics(source_topics_admin_);
   auto target_topics = list_topics(target_topics_admin_);
-  if (!source_topics || !target_topics) return false;
+  if (!source_topics || !target_topics || stop_.load()) return false;
   std::map<std::string, int> copied;  // the source topics this flow copies
   for (const auto& [topic, partitions] : *source_topics) {
     if (topics_.selects(topic)) copied[topic] = partitions;
   }
   // 1. What the source's groups have consumed, and when that was read.
   const int64_t read_at = kafka::now_ms();
+  phase_ = "reading the source groups' offsets";
   auto groups = read_source_groups(copied);
-  if (!groups) return false;
+  if (!groups || stop_.load()) return false;
   // 2. The reverse flow's progress through the home cluster's partitions.
   kafka::GroupOffsets reverse_committed;
   auto reverse = target_groups_admin_.committed(offsets::flow_group_id(source_, home_),
@@ -130,12 +135,16 @@ bool Checkpointer::write_checkpoints() {
     warn_once("own", std::get<kafka::KafkaError>(own).message());
   }
   // 3. Runs, read after both.
+  if (stop_.load()) return false;
+  phase_ = "reading offset syncs";
   read_runs(forward_reader_, forward_);
   read_runs(reverse_reader_, reverse_);
+  phase_ = "writing checkpoints";
 
   // 4. Translate and write.
   std::map<TopicPartition, int64_t> ends;
   for (const auto& [group, committed] : *groups) {
+    if (stop_.load()) return true;  // the rest at the next start
     kafka::GroupOffsets translated;
     acks_ = Acks();
     acks_.batch = ++batch_;  // from here on, reports of this group's records count
@@ -286,6 +295,7 @@ void Checkpointer::read_runs(kafka::LogReader& reader, offsets::OffsetIndex& ind
 }
 
 int64_t Checkpointer::source_end(const TopicPartition& tp) {
+  if (stop_.load()) return -1;  // unknown: not worth a wait while stopping
   int64_t low = 0, high = -1;
   const std::string what = "watermark " + tp.first + "[" + std::to_string(tp.second) + "]";
   if (auto err =

@@ -49,6 +49,8 @@ class Checkpointer {
 
   // Checkpoint records the target acknowledged.
   uint64_t checkpoints_written() const { return written_; }
+  // What the thread is doing, for a stop that takes too long (a string literal).
+  const char* phase() const { return phase_.load(); }
 
  private:
   using TopicPartition = std::pair<std::string, int32_t>;
@@ -82,7 +84,8 @@ class Checkpointer {
   std::string source_;
   const std::atomic<bool>& stop_;
   std::chrono::milliseconds interval_;
-  std::chrono::milliseconds timeout_;
+  std::chrono::milliseconds timeout_;  // each request's; a stop waits for at most one
+  std::atomic<const char*> phase_{"starting"};
   bool sync_groups_;
   config::TopicSelector topics_;
   offsets::GroupSelector groups_;

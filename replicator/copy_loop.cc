@@ -37,6 +37,7 @@ CopyLoop::CopyLoop(Parts parts, RecordJudge judge, CopyLoopOptions options,
 }
 
 int CopyLoop::run() {
+  metrics_.counters().phase = "copying";
   while (!stop_.load(std::memory_order_relaxed) && failure_.empty()) turn(Clock::now());
   finish();
   return failure_.empty() ? 0 : 1;
@@ -330,7 +331,7 @@ void CopyLoop::on_committed(const std::map<TopicPartition, int64_t>& offsets) {
   }
 }
 
-void CopyLoop::commit(bool sync, const std::vector<TopicPartition>* only) {
+kafka::KafkaError CopyLoop::commit(bool sync, const std::vector<TopicPartition>* only) {
   commit_due_ = false;
   std::map<TopicPartition, int64_t> offsets;
   auto add = [&](const Partition& p) {
@@ -343,12 +344,14 @@ void CopyLoop::commit(bool sync, const std::vector<TopicPartition>* only) {
   } else {
     for (const auto& [tp, p] : partitions_) add(p);
   }
-  if (offsets.empty()) return;
-  if (auto error = source_.commit(offsets, sync)) {
+  if (offsets.empty()) return {};
+  auto error = source_.commit(offsets, sync);
+  if (error) {
     metrics_.error("commit");
     spdlog::warn("flow {}: committing source offsets: {} (tried again at the next commit)",
                  metrics_.flow(), error.message());
   }
+  return error;
 }
 
 void CopyLoop::apply_backpressure() {
@@ -406,6 +409,7 @@ void CopyLoop::publish_lag() {
 
 void CopyLoop::finish() {
   spdlog::info("flow {}: stopping", metrics_.flow());
+  metrics_.counters().phase = "settling in-flight records";
   std::vector<PartitionId> ids;
   for (const auto& [tp, p] : partitions_) {
     if (p.in_sink) ids.push_back(p.id);
@@ -417,7 +421,8 @@ void CopyLoop::finish() {
         metrics_.flow(), left, options_.flush_timeout.count());
   }
   take_sink_events();  // a failure while finishing still makes the exit code
-  commit(true);
+  metrics_.counters().phase = "committing";
+  if (auto error = commit(true)) fail("the final commit failed: " + error.message());
   sink_.close(ids);
   spdlog::info("flow {}: stopped ({} records copied, {} loops skipped)", metrics_.flow(),
                metrics_.counters().records_copied.load(), metrics_.counters().skipped_loop.load());

@@ -75,7 +75,8 @@ class CopyLoop : private SourceListener {
   int run();
   // One turn at `now`.
   void turn(std::chrono::steady_clock::time_point now);
-  // Settles what is in flight (within flush_timeout), commits it, and lets go of the sink's
+  // Settles what is in flight (within flush_timeout), commits it (a commit that fails or is not
+  // answered in time fails the flow: exit 1 says it could not), and lets go of the sink's
   // partitions.
   void finish();
 
@@ -129,7 +130,7 @@ class CopyLoop : private SourceListener {
   void apply_backpressure();  // pauses or resumes the fetch of every partition being copied
   bool resume_copying();
   // Commits what the sink calls committable; `only` limits it to those partitions.
-  void commit(bool sync, const std::vector<TopicPartition>* only = nullptr);
+  kafka::KafkaError commit(bool sync, const std::vector<TopicPartition>* only = nullptr);
   void publish_lag();
   void forget(const TopicPartition& tp);
   void fail(const std::string& reason);

@@ -50,7 +50,7 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
       TopicWatcher::Settings{metrics_.flow(), flow.topics,
                              config::TopicNamer(flow.rename, flow.source, config.region), internal,
                              flow.topics.refresh, options.admin_timeout},
-      *source_admin_, *target_admin_, metrics_);
+      *source_admin_, *target_admin_, metrics_, &stop);
   lag_ = std::make_unique<LagMonitor>(*source_, metrics_);
   CopyLoopOptions loop_options;
   loop_options.commit_interval = options.commit_interval;
@@ -67,10 +67,22 @@ Flow::~Flow() = default;
 int Flow::run() {
   spdlog::info("flow {}: starting (group {})", metrics_.flow(), group_id_);
   watcher_->start();
-  const int code = loop_->run();
+  // The watcher is told to stop as soon as the loop does: a request it is waiting on ends
+  // while the loop settles and commits, not after.
+  struct StopWatcher {
+    TopicWatcher& watcher;
+    ~StopWatcher() { watcher.stop(); }
+  };
+  int code;
+  {
+    StopWatcher stop_watcher{*watcher_};
+    code = loop_->run();
+  }
+  metrics_.counters().phase = "leaving the group";
   if (auto error = source_->close(close_timeout_)) {
     spdlog::warn("flow {}: {}", metrics_.flow(), error.message());
   }
+  metrics_.counters().phase = "stopped";
   return code;
 }
 

@@ -28,6 +28,8 @@ struct FlowCounters {
   std::atomic<int64_t> last_loop_ms{0};        // steady clock: the copy loop is alive
   std::atomic<int64_t> last_refresh_ok_ms{0};  // steady clock: both clusters answered a listing
   std::atomic<int64_t> last_heartbeat_ms{0};   // steady clock: the source region's newest pulse
+  // What the flow is doing, for a stop that takes too long (a string literal: never freed).
+  std::atomic<const char*> phase{"starting"};
 };
 
 // The Prometheus series of one source topic, looked up once per topic, not per record.

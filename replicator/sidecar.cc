@@ -9,6 +9,10 @@ namespace duplex::replicator {
 
 namespace {
 
+// What a stop may take beyond settling, committing and leaving the group: the checkpointer's
+// request in flight, threads, destructors.
+constexpr std::chrono::milliseconds kStopMargin{10000};
+
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -41,6 +45,23 @@ metrics::ProbeResult Sidecar::health() const {
     }
   }
   return {};
+}
+
+std::chrono::milliseconds Sidecar::stop_bound(const FlowOptions& options) {
+  return options.flush_timeout + options.commit_timeout + options.close_timeout + kStopMargin;
+}
+
+std::string Sidecar::still_running() const {
+  std::string out;
+  auto add = [&](const std::string& what, const char* phase) {
+    if (std::string_view(phase) == "stopped") return;
+    out += (out.empty() ? "" : ", ") + what + " (" + phase + ")";
+  };
+  for (const auto& flow : flows_) add("flow " + flow->name(), flow->counters().phase);
+  for (size_t i = 0; i < checkpointers_.size(); ++i) {
+    add("checkpoints " + flows_[i]->name(), checkpointers_[i]->phase());
+  }
+  return out;
 }
 
 metrics::ProbeResult Sidecar::ready() const {

@@ -29,6 +29,14 @@ class Sidecar {
   // /readyz: every flow has its assignment and reached both clusters recently.
   metrics::ProbeResult ready() const;
 
+  // Stopping has begun: a stop was asked for, or a flow failed.
+  bool stopping() const { return stop_flows_.load(); }
+  // How long a stop may take, whatever the clusters do: settling in-flight records, the final
+  // commit, leaving the group, and a margin for the rest (threads, destructors).
+  static std::chrono::milliseconds stop_bound(const FlowOptions& options);
+  // What has not stopped yet, and what it is doing: "flow east->west (committing), ...".
+  std::string still_running() const;
+
   const std::vector<std::unique_ptr<Flow>>& flows() const { return flows_; }
 
  private:

@@ -12,25 +12,37 @@ namespace {
 // Asked-for refreshes come no closer than this: a missing target partition is asked about
 // by every partition that lacks it.
 constexpr std::chrono::milliseconds kMinRefreshGap{500};
+// How often the thread looks at the flow's stop flag while it waits.
+constexpr std::chrono::milliseconds kStopCheck{100};
 
 }  // namespace
 
 TopicWatcher::TopicWatcher(Settings settings, const kafka::TopicAdmin& source,
-                           const kafka::TopicAdmin& target, FlowMetrics& metrics)
+                           const kafka::TopicAdmin& target, FlowMetrics& metrics,
+                           const std::atomic<bool>* stop)
     : settings_(std::move(settings)),
       selector_(settings_.topics),
       source_(source),
       target_(target),
       mirror_(source, target, settings_.admin_timeout),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      flow_stop_(stop) {}
 
 TopicWatcher::~TopicWatcher() {
+  stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void TopicWatcher::stop() {
   {
     std::lock_guard lock(mutex_);
     stop_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+}
+
+bool TopicWatcher::stopping() const {
+  return (flow_stop_ && flow_stop_->load()) || stop_;
 }
 
 void TopicWatcher::start() {
@@ -40,9 +52,12 @@ void TopicWatcher::start() {
 void TopicWatcher::run() {
   auto next = std::chrono::steady_clock::now();
   std::unique_lock lock(mutex_);
-  while (!stop_) {
-    wake_.wait_until(lock, next, [&] { return stop_ || requested_; });
-    if (stop_) break;
+  while (!stopping()) {
+    // Woken by stop(), a request, the next round, or to look at the flow's stop flag.
+    wake_.wait_until(lock, std::min(next, std::chrono::steady_clock::now() + kStopCheck),
+                     [&] { return stopping() || requested_; });
+    if (stopping()) break;
+    if (!requested_ && std::chrono::steady_clock::now() < next) continue;
     requested_ = false;
     lock.unlock();
     const auto started = std::chrono::steady_clock::now();
@@ -69,8 +84,9 @@ bool TopicWatcher::ensure_internal_topics() {
 }
 
 bool TopicWatcher::refresh() {
-  if (!ensure_internal_topics()) return false;
+  if (!ensure_internal_topics() || stopping()) return false;
   auto source = source_.list_topics(settings_.admin_timeout);
+  if (stopping()) return false;
   auto target = target_.list_topics(settings_.admin_timeout);
   for (auto* result : {&source, &target}) {
     if (auto* e = std::get_if<kafka::KafkaError>(result)) {
@@ -84,6 +100,7 @@ bool TopicWatcher::refresh() {
   const auto& target_topics = std::get<0>(target);
   TopicPlan plan;
   for (const auto& [topic, partitions] : std::get<0>(source)) {
+    if (stopping()) return false;
     if (!selector_.selects(topic)) continue;
     const std::string target_topic = settings_.namer.target_topic(topic);
     auto listed = target_topics.find(target_topic);

@@ -51,14 +51,17 @@ class TopicWatcher : public TopicFeed {
     std::chrono::milliseconds admin_timeout{15000};
   };
 
+  // `stop` (when given): the flow is stopping; the thread ends by itself, between requests.
   TopicWatcher(Settings settings, const kafka::TopicAdmin& source, const kafka::TopicAdmin& target,
-               FlowMetrics& metrics);
-  ~TopicWatcher() override;  // stops the thread
+               FlowMetrics& metrics, const std::atomic<bool>* stop = nullptr);
+  ~TopicWatcher() override;  // stops and joins the thread
   TopicWatcher(const TopicWatcher&) = delete;
   TopicWatcher& operator=(const TopicWatcher&) = delete;
 
   // Starts refreshing on its thread, the first time at once.
   void start();
+  // Ends the thread after the request it waits on, without waiting for it.
+  void stop();
   // One round on the caller's thread; false when a cluster did not answer.
   bool refresh();
 
@@ -67,6 +70,7 @@ class TopicWatcher : public TopicFeed {
 
  private:
   void run();
+  bool stopping() const;
   bool ensure_internal_topics();
   // Logs `message` unless it is what was logged last for `what`.
   void warn_once(const std::string& what, const std::string& message,
@@ -78,12 +82,13 @@ class TopicWatcher : public TopicFeed {
   const kafka::TopicAdmin& target_;
   TopicMirror mirror_;
   FlowMetrics& metrics_;
+  const std::atomic<bool>* flow_stop_;
   bool internal_ready_ = false;
   std::map<std::string, std::string> warned_;  // what -> last message logged
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool stop_ = false;
+  std::atomic<bool> stop_{false};
   bool requested_ = false;
   std::optional<TopicPlan> plan_;   // the newest, until taken
   std::atomic<bool> fresh_{false};  // plan_ holds one not taken yet: a check without the lock

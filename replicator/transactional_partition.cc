@@ -24,7 +24,7 @@ constexpr int kUnknownPartitionRetries = 60;
 // How long one EndTxn call may wait before the deadline is looked at again.
 constexpr milliseconds kEndTxnSlice{5000};
 constexpr milliseconds kAbortTimeout{5000};
-constexpr int kAbortAttemptsWhenStopping = 3;
+constexpr milliseconds kAbortTimeoutWhenStopping{2000};
 // Producers replaced since the last commit before the partition gives up (exit 1).
 constexpr int kMaxRecoveries = 5;
 
@@ -346,16 +346,20 @@ bool TransactionalPartition::produce_internal(const std::string& topic, const st
 
 void TransactionalPartition::abort(const std::string& why) {
   if (!in_transaction_) return;
-  for (int attempt = 0;; ++attempt) {
+  for (;;) {
+    const auto timeout = stopping_ ? kAbortTimeoutWhenStopping : kAbortTimeout;
     kafka::ErrorPtr error(
-        rd_kafka_abort_transaction(producer_.get(), static_cast<int>(kAbortTimeout.count())));
+        rd_kafka_abort_transaction(producer_.get(), static_cast<int>(timeout.count())));
     if (!error) break;
-    // Retriable while the target is away; a stopped partition gives up: its next owner's
-    // fence() aborts the transaction, or the broker does after transaction.timeout.ms.
-    if (rd_kafka_error_is_retriable(error.get()) &&
-        !(stopping_ && attempt + 1 >= kAbortAttemptsWhenStopping)) {
-      continue;
+    if (stopping_) {
+      // Nothing of it is visible, and its next owner's fence aborts it (or the broker does
+      // after transaction.timeout.ms): a stop does not wait for the target.
+      spdlog::warn("{}: stopping with a transaction not aborted ({}): {}",
+                   to_string(settings_.source), why, text_of(error.get()));
+      rewind_to_committed();
+      return;
     }
+    if (rd_kafka_error_is_retriable(error.get())) continue;  // the target is away: again
     producer_failed(rd_kafka_error_code(error.get()),
                     "aborting a transaction (" + why + "): " + text_of(error.get()));
     return;

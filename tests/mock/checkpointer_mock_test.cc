@@ -20,7 +20,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr const char* kGroup = "app";
-// Kafka protocol API keys (librdkafka keeps its RD_KAFKAP_* names private).
 
 class CheckpointerMock : public ::testing::Test {
  protected:

@@ -24,11 +24,13 @@ class Process {
   void kill9();
   void signal(int sig);
   bool running();
+  // Waits up to `timeout` for it to end by itself: its exit code (as terminate()), or -1 while
+  // it still runs.
+  int wait(std::chrono::milliseconds timeout);
   const std::string& log_path() const { return log_path_; }
   pid_t pid() const { return pid_; }
 
  private:
-  int wait(std::chrono::milliseconds timeout);
   pid_t pid_ = -1;
   int status_ = -1;
   std::string log_path_;

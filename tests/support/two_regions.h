@@ -60,12 +60,22 @@ inline std::string unique_name(const std::string& base) {
          std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
 }
 
-// Runs `scripts/kafka-local ARGS`; a broker stopped here is started again on destruction, so a
-// failing test never leaves a region down for the next one.
+// Runs `scripts/kafka-local ARGS`; a broker stopped or paused here is started or resumed again
+// on destruction, so a failing test never leaves a region down for the next one.
 class Brokers {
  public:
   ~Brokers() {
+    for (const auto& region : paused_) run("resume " + region);
     for (const auto& region : stopped_) run("start " + region);
+  }
+  // SIGSTOP: the broker keeps its connections and answers nothing (a hung host).
+  void pause(const std::string& region) {
+    ASSERT_EQ(run("pause " + region), 0);
+    paused_.push_back(region);
+  }
+  void resume(const std::string& region) {
+    ASSERT_EQ(run("resume " + region), 0);
+    std::erase(paused_, region);
   }
   void stop(const std::string& region) {
     ASSERT_EQ(run("stop " + region), 0);
@@ -81,6 +91,7 @@ class Brokers {
     return std::system((env_or("DUPLEX_KAFKA_LOCAL", DUPLEX_KAFKA_LOCAL) + " " + args).c_str());
   }
   std::vector<std::string> stopped_;
+  std::vector<std::string> paused_;
 };
 
 class TwoRegions : public ::testing::Test {
