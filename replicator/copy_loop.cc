@@ -18,6 +18,8 @@ using std::chrono::milliseconds;
 // acknowledgements.
 constexpr milliseconds kPollWait{100};
 constexpr milliseconds kHoldWait{10};
+// How often the sink is asked for news (ready, rewind, fenced, failed, commit due).
+constexpr milliseconds kEventsInterval{1};
 
 }  // namespace
 
@@ -49,7 +51,10 @@ void CopyLoop::turn(Clock::time_point now) {
   if (!next_lag_) next_lag_ = now + options_.lag_interval;
   metrics_.counters().last_loop_ms = kafka::steady_ms(now);
   if (auto plan = topics_.take_plan()) apply_plan(std::move(*plan));
-  take_sink_events();
+  if (now >= next_events_) {  // not per record: a sink may take locks to answer
+    take_sink_events();
+    next_events_ = now + kEventsInterval;
+  }
   if (any_waiting_) advance_waiting();
   const bool paused = backpressure_.fetch_paused();
   if (backpressure_.holding() && !paused) {

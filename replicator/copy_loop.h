@@ -155,8 +155,9 @@ class CopyLoop : private SourceListener {
   PartitionId next_id_ = 1;
 
   bool commit_due_ = false;
-  bool resume_pending_ = false;                   // a resume was refused
-  Clock::time_point now_;                         // the current turn's
+  bool resume_pending_ = false;  // a resume was refused
+  Clock::time_point now_;        // the current turn's
+  Clock::time_point next_events_;
   std::optional<Clock::time_point> next_commit_;  // set at the first turn
   std::optional<Clock::time_point> next_lag_;
   std::string failure_;  // non-empty once the flow has failed

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 
 namespace duplex::replicator {
@@ -23,12 +24,15 @@ class InflightBudget {
     Units(const Units&) = delete;
     Units& operator=(const Units&) = delete;
     Units(Units&& other) noexcept
-        : budget_(std::exchange(other.budget_, nullptr)), bytes_(other.bytes_) {}
+        : budget_(std::exchange(other.budget_, nullptr)),
+          bytes_(other.bytes_),
+          records_(other.records_) {}
     Units& operator=(Units&& other) noexcept {
       if (this != &other) {
         release();
         budget_ = std::exchange(other.budget_, nullptr);
         bytes_ = other.bytes_;
+        records_ = other.records_;
       }
       return *this;
     }
@@ -37,12 +41,16 @@ class InflightBudget {
     size_t bytes() const { return bytes_; }
     // Gives the units back now (acknowledged); later calls do nothing.
     void release();
+    // Takes over `other`'s share (of the same budget), to give both back in one release: a
+    // thread that sees many acknowledgements touches the shared budget once per batch.
+    void absorb(Units&& other);
 
    private:
     friend class InflightBudget;
-    Units(InflightBudget* budget, size_t bytes) : budget_(budget), bytes_(bytes) {}
+    Units(InflightBudget* budget, size_t bytes) : budget_(budget), bytes_(bytes), records_(1) {}
     InflightBudget* budget_ = nullptr;
     size_t bytes_ = 0;
+    size_t records_ = 0;
   };
 
   InflightBudget(size_t max_bytes, size_t max_records)
@@ -58,14 +66,21 @@ class InflightBudget {
   // Both at or below half: records may be taken again.
   bool under_half() const { return bytes() <= max_bytes_ / 2 && records() <= max_records_ / 2; }
 
-  size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
-  size_t records() const { return records_.load(std::memory_order_relaxed); }
+  size_t bytes() const { return used_.load(std::memory_order_relaxed) & kBytesMask; }
+  size_t records() const { return used_.load(std::memory_order_relaxed) >> kBytesBits; }
 
  private:
+  // Records and bytes in one word: one atomic operation per take and per release (they are
+  // per record, on the copy path). Up to 1 TiB and 16 M records.
+  static constexpr int kBytesBits = 40;
+  static constexpr uint64_t kBytesMask = (uint64_t{1} << kBytesBits) - 1;
+  static uint64_t share(size_t records, size_t bytes) {
+    return (uint64_t{records} << kBytesBits) + bytes;
+  }
+
   const size_t max_bytes_;
   const size_t max_records_;
-  std::atomic<size_t> bytes_{0};
-  std::atomic<size_t> records_{0};
+  std::atomic<uint64_t> used_{0};
 };
 
 }  // namespace duplex::replicator

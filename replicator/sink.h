@@ -75,6 +75,7 @@ class Sink {
 
   // Serves acknowledgements, waiting up to `wait` for the first.
   virtual void serve(std::chrono::milliseconds wait) = 0;
+  // The loop asks about once a millisecond, not per record.
   virtual std::vector<SinkEvent> take_events() = 0;
   // The commit tick (every commit interval): at-least-once writes the offset syncs of what
   // settled since the last tick.

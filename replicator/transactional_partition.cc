@@ -129,6 +129,11 @@ void TransactionalPartition::on_delivery(rd_kafka_t*, const rd_kafka_message_t* 
   auto* self = static_cast<TransactionalPartition*>(opaque);
   auto token = reinterpret_cast<uint64_t>(message->_private);
   if (static_cast<uint32_t>(token >> 32) != self->generation_) return;  // an aborted one's
+  auto index = static_cast<uint32_t>(token);
+  const bool copy = index != kInternal && index < self->copies_.size();
+  // Answered: librdkafka let go of its copy, so the budget gets the record's share back (the
+  // transaction may still abort: then the record is read again, with new units).
+  if (copy) self->answered_.absorb(std::move(self->copies_[index].units));
   if (message->err) {
     if (!self->delivery_error_) {
       self->delivery_error_ = message->err;
@@ -138,15 +143,13 @@ void TransactionalPartition::on_delivery(rd_kafka_t*, const rd_kafka_message_t* 
     }
     return;
   }
-  auto index = static_cast<uint32_t>(token);
-  if (index != kInternal && index < self->copies_.size()) {
-    self->copies_[index].target_offset = message->offset;
-  }
+  if (copy) self->copies_[index].target_offset = message->offset;
 }
 
 void TransactionalPartition::run() {
+  std::vector<Item> batch;
   for (;;) {
-    std::deque<Item> batch;
+    batch.clear();  // its records' budget units go back here unless written
     bool stopping = false, commit_on_stop = false;
     {
       std::unique_lock lock(mutex_);
@@ -180,6 +183,7 @@ void TransactionalPartition::run() {
       commit(milliseconds::max());
     }
     rd_kafka_poll(producer_.get(), 0);
+    answered_.release();
   }
 }
 
@@ -191,7 +195,7 @@ void TransactionalPartition::write(Item& item) {
   next_offset_ = r.offset + 1;
   if (!item.copy) return;  // skipped: only the progress moves past it
   const auto index = static_cast<uint32_t>(copies_.size());
-  copies_.push_back({r.offset, -1, r.timestamp, std::move(item.units)});
+  copies_.push_back({r.offset, -1, r.timestamp, r.size(), std::move(item.units)});
   const kafka::OutgoingRecord out{nullptr,
                                   settings_.target_topic.c_str(),
                                   r.partition,
@@ -244,6 +248,7 @@ bool TransactionalPartition::commit(milliseconds timeout) {
   //    target this waits for message.timeout.ms, after which the reports carry the error.
   while (rd_kafka_outq_len(producer_.get()) > 0) {
     rd_kafka_flush(producer_.get(), 100);
+    answered_.release();
     if (Clock::now() >= deadline || abort_wanted()) {
       abort("not acknowledged in time");
       return false;
@@ -316,12 +321,12 @@ void TransactionalPartition::count_committed(size_t runs) {
   const int64_t now = kafka::now_ms();
   size_t bytes = 0;
   for (const auto& copy : copies_) {
-    bytes += copy.units.bytes();
+    bytes += copy.bytes;
     metrics_.latency(copy.timestamp, now);
   }
   metrics_.copied(topic_, copies_.size(), bytes);
   metrics_.offset_syncs(runs);
-  copies_.clear();  // their budget units go back
+  copies_.clear();
 }
 
 bool TransactionalPartition::produce_internal(const std::string& topic, const std::string& key,
@@ -374,6 +379,7 @@ int64_t TransactionalPartition::rewind_to_committed() {
   batch_void_ = true;
   abandoned_ = copies_.size();
   copies_.clear();
+  answered_.release();
   runs_ = committed_runs_;
   next_offset_ = committed_next_;
   metrics_.error("transaction");

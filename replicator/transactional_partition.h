@@ -3,7 +3,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -42,12 +41,12 @@ namespace duplex::replicator {
 //
 // 1. A transaction begins with the first record after the last one ended.
 // 2. Copies go to partition p of the target topic; skipped records only move the progress.
+//    A copy's budget units go back with its delivery report (librdkafka let go of it then).
 // 3. Once every copy is acknowledged, their target offsets make the offset-sync runs; the
 //    runs and then the progress record join the transaction.
 // 4. EndTxn commits it. An abortable error aborts it instead and asks the flow to rewind
 //    (rewind_request()): the copies after the stored progress are read and written again.
-// 5. Only a committed transaction counts: committed_next() moves, the copies' budget units
-//    are given back, metrics count them.
+// 5. Only a committed transaction counts: committed_next() moves, metrics count its copies.
 class TransactionalPartition {
  public:
   struct Settings {
@@ -106,7 +105,8 @@ class TransactionalPartition {
     int64_t source_offset;
     int64_t target_offset;  // -1 until acknowledged
     int64_t timestamp;
-    InflightBudget::Units units;
+    size_t bytes;
+    InflightBudget::Units units;  // until its delivery report
   };
 
   kafka::HandlePtr make_producer();
@@ -137,7 +137,7 @@ class TransactionalPartition {
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<Item> inbox_;
+  std::vector<Item> inbox_;  // swapped with the thread's batch: both keep their capacity
   bool stop_requested_ = false;
   std::atomic<bool> stopping_{false};  // stop_requested_, for fence() and full queues
   bool stop_commits_ = false;
@@ -152,9 +152,10 @@ class TransactionalPartition {
   int recoveries_ = 0;       // producers replaced since the last commit
   uint32_t generation_ = 0;  // of the open transaction: reports of aborted ones are ignored
   std::chrono::steady_clock::time_point transaction_deadline_;
-  int64_t first_offset_ = -1;  // the first record of this assignment
-  int64_t next_offset_ = -1;   // after the last record written into the open transaction
-  std::vector<Copy> copies_;   // of the open transaction, in source-offset order
+  int64_t first_offset_ = -1;       // the first record of this assignment
+  int64_t next_offset_ = -1;        // after the last record written into the open transaction
+  std::vector<Copy> copies_;        // of the open transaction, in source-offset order
+  InflightBudget::Units answered_;  // of copies answered since the last poll: released at once
   rd_kafka_resp_err_t delivery_error_ = RD_KAFKA_RESP_ERR_NO_ERROR;
   std::string delivery_error_detail_;
   std::optional<offsets::RunBuilder> runs_;  // as of the open transaction

@@ -11,9 +11,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// How often the partitions are asked for rewinds and failures: each look takes their locks.
-constexpr std::chrono::milliseconds kCheckInterval{5};
-
 }  // namespace
 
 TransactionalSink::TransactionalSink(Settings settings, FlowMetrics& metrics,
@@ -93,10 +90,7 @@ void TransactionalSink::serve(std::chrono::milliseconds wait) {
 
 std::vector<SinkEvent> TransactionalSink::take_events() {
   check_starters(events_);
-  if (Clock::now() >= next_check_) {
-    check_partitions(events_);
-    next_check_ = Clock::now() + kCheckInterval;
-  }
+  check_partitions(events_);
   return std::exchange(events_, {});
 }
 

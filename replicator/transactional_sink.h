@@ -84,7 +84,6 @@ class TransactionalSink : public Sink {
   kafka::LogReader progress_reader_;  // read incrementally: what was added since last time
   std::map<std::string, int64_t> stored_progress_;  // progress key -> next offset
   std::unordered_map<PartitionId, std::unique_ptr<Partition>> partitions_;
-  std::chrono::steady_clock::time_point next_check_;
   std::vector<SinkEvent> events_;
 };
 

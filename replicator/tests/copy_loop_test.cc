@@ -36,8 +36,12 @@ class CopyLoopTest : public ::testing::Test {
     source_.give({p0_});
     turns(2);
   }
+  // Each turn a millisecond later (the loop asks its sink for news once a millisecond).
   void turns(int n) {
-    for (int i = 0; i < n; ++i) loop_->turn(now_);
+    for (int i = 0; i < n; ++i) {
+      now_ += 1ms;
+      loop_->turn(now_);
+    }
   }
   // A turn one commit interval later: the sink writes offset syncs, the loop commits.
   void tick() {

@@ -38,6 +38,19 @@ TEST(InflightBudget, OverBeyondEitherBoundUnderHalfOfBoth) {
   EXPECT_FALSE(budget.under_half());
 }
 
+TEST(InflightBudget, AbsorbedUnitsGoBackTogetherInOneRelease) {
+  InflightBudget budget(1000, 100);
+  InflightBudget::Units batch;
+  for (int i = 0; i < 5; ++i) batch.absorb(budget.take(10));
+  EXPECT_EQ(budget.records(), 5u) << "absorbing gives nothing back yet";
+  EXPECT_EQ(budget.bytes(), 50u);
+  batch.release();
+  EXPECT_EQ(budget.records(), 0u);
+  EXPECT_EQ(budget.bytes(), 0u);
+  batch.release();  // once only
+  EXPECT_EQ(budget.records(), 0u);
+}
+
 TEST(InflightBudget, ReleasesFromOtherThreadsAddUp) {
   InflightBudget budget(1u << 30, 1u << 20);
   std::vector<InflightBudget::Units> units;
