@@ -39,8 +39,8 @@ TEST(OffsetRecords, ProgressRoundTripsAndRejectsCorruptValues) {
   EXPECT_EQ(encode(p), "1 orders 5 200000 1700000000000");
   EXPECT_EQ(progress_key("orders", 5), "orders/5");
   EXPECT_EQ(decode_progress(encode(p)), p);
-  for (const char* bad : {"", "1 orders 5", "2 orders 5 1 1", "1 orders -1 1 1",
-                          "1 orders 5 -3 1", "1 orders 5 1 1 extra"}) {
+  for (const char* bad : {"", "1 orders 5", "2 orders 5 1 1", "1 orders -1 1 1", "1 orders 5 -3 1",
+                          "1 orders 5 1 1 extra"}) {
     EXPECT_FALSE(decode_progress(bad)) << bad;
   }
 }
