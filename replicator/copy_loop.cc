@@ -20,6 +20,9 @@ constexpr milliseconds kPollWait{100};
 constexpr milliseconds kHoldWait{10};
 // How often the sink is asked for news (ready, rewind, fenced, failed, commit due).
 constexpr milliseconds kEventsInterval{1};
+// A partition that cannot start copying for this long is named in the log, long before
+// start_limit fails the flow: silence would hide why nothing moves.
+constexpr milliseconds kSayWaitingAfter{10000};
 
 }  // namespace
 
@@ -231,8 +234,15 @@ void CopyLoop::advance_waiting() {
       if (!error) {
         p.seek_to.reset();
         p.waiting_since.reset();
+        p.said_waiting = false;
         start_copying(p);
         continue;
+      }
+      if (!p.said_waiting && now_ - *p.waiting_since >= kSayWaitingAfter) {
+        p.said_waiting = true;
+        spdlog::warn("flow {}: {} cannot be read from offset {} yet: {} (tried until {} s)",
+                     metrics_.flow(), to_string(tp), *p.seek_to, error.message(),
+                     options_.start_limit.count() / 1000);
       }
       if (now_ - *p.waiting_since >= options_.start_limit) {
         fail("cannot read " + to_string(tp) + " from offset " + std::to_string(*p.seek_to) + ": " +

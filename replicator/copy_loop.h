@@ -105,6 +105,7 @@ class CopyLoop : private SourceListener {
     std::optional<int64_t> resume_from;              // first record dropped while not copying
     std::optional<int64_t> seek_to;                  // read from here before copying
     std::optional<Clock::time_point> waiting_since;  // for start_limit
+    bool said_waiting = false;                       // logged once while it waits
     std::optional<int64_t> committed;                // on the source group
     int64_t first_offset = -1;                       // first record taken in this assignment
   };

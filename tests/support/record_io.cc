@@ -145,22 +145,38 @@ int partition_count(rd_kafka_t* rk, const std::string& topic) {
   return metadata->topics[0].partition_cnt;
 }
 
-}  // namespace
-
-int64_t count_records(const std::string& bootstrap, const std::string& topic) {
+// Each partition's (low, high) watermarks; empty when the topic cannot be read.
+std::map<int, std::pair<int64_t, int64_t>> watermarks(const std::string& bootstrap,
+                                                      const std::string& topic) {
   auto consumer = reader(bootstrap);
-  int64_t total = 0;
+  std::map<int, std::pair<int64_t, int64_t>> marks;
   try {
     for (int p = 0, n = partition_count(consumer.get(), topic); p < n; ++p) {
       int64_t low = 0, high = 0;
       if (rd_kafka_query_watermark_offsets(consumer.get(), topic.c_str(), p, &low, &high, 10000)) {
-        return -1;
+        return {};
       }
-      total += high - low;
+      marks[p] = {low, high};
     }
   } catch (const std::runtime_error&) {
-    return -1;
+    return {};
   }
+  return marks;
+}
+}  // namespace
+
+std::map<int, int64_t> end_offsets(const std::string& bootstrap, const std::string& topic) {
+  std::map<int, int64_t> ends;
+  for (const auto& [partition, marks] : watermarks(bootstrap, topic))
+    ends[partition] = marks.second;
+  return ends;
+}
+
+int64_t count_records(const std::string& bootstrap, const std::string& topic) {
+  auto marks = watermarks(bootstrap, topic);
+  if (marks.empty()) return -1;
+  int64_t total = 0;
+  for (const auto& [partition, range] : marks) total += range.second - range.first;
   return total;
 }
 

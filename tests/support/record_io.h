@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -45,5 +46,7 @@ std::vector<Record> read_all(const std::string& bootstrap, const std::string& to
 // Records in the topic: the sum of its partitions' high watermarks (no transactions assumed);
 // -1 while the topic is missing or its partitions have no leader yet.
 int64_t count_records(const std::string& bootstrap, const std::string& topic);
+// Each partition's end offset (high watermark); empty when the topic cannot be read.
+std::map<int, int64_t> end_offsets(const std::string& bootstrap, const std::string& topic);
 
 }  // namespace duplex::testing

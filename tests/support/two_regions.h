@@ -9,12 +9,14 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "kafka/client_factory.h"
 #include "kafka/group_admin.h"
 #include "kafka/topic_admin.h"
+#include "metrics/http_get.h"
 #include "tests/support/process.h"
 #include "tests/support/test_records.h"
 
@@ -136,6 +138,8 @@ class TwoRegions : public ::testing::Test {
 
   // Waits until the flow source -> home has committed all of `topic` on the source: everything
   // there is copied and the flow's progress stored, so a lost assignment re-copies nothing.
+  // When it does not, the failure says per partition what was committed against the end, and
+  // what the home sidecar's metrics showed.
   ::testing::AssertionResult await_flow_committed(const std::string& home,
                                                   const std::string& source,
                                                   const std::string& topic, int partitions) {
@@ -145,19 +149,37 @@ class TwoRegions : public ::testing::Test {
                            kafka::make_conf("test", {{"bootstrap.servers", bootstrap}}, {}));
     kafka::GroupAdmin admin(client.get(), source, {{"bootstrap.servers", bootstrap}});
     const std::string group = "duplex." + home + ".from." + source;
-    int64_t committed = 0;
+    std::ostringstream last;
     bool settled = wait_until(
         [&] {
           auto offsets = admin.committed(group, {{topic, partitions}}, 10s);
-          committed = 0;
-          if (auto* o = std::get_if<kafka::GroupOffsets>(&offsets)) {
-            for (const auto& [tp, offset] : *o) committed += offset;
+          auto ends = end_offsets(bootstrap, topic);
+          last.str("");
+          bool all = ends.size() == static_cast<size_t>(partitions);
+          for (const auto& [partition, end] : ends) {
+            int64_t committed = -1;
+            if (auto* o = std::get_if<kafka::GroupOffsets>(&offsets)) {
+              if (auto it = o->find({topic, partition}); it != o->end()) committed = it->second;
+            }
+            last << " [" << partition << "] " << committed << "/" << end;
+            all = all && committed == end;
           }
-          return committed == count_records(bootstrap, topic);
+          return all;
         },
         60s);
     if (settled) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << group << " committed " << committed;
+    std::string metrics;
+    try {
+      std::istringstream text(metrics::http_get(metrics_port(home), "/metrics"));
+      for (std::string line; std::getline(text, line);) {
+        if (line.rfind("duplex_", 0) == 0) metrics += line + "\n";
+      }
+    } catch (const std::exception& e) {
+      metrics = std::string("(no metrics: ") + e.what() + ")\n";
+    }
+    return ::testing::AssertionFailure()
+           << group << " committed/end on " << source << ":" << last.str() << "\n"
+           << metrics;
   }
 
   // Each region's sidecar serves /metrics on its own port.
