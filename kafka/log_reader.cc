@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kafka/watermarks.h"
+
 namespace duplex::kafka {
 
 LogReader::LogReader(const std::string& cluster, const Properties& cluster_props, std::string topic,
@@ -52,8 +54,7 @@ KafkaError LogReader::read_new(const std::function<void(const rd_kafka_message_t
   std::map<int32_t, int64_t> end;
   for (const auto& [p, next] : next_) {
     int64_t low = 0, high = 0;
-    if (auto err = rd_kafka_query_watermark_offsets(consumer_.get(), topic_.c_str(), p, &low, &high,
-                                                    static_cast<int>(timeout.count()))) {
+    if (auto err = query_watermarks(consumer_.get(), topic_, p, &low, &high, timeout)) {
       return KafkaError::from(err, "cluster " + cluster_ + ": reading " + topic_);
     }
     end[p] = high;

@@ -10,6 +10,7 @@
 #include "kafka/group_admin.h"
 #include "kafka/log_reader.h"
 #include "kafka/timestamps.h"
+#include "kafka/watermarks.h"
 #include "offsets/origin.h"
 
 namespace duplex::offsets {
@@ -109,9 +110,8 @@ kafka::KafkaError Failover::count_rereads(PartitionMove& move) {
                                                        {"isolation.level", "read_committed"},
                                                        {"enable.partition.eof", "true"}}));
   int64_t low = 0, high = 0;
-  if (auto err =
-          rd_kafka_query_watermark_offsets(consumer.get(), c.target_topic.c_str(), c.partition,
-                                           &low, &high, static_cast<int>(timeout_.count()))) {
+  if (auto err = kafka::query_watermarks(consumer.get(), c.target_topic, c.partition, &low, &high,
+                                         timeout_)) {
     return kafka::KafkaError::from(err, "cluster " + config_.region + ": reading " +
                                             c.target_topic + "[" + std::to_string(c.partition) +
                                             "]");

@@ -9,6 +9,7 @@
 #include "kafka/client_factory.h"
 #include "kafka/produce.h"
 #include "kafka/timestamps.h"
+#include "kafka/watermarks.h"
 #include "offsets/translation.h"
 
 namespace duplex::replicator {
@@ -298,9 +299,8 @@ int64_t Checkpointer::source_end(const TopicPartition& tp) {
   if (stop_.load()) return -1;  // unknown: not worth a wait while stopping
   int64_t low = 0, high = -1;
   const std::string what = "watermark " + tp.first + "[" + std::to_string(tp.second) + "]";
-  if (auto err =
-          rd_kafka_query_watermark_offsets(source_client_.get(), tp.first.c_str(), tp.second, &low,
-                                           &high, static_cast<int>(timeout_.count()))) {
+  if (auto err = kafka::query_watermarks(source_client_.get(), tp.first, tp.second, &low, &high,
+                                         timeout_)) {
     warn_once(what, "cluster " + source_ + ": high watermark of " + tp.first + "[" +
                         std::to_string(tp.second) + "]: " + rd_kafka_err2str(err) +
                         " (its checkpoints record the source's end as unknown)");

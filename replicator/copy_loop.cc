@@ -20,9 +20,10 @@ constexpr milliseconds kPollWait{100};
 constexpr milliseconds kHoldWait{10};
 // How often the sink is asked for news (ready, rewind, fenced, failed, commit due).
 constexpr milliseconds kEventsInterval{1};
-// A partition that cannot start copying for this long is named in the log, long before
-// start_limit fails the flow: silence would hide why nothing moves.
-constexpr milliseconds kSayWaitingAfter{10000};
+// Every so often the commit carries every partition's offset, changed or not: an older commit
+// that librdkafka retried or deferred may land after a newer one and set the group back, and
+// an idle flow would otherwise never say it again.
+constexpr milliseconds kFullCommitInterval{10000};
 
 }  // namespace
 
@@ -159,110 +160,6 @@ void CopyLoop::apply_plan(TopicPlan plan) {
   }
 }
 
-void CopyLoop::on_assigned(const std::vector<TopicPartition>& partitions) {
-  if (auto error = source_.assign(partitions)) {
-    fail("assigning partitions: " + error.message());
-    return;
-  }
-  for (const auto& tp : partitions) {
-    Partition& p = partitions_[tp];
-    p.id = next_id_;
-    next_id_ = next_id_ == kMaxPartitionId ? 1 : next_id_ + 1;
-    p.tp = tp;
-    p.metrics = &metrics_.topic(tp.topic);
-    if (auto target = plan_.targets.find(tp.topic); target != plan_.targets.end()) {
-      p.target_topic = target->second;
-    }
-    by_id_[p.id] = tp;
-    // One not ready at once is paused: whatever is fetched before that is read again (seek).
-    if (plan_.has_target_partition(tp)) {
-      open_in_sink(p);
-    } else {
-      wait_for_target(p);
-    }
-  }
-  metrics_.counters().assigned_partitions = partitions_.size();
-  metrics_.counters().assignment_received = true;
-  spdlog::info("flow {}: assigned {} partitions (now {})", metrics_.flow(), partitions.size(),
-               partitions_.size());
-}
-
-void CopyLoop::open_in_sink(Partition& p) {
-  p.in_sink = true;
-  p.state = State::starting;
-  if (sink_.open({p.id, p.tp, p.target_topic, p.metrics})) {
-    ready(p, std::nullopt);
-  } else if (!p.paused) {
-    set_paused({&p}, true);
-  }
-}
-
-void CopyLoop::ready(Partition& p, std::optional<int64_t> offset) {
-  p.seek_to = offset ? offset : p.resume_from;
-  p.resume_from.reset();
-  if (!p.seek_to) {
-    start_copying(p);
-    return;
-  }
-  p.state = State::seeking;
-  if (!p.paused) set_paused({&p}, true);
-  if (!p.waiting_since) p.waiting_since = now_;
-  any_waiting_ = true;
-}
-
-void CopyLoop::wait_for_target(Partition& p) {
-  p.state = State::waiting_for_target;
-  if (!p.waiting_since) p.waiting_since = now_;
-  any_waiting_ = true;
-  if (!p.paused) set_paused({&p}, true);
-  topics_.request_refresh();
-}
-
-void CopyLoop::start_copying(Partition& p) {
-  p.state = State::copying;
-  const bool paused = backpressure_.fetch_paused();  // joins the others: paused while behind
-  if (p.paused != paused) set_paused({&p}, paused);
-}
-
-void CopyLoop::advance_waiting() {
-  any_waiting_ = false;
-  for (auto& [tp, p] : partitions_) {
-    if (p.state != State::seeking && p.state != State::waiting_for_target) continue;
-    any_waiting_ = true;
-    if (p.state == State::seeking) {
-      auto error = source_.seek(tp, *p.seek_to);
-      if (!error) {
-        p.seek_to.reset();
-        p.waiting_since.reset();
-        p.said_waiting = false;
-        start_copying(p);
-        continue;
-      }
-      if (!p.said_waiting && now_ - *p.waiting_since >= kSayWaitingAfter) {
-        p.said_waiting = true;
-        spdlog::warn("flow {}: {} cannot be read from offset {} yet: {} (tried until {} s)",
-                     metrics_.flow(), to_string(tp), *p.seek_to, error.message(),
-                     options_.start_limit.count() / 1000);
-      }
-      if (now_ - *p.waiting_since >= options_.start_limit) {
-        fail("cannot read " + to_string(tp) + " from offset " + std::to_string(*p.seek_to) + ": " +
-             error.message());
-        return;
-      }
-    } else if (now_ - *p.waiting_since >= options_.start_limit) {
-      auto count = plan_.target_partitions.find(p.target_topic);
-      fail("the target has no partition " + std::to_string(tp.partition) + " of " +
-           (p.target_topic.empty() ? "the target topic of " + tp.topic : p.target_topic) +
-           (count == plan_.target_partitions.end()
-                ? ""
-                : " (it has " + std::to_string(count->second) + ")") +
-           " after " + std::to_string(options_.start_limit.count() / 1000) +
-           " s; see the earlier errors about growing it");
-      return;
-    }
-  }
-}
-
 void CopyLoop::take_sink_events() {
   for (auto& event : sink_.take_events()) {
     if (event.kind == SinkEvent::Kind::failed) {
@@ -294,7 +191,7 @@ void CopyLoop::take_sink_events() {
         // rebalance that tells this reader so comes later.
         spdlog::warn("flow {}: {} was taken over by another worker", metrics_.flow(),
                      to_string(p.tp));
-        p.state = State::fenced;
+        enter(p, State::fenced);
         if (!p.paused) set_paused({&p}, true);
         break;
       default:
@@ -348,11 +245,13 @@ void CopyLoop::on_committed(const std::map<TopicPartition, int64_t>& offsets) {
 
 kafka::KafkaError CopyLoop::commit(bool sync, const std::vector<TopicPartition>* only) {
   commit_due_ = false;
+  const bool full = !only && now_ >= next_full_commit_;
+  if (full) next_full_commit_ = now_ + kFullCommitInterval;
   std::map<TopicPartition, int64_t> offsets;
   auto add = [&](const Partition& p) {
     if (!p.in_sink || p.state == State::fenced) return;
     auto next = sink_.committable(p.id);
-    if (next && next != p.committed) offsets[p.tp] = *next;
+    if (next && (full || next != p.committed)) offsets[p.tp] = *next;
   };
   if (only) {
     for (const auto& tp : *only) add(partitions_.at(tp));

@@ -41,7 +41,8 @@ struct CopyLoopOptions {
 //    in-flight budget; the sink gives the budget back as the target acknowledges.
 // 4. The sink says how far each partition is safely in the target, offset syncs included.
 // 5. Every commit interval (and as soon as the sink says so) that offset is committed on the
-//    source: a crash re-copies at most what came after it and loses nothing.
+//    source: a crash re-copies at most what came after it and loses nothing. Every 10 s all
+//    offsets go out, changed or not, so a late older commit cannot leave the group behind.
 //
 // Besides records, each turn takes:
 //  - topic plans (what to subscribe to, where each topic goes, whether its target partition
@@ -53,8 +54,9 @@ struct CopyLoopOptions {
 //
 // A partition is copied only in state `copying`; in every other state it is paused at the
 // source and the records that still arrive for it are dropped, to be read again (seek) from
-// the first one dropped. So the loop itself never waits on the network but in poll() and in a
-// revoke or stop, which settle in-flight work within flush_timeout.
+// the first one dropped (copy_loop_start.cc; one standing for 10 s is named in the log). So
+// the loop itself never waits on the network but in poll() and in a revoke or stop, which
+// settle in-flight work within flush_timeout.
 class CopyLoop : private SourceListener {
  public:
   struct Parts {
@@ -105,7 +107,8 @@ class CopyLoop : private SourceListener {
     std::optional<int64_t> resume_from;              // first record dropped while not copying
     std::optional<int64_t> seek_to;                  // read from here before copying
     std::optional<Clock::time_point> waiting_since;  // for start_limit
-    bool said_waiting = false;                       // logged once while it waits
+    Clock::time_point since;                         // when it entered its state
+    bool said_waiting = false;                       // named in the log once while it waits
     std::optional<int64_t> committed;                // on the source group
     int64_t first_offset = -1;                       // first record taken in this assignment
   };
@@ -124,6 +127,7 @@ class CopyLoop : private SourceListener {
   void open_in_sink(Partition& p);
   void ready(Partition& p, std::optional<int64_t> offset);
   void wait_for_target(Partition& p);
+  void enter(Partition& p, State state);
   void start_copying(Partition& p);
   // False when the source refused (counted and logged); a refused resume is tried again at
   // the next commit tick.
@@ -160,6 +164,7 @@ class CopyLoop : private SourceListener {
   Clock::time_point now_;        // the current turn's
   Clock::time_point next_events_;
   std::optional<Clock::time_point> next_commit_;  // set at the first turn
+  Clock::time_point next_full_commit_{};          // see kFullCommitInterval
   std::optional<Clock::time_point> next_lag_;
   std::string failure_;  // non-empty once the flow has failed
 };

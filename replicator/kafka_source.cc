@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "kafka/watermarks.h"
+
 namespace duplex::replicator {
 namespace {
 
@@ -189,8 +191,8 @@ kafka::KafkaError KafkaSource::commit(const std::map<TopicPartition, int64_t>& o
 std::optional<int64_t> KafkaSource::high_watermark(const TopicPartition& tp, bool ask_broker) {
   int64_t low = -1, high = -1;
   if (ask_broker) {
-    rd_kafka_query_watermark_offsets(consumer_.get(), tp.topic.c_str(), tp.partition, &low, &high,
-                                     kWatermarkTimeoutMs);
+    kafka::query_watermarks(consumer_.get(), tp.topic, tp.partition, &low, &high,
+                            std::chrono::milliseconds(kWatermarkTimeoutMs));
   } else {
     rd_kafka_get_watermark_offsets(consumer_.get(), tp.topic.c_str(), tp.partition, &low, &high);
   }

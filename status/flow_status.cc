@@ -5,6 +5,7 @@
 #include "config/topic_selector.h"
 #include "kafka/client_factory.h"
 #include "kafka/topic_admin.h"
+#include "kafka/watermarks.h"
 #include "metrics/exposition.h"
 #include "metrics/http_get.h"
 #include "offsets/failover.h"
@@ -45,8 +46,8 @@ void read_from_source(const config::Config& config, const config::Flow& flow, Fl
   for (int i = 0; i < partitions->cnt; ++i) {
     const auto& p = partitions->elems[i];
     int64_t low = 0, high = 0;
-    if (auto err = rd_kafka_query_watermark_offsets(client.get(), p.topic, p.partition, &low, &high,
-                                                    5000)) {
+    if (auto err = kafka::query_watermarks(client.get(), p.topic, p.partition, &low, &high,
+                                           std::chrono::seconds(5))) {
       // A sum without this partition would look complete: the lag stays unknown instead.
       out.note += "; lag unknown: high watermark of " + std::string(p.topic) + "[" +
                   std::to_string(p.partition) + "]: " + rd_kafka_err2str(err);

@@ -12,6 +12,7 @@
 #include "replicator/tests/fake_sink.h"
 #include "replicator/tests/fake_source.h"
 #include "replicator/tests/fake_topic_feed.h"
+#include "replicator/tests/log_capture.h"
 
 namespace duplex::replicator {
 namespace {
@@ -122,6 +123,24 @@ TEST_F(CopyLoopTest, CommitCoversOnlyTheAcknowledgedPrefixAndWaitsForItsRuns) {
   EXPECT_EQ(run->target, 0);
   EXPECT_EQ(run->count, 4) << "the open run grew to cover all four copies";
   EXPECT_EQ(metrics_.counters().records_copied, 4u);
+}
+
+TEST_F(CopyLoopTest, AnIdleFlowSaysItsOffsetsAgainSoAnOlderCommitLandingLateIsUndone) {
+  start();
+  append(4);
+  turns(5);
+  writer_.answer();
+  turns(1);
+  tick();
+  writer_.answer_topic(kSyncs);
+  turns(2);
+  ASSERT_EQ(source_.committed(p0_), 4);
+  source_.commit_behind_the_loop(p0_, 2);
+  tick();
+  EXPECT_EQ(source_.committed(p0_), 2) << "unchanged offsets wait for the full commit";
+  now_ += 10s;
+  tick();
+  EXPECT_EQ(source_.committed(p0_), 4);
 }
 
 TEST_F(CopyLoopTest, SourceCommitNeverPassesAnUnacknowledgedRun) {
@@ -316,6 +335,32 @@ TEST_F(CopyLoopTest, APartitionTheTargetLacksWaitsAndFailsTheFlowAfterTheLimit) 
   EXPECT_NE(loop_->failure().find("the target has no partition 7 of orders (it has 4)"),
             std::string::npos)
       << loop_->failure();
+}
+
+TEST_F(CopyLoopTest, APartitionThatStandsIsNamedInTheLogOnceAfterTenSeconds) {
+  testing::LogCapture log;
+  testing::FakeSink sink;
+  sink.ready_at_open = false;  // not started: the sink says nothing
+  start(&sink);
+  const TopicPartition p1{"orders", 1}, p7{"orders", 7};  // p7: the target has 4 partitions
+  source_.give({p1, p7});
+  source_.fail_seeks(1000);
+  turns(2);
+  sink.events.push_back(SinkEvent::ready(2, 5));  // p1 is to be read from 5: seeks fail
+  turns(2);
+  EXPECT_EQ(log.count("is not copying yet"), 0u) << log.text();
+  now_ += 10s;
+  turns(3);
+  EXPECT_EQ(log.count("orders[0] is not copying yet: its sink has not started it"), 1u)
+      << log.text();
+  EXPECT_EQ(log.count("orders[1] is not copying yet: it cannot be read from offset 5 yet"), 1u)
+      << log.text();
+  EXPECT_EQ(log.count("orders[7] is not copying yet: the target has no partition 7 of orders"), 1u)
+      << log.text();
+  now_ += 10s;
+  turns(3);
+  EXPECT_EQ(log.count("is not copying yet"), 3u) << "once each: " << log.text();
+  EXPECT_TRUE(loop_->failure().empty()) << loop_->failure();
 }
 
 TEST_F(CopyLoopTest, AFencedPartitionCopiesNothingMore) {

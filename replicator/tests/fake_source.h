@@ -65,6 +65,8 @@ class FakeSource : public Source {
   const std::vector<std::string>& subscription() const { return subscription_; }
   const std::vector<std::pair<TopicPartition, int64_t>>& seeks() const { return seeks_; }
   size_t commits() const { return commits_; }
+  // An older commit lands after ours (a retried or deferred request): the group goes back.
+  void commit_behind_the_loop(const TopicPartition& tp, int64_t offset) { committed_[tp] = offset; }
 
   // Source
   void set_listener(SourceListener* listener) override { listener_ = listener; }

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace duplex::kafka {
+
+// rd_kafka_query_watermark_offsets, keeping its timeout. In librdkafka 2.0.2 that call waits
+// for its ListOffsets answers however long they take (fixed in 2.3.0, librdkafka #4460): with
+// the leader unreachable, minutes, and a stop waits with it. rd_kafka_offsets_for_times keeps
+// its timeout, and asked for the times -2 and -1 it answers the low and high watermarks.
+rd_kafka_resp_err_t query_watermarks(rd_kafka_t* rk, const std::string& topic, int32_t partition,
+                                     int64_t* low, int64_t* high,
+                                     std::chrono::milliseconds timeout);
+
+}  // namespace duplex::kafka
