@@ -8,9 +8,11 @@
 #include "kafka/client_factory.h"
 #include "kafka/handles.h"
 #include "kafka/produce.h"
+#include "kafka/watermarks.h"
 
 namespace duplex::testing {
 
+using namespace std::chrono_literals;
 using kafka::ErrorPtr;
 using kafka::HandlePtr;
 using kafka::make_client;
@@ -153,7 +155,7 @@ std::map<int, std::pair<int64_t, int64_t>> watermarks(const std::string& bootstr
   try {
     for (int p = 0, n = partition_count(consumer.get(), topic); p < n; ++p) {
       int64_t low = 0, high = 0;
-      if (rd_kafka_query_watermark_offsets(consumer.get(), topic.c_str(), p, &low, &high, 10000)) {
+      if (kafka::query_watermarks(consumer.get(), topic, p, &low, &high, 10s)) {
         return {};
       }
       marks[p] = {low, high};
@@ -197,7 +199,7 @@ std::vector<Record> read_all(const std::string& bootstrap, const std::string& to
     if (ends.empty()) {
       for (int i = 0; i < assignment->cnt; ++i) {
         int64_t low = 0, high = 0;
-        rd_kafka_query_watermark_offsets(consumer.get(), topic.c_str(), i, &low, &high, 5000);
+        kafka::query_watermarks(consumer.get(), topic, i, &low, &high, 5s);
         ends[i] = high;
       }
     }
