@@ -31,8 +31,13 @@ rocksdb::Options store_options(const std::shared_ptr<rocksdb::Cache>& cache, siz
   options.max_log_file_size = 1 << 20;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
+  // Index and filter blocks live in the block cache too, cut in partitions of a few KiB: a
+  // whole filter of a large file would not fit in a cache shard, and be read again on every
+  // lookup.
   table.cache_index_and_filter_blocks = true;
-  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  table.partition_filters = true;
+  table.pin_top_level_index_and_filter = true;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // most copies are of new keys
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return options;
