@@ -187,31 +187,40 @@ TEST(ConfigLoader, ConflictUnknownKeys) {
                                       "18: conflict.topics[0]: unknown key 'mode'"}));
 }
 
-TEST(ConfigLoader, ConflictBadValues) {
-  expect_one_problem(with_conflict("conflict:\n  topics:\n    - { match: \"(\", policy: none }\n"),
-                     15, "conflict.topics[0].match: bad regular expression '('");
-  expect_one_problem(with_conflict("conflict:\n  topics:\n    - { policy: none }\n"), 15,
-                     "conflict.topics[0]: match is missing");
-  expect_one_problem(with_conflict("conflict:\n  topics:\n    - { match: a, policy: lww }\n"), 15,
-                     "conflict.topics[0].policy: expected none or last-writer-wins, got 'lww'");
-  expect_one_problem(with_conflict("conflict:\n  index: { memory: 64MB }\n"), 14,
-                     "conflict.index.memory: bad size '64MB' (use e.g. 512KiB, 64MiB, 1GiB)");
-  expect_one_problem(with_conflict("conflict:\n  index: { memory: 512KiB }\n"), 14,
-                     "conflict.index.memory: 512KiB is too small (at least 1MiB)");
-  expect_one_problem(with_conflict("conflict:\n  index: { dir: \"\" }\n"), 14,
-                     "conflict.index.dir: empty");
-  expect_one_problem(with_conflict("conflict:\n  audit: yes please\n"), 14,
-                     "conflict.audit: expected true or false");
+// Each alone in an otherwise valid config: one problem, on its line.
+TEST(ConfigLoader, ConflictProblems) {
+  struct Case {
+    const char* conflict;
+    int line;
+    const char* message;
+  };
+  for (const auto& c : std::initializer_list<Case>{
+           {"conflict:\n  topics:\n    - { match: \"(\", policy: none }\n", 15,
+            "conflict.topics[0].match: bad regular expression '('"},
+           {"conflict:\n  topics:\n    - { policy: none }\n", 15,
+            "conflict.topics[0]: match is missing"},
+           {"conflict:\n  topics:\n    - { match: a, policy: lww }\n", 15,
+            "conflict.topics[0].policy: expected none or last-writer-wins, got 'lww'"},
+           {"conflict:\n  topics: orders\n", 14, "conflict.topics: expected a list"},
+           {"conflict:\n  index: { memory: 64MB }\n", 14,
+            "conflict.index.memory: bad size '64MB' (use e.g. 512KiB, 64MiB, 1GiB)"},
+           {"conflict:\n  index: { memory: 512KiB }\n", 14,
+            "conflict.index.memory: 512KiB is too small (at least 1MiB)"},
+           {"conflict:\n  index: { dir: \"\" }\n", 14, "conflict.index.dir: empty"},
+           {"conflict:\n  audit: yes please\n", 14, "conflict.audit: expected true or false"},
+           {"conflict:\n  region_rank: [us-west, us-east, us-west]\n", 14,
+            "conflict.region_rank: 'us-west' is listed twice"},
+           {"conflict:\n  region_rank: [us-west]\n", 14,
+            "conflict.region_rank: us-east missing (list every region under clusters, once each)"},
+           {"conflict:\n  region_rank: us-west\n", 14,
+            "conflict.region_rank: expected a list of regions"},
+       }) {
+    SCOPED_TRACE(c.conflict);
+    expect_one_problem(with_conflict(c.conflict), c.line, c.message);
+  }
 }
 
-TEST(ConfigLoader, RegionRankListsEveryRegionOnce) {
-  expect_one_problem(with_conflict("conflict:\n  region_rank: [us-west, us-east, us-west]\n"), 14,
-                     "conflict.region_rank: 'us-west' is listed twice");
-  expect_one_problem(with_conflict("conflict:\n  region_rank: [us-west]\n"), 14,
-                     "conflict.region_rank: us-east missing (list every region under clusters, "
-                     "once each)");
-  expect_one_problem(with_conflict("conflict:\n  region_rank: us-west\n"), 14,
-                     "conflict.region_rank: expected a list of regions");
+TEST(ConfigLoader, RegionRankProblemsComeTogether) {
   EXPECT_EQ(lines_of(with_conflict("conflict:\n  region_rank:\n    - us-west\n    - mars\n")),
             (std::vector<std::string>{
                 "16: conflict.region_rank: unknown region 'mars' (not under clusters)",

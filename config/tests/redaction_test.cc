@@ -54,16 +54,12 @@ conflict:
   std::string dump = dump_redacted(std::get<Config>(result));
   EXPECT_NE(dump.find("region_rank: [east, west]"), std::string::npos) << dump;
   EXPECT_NE(dump.find("memory: 1536KiB"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("dir: /var/lib/duplex/index"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("match: orders\\..*"), std::string::npos) << dump;
   auto again = ConfigLoader::load_string(dump);
   ASSERT_TRUE(std::holds_alternative<Config>(again))
       << ConfigLoader::format("dump", std::get<std::vector<Problem>>(again)) << dump;
-  const auto& c = std::get<Config>(again).conflict;
-  EXPECT_EQ(c.region_rank, (std::vector<std::string>{"east", "west"}));
-  EXPECT_TRUE(c.audit);
-  EXPECT_EQ(c.index.memory, 1536u << 10);
-  EXPECT_EQ(c.index.dir, "/var/lib/duplex/index");
-  ASSERT_EQ(c.topics.size(), 1u);
-  EXPECT_EQ(c.topics[0].match, "orders\\..*");
+  EXPECT_EQ(dump_redacted(std::get<Config>(again)), dump);
 }
 
 }  // namespace duplex::config
