@@ -38,7 +38,8 @@ rocksdb::Options store_options(const std::shared_ptr<rocksdb::Cache>& cache, siz
   table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
   table.partition_filters = true;
   table.pin_top_level_index_and_filter = true;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // most copies are of new keys
+  // A key the index lacks (a first copy of a key) is mostly answered without a data block.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return options;
 }

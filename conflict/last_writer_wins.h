@@ -31,8 +31,9 @@
 // older record, which is itself observed as a loser. So each region's last record of k (what
 // compaction keeps) ends as W: value, headers, timestamp. Assumes CreateTime timestamps set by
 // producers (clock skew decides who wins, never whether regions converge), that each sidecar
-// reads its home topic to the end, and that its position passes a loser only once the loser's
-// repair is acknowledged.
+// reads its home topic to the end, that its position passes a loser only once the loser's
+// repair is acknowledged, and that compaction does not remove W at its origin before every flow
+// copied it (the doc lists the others).
 namespace duplex::conflict {
 
 enum class CopyDecision { write, skip };

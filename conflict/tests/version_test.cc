@@ -2,10 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <stdexcept>
-
-#include "conflict/region_ranks.h"
-
 namespace duplex::conflict {
 namespace {
 
@@ -17,27 +13,6 @@ TEST(Version, TimestampDecidesFirst) {
 TEST(Version, RankBreaksATimestampTie) {
   EXPECT_LT((Version{100, 0}), (Version{100, 1}));
   EXPECT_EQ((Version{100, 1}), (Version{100, 1}));
-}
-
-TEST(RegionRanks, FirstListedRanksHighest) {
-  RegionRanks ranks({"east", "west", "south"});
-  EXPECT_EQ(ranks.rank("east"), 2);
-  EXPECT_EQ(ranks.rank("west"), 1);
-  EXPECT_EQ(ranks.rank("south"), 0);
-  // A tie goes to the region listed first.
-  EXPECT_GT(*ranks.version(100, "east"), *ranks.version(100, "west"));
-  EXPECT_LT(*ranks.version(100, "east"), *ranks.version(101, "south"));
-}
-
-TEST(RegionRanks, UnknownRegionHasNoRank) {
-  RegionRanks ranks({"east", "west"});
-  EXPECT_EQ(ranks.rank("mars"), std::nullopt);
-  EXPECT_EQ(ranks.version(100, "mars"), std::nullopt);
-}
-
-TEST(RegionRanks, RefusesDuplicatesAndEmptyLists) {
-  EXPECT_THROW(RegionRanks({"east", "east"}), std::invalid_argument);
-  EXPECT_THROW(RegionRanks({}), std::invalid_argument);
 }
 
 }  // namespace
