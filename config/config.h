@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -51,13 +52,38 @@ struct TransactionSettings {
   std::chrono::milliseconds fence_timeout{60000};
 };
 
+// A per-topic policy: the first override whose regex matches the whole topic name applies.
+struct ConflictOverride {
+  std::string match;
+  ConflictPolicy policy = ConflictPolicy::none;
+};
+
+// Where the key index of last-writer-wins topics lives (conflict/key_index.h).
+struct IndexSettings {
+  uint64_t memory = uint64_t{64} << 20;  // bytes: the entry cache and RocksDB's caches
+  std::string dir = "duplex-index";      // relative to the working directory
+};
+
+struct ConflictSettings {
+  ConflictPolicy policy = ConflictPolicy::none;  // for every copied topic without an override
+  // Every region under clusters, once; the first one wins a timestamp tie. Required as soon as
+  // one topic is last-writer-wins.
+  std::vector<std::string> region_rank;
+  bool audit = false;  // skipped copies are written to duplex.conflicts
+  IndexSettings index;
+  std::vector<ConflictOverride> topics;
+
+  // Compiles the overrides' regexes on each call: decide once per topic, not per record.
+  ConflictPolicy policy_for(const std::string& topic) const;
+};
+
 struct Config {
   std::string region;                          // the home region: where this sidecar writes
   std::map<std::string, Properties> clusters;  // region -> its cluster's properties
   std::vector<Flow> flows;
   Delivery delivery = Delivery::at_least_once;
   TransactionSettings transaction;
-  ConflictPolicy conflict = ConflictPolicy::none;
+  ConflictSettings conflict;
   std::chrono::milliseconds checkpoint_interval{std::chrono::seconds(5)};
   std::string metrics_listen = "127.0.0.1:9464";
   std::string log_level = "info";

@@ -13,6 +13,7 @@
 
 #include "config/duration.h"
 #include "config/redaction.h"
+#include "config/size.h"
 
 namespace duplex::config {
 namespace {
@@ -108,17 +109,21 @@ class Walker {
       return out;
     }
     for (const auto& item : node) {
-      auto pattern = text(item, what);
-      if (!pattern) continue;
-      try {
-        std::regex compiled(*pattern);
-      } catch (const std::regex_error& e) {
-        problem(item, what + ": bad regular expression '" + *pattern + "': " + e.what());
-        continue;
-      }
-      out.push_back(*pattern);
+      if (auto pattern = regex(item, what)) out.push_back(*pattern);
     }
     return out;
+  }
+
+  std::optional<std::string> regex(const YAML::Node& node, const std::string& what) {
+    auto pattern = text(node, what);
+    if (!pattern) return std::nullopt;
+    try {
+      std::regex compiled(*pattern);
+    } catch (const std::regex_error& e) {
+      problem(node, what + ": bad regular expression '" + *pattern + "': " + e.what());
+      return std::nullopt;
+    }
+    return pattern;
   }
 
   void duration(const YAML::Node& node, const std::string& what, std::chrono::milliseconds& out) {
@@ -141,6 +146,19 @@ class Walker {
       return;
     }
     out = std::stoi(*value);
+  }
+
+  void size(const YAML::Node& node, const std::string& what, uint64_t minimum, uint64_t& out) {
+    auto value = text(node, what);
+    if (!value) return;
+    auto parsed = parse_size(*value);
+    if (!parsed) {
+      problem(node, what + ": bad size '" + *value + "' (use e.g. 512KiB, 64MiB, 1GiB)");
+    } else if (*parsed < minimum) {
+      problem(node, what + ": " + *value + " is too small (at least " + size_text(minimum) + ")");
+    } else {
+      out = *parsed;
+    }
   }
 
   void name_filter(const YAML::Node& node, const std::string& what, NameFilter& out) {
@@ -253,6 +271,112 @@ class Walker {
     }
   }
 
+  // Where last-writer-wins is asked for, and what it is called there.
+  using Places = std::vector<std::pair<YAML::Node, std::string>>;
+
+  void conflict_policy(const YAML::Node& node, const std::string& what, ConflictPolicy& out,
+                       Places& last_writer_wins) {
+    choice(node, what,
+           {{"none", ConflictPolicy::none}, {"last-writer-wins", ConflictPolicy::last_writer_wins}},
+           out);
+    if (out == ConflictPolicy::last_writer_wins) last_writer_wins.emplace_back(node, what);
+  }
+
+  void conflict(const YAML::Node& node, Config& config) {
+    if (!expect_map(node, "conflict", {"policy", "region_rank", "audit", "index", "topics"})) {
+      return;
+    }
+    auto& out = config.conflict;
+    Places last_writer_wins;
+    if (node["policy"]) {
+      conflict_policy(node["policy"], "conflict.policy", out.policy, last_writer_wins);
+    }
+    if (node["audit"]) boolean(node["audit"], "conflict.audit", out.audit);
+    if (const auto& index = node["index"];
+        index && expect_map(index, "conflict.index", {"memory", "dir"})) {
+      if (index["memory"]) {
+        size(index["memory"], "conflict.index.memory", 1 << 20, out.index.memory);
+      }
+      if (index["dir"]) {
+        if (auto dir = text(index["dir"], "conflict.index.dir")) {
+          if (dir->empty()) problem(index["dir"], "conflict.index.dir: empty");
+          out.index.dir = *dir;
+        }
+      }
+    }
+    if (const auto& topics = node["topics"]) {
+      if (!topics.IsSequence()) {
+        problem(topics, "conflict.topics: expected a list of { match, policy }");
+      } else {
+        for (size_t i = 0; i < topics.size(); ++i) {
+          conflict_override(topics[i], i, out, last_writer_wins);
+        }
+      }
+    }
+    region_rank(node, config, !last_writer_wins.empty());
+    // Not applied by the copy path yet: refused last, so that `run` never silently copies
+    // without it.
+    for (const auto& [at, what] : last_writer_wins) {
+      problem(at, what + ": last-writer-wins is not available yet in this version; use none");
+    }
+  }
+
+  void conflict_override(const YAML::Node& node, size_t index, ConflictSettings& out,
+                         Places& last_writer_wins) {
+    const std::string where = "conflict.topics[" + std::to_string(index) + "]";
+    if (!expect_map(node, where, {"match", "policy"})) return;
+    ConflictOverride rule;
+    if (!node["match"]) {
+      problem(node, where + ": match is missing (a regex of topic names)");
+    } else if (auto pattern = regex(node["match"], where + ".match")) {
+      rule.match = *pattern;
+    }
+    if (!node["policy"]) {
+      problem(node, where + ": policy is missing (none or last-writer-wins)");
+    } else {
+      conflict_policy(node["policy"], where + ".policy", rule.policy, last_writer_wins);
+    }
+    out.topics.push_back(std::move(rule));
+  }
+
+  // Every region under clusters, each once, when given; required with last-writer-wins.
+  void region_rank(const YAML::Node& conflict, Config& config, bool required) {
+    const auto& node = conflict["region_rank"];
+    if (!node) {
+      if (required) {
+        problem(conflict,
+                "conflict.region_rank: missing; last-writer-wins needs every region under "
+                "clusters, once each, the one that wins a timestamp tie first");
+      }
+      return;
+    }
+    if (!node.IsSequence()) {
+      problem(node, "conflict.region_rank: expected a list of regions");
+      return;
+    }
+    std::set<std::string> listed;
+    for (const auto& item : node) {
+      auto region = text(item, "conflict.region_rank");
+      if (!region) continue;
+      if (config.clusters.count(*region) == 0) {
+        problem(item,
+                "conflict.region_rank: unknown region '" + *region + "' (not under clusters)");
+      } else if (!listed.insert(*region).second) {
+        problem(item, "conflict.region_rank: '" + *region + "' is listed twice");
+      } else {
+        config.conflict.region_rank.push_back(*region);
+      }
+    }
+    std::string missing;
+    for (const auto& [region, properties] : config.clusters) {
+      if (listed.count(region) == 0) missing += (missing.empty() ? "" : ", ") + region;
+    }
+    if (!missing.empty()) {
+      problem(node, "conflict.region_rank: " + missing +
+                        " missing (list every region under clusters, once each)");
+    }
+  }
+
   // A rename template must keep {topic} (or names would collide) and use known placeholders.
   void check_rename(const YAML::Node& at, const std::string& what, const std::string& pattern) {
     static const std::regex placeholder(R"(\{([^{}]*)\})");
@@ -317,19 +441,7 @@ class Walker {
         positive(txn["max.records"], "transaction.max.records", config.transaction.max_records);
       }
     }
-    if (const auto& conflict = root["conflict"];
-        conflict && expect_map(conflict, "conflict", {"policy"}) && conflict["policy"]) {
-      choice(
-          conflict["policy"], "conflict.policy",
-          {{"none", ConflictPolicy::none}, {"last-writer-wins", ConflictPolicy::last_writer_wins}},
-          config.conflict);
-      // Not implemented yet: refused here so that `run` never silently copies without it.
-      if (config.conflict == ConflictPolicy::last_writer_wins) {
-        problem(conflict["policy"],
-                "conflict.policy: last-writer-wins is not available yet in this version; use "
-                "none");
-      }
-    }
+    if (root["conflict"]) conflict(root["conflict"], config);
     if (const auto& checkpoint = root["checkpoint"];
         checkpoint && expect_map(checkpoint, "checkpoint", {"interval"}) &&
         checkpoint["interval"]) {

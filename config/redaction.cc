@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "config/size.h"
+
 namespace duplex::config {
 
 bool is_secret_property(std::string_view key) {
@@ -19,6 +21,26 @@ std::string duration_text(std::chrono::milliseconds d) {
 void emit_filter(YAML::Emitter& out, const NameFilter& filter) {
   out << YAML::Key << "include" << YAML::Value << YAML::Flow << filter.include;
   out << YAML::Key << "exclude" << YAML::Value << YAML::Flow << filter.exclude;
+}
+
+const char* policy_text(ConflictPolicy policy) {
+  return policy == ConflictPolicy::last_writer_wins ? "last-writer-wins" : "none";
+}
+
+void emit_conflict(YAML::Emitter& out, const ConflictSettings& conflict) {
+  out << YAML::Key << "conflict" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "policy" << YAML::Value << policy_text(conflict.policy);
+  out << YAML::Key << "region_rank" << YAML::Value << YAML::Flow << conflict.region_rank;
+  out << YAML::Key << "audit" << YAML::Value << conflict.audit;
+  out << YAML::Key << "index" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  out << YAML::Key << "memory" << YAML::Value << size_text(conflict.index.memory);
+  out << YAML::Key << "dir" << YAML::Value << conflict.index.dir << YAML::EndMap;
+  out << YAML::Key << "topics" << YAML::Value << YAML::BeginSeq;
+  for (const auto& rule : conflict.topics) {
+    out << YAML::Flow << YAML::BeginMap << YAML::Key << "match" << YAML::Value << rule.match;
+    out << YAML::Key << "policy" << YAML::Value << policy_text(rule.policy) << YAML::EndMap;
+  }
+  out << YAML::EndSeq << YAML::EndMap;
 }
 
 }  // namespace
@@ -52,10 +74,7 @@ std::string dump_redacted(const Config& config) {
   out << YAML::EndSeq;
   out << YAML::Key << "delivery" << YAML::Value
       << (config.delivery == Delivery::exactly_once ? "exactly-once" : "at-least-once");
-  out << YAML::Key << "conflict" << YAML::Value << YAML::BeginMap << YAML::Key << "policy"
-      << YAML::Value
-      << (config.conflict == ConflictPolicy::last_writer_wins ? "last-writer-wins" : "none")
-      << YAML::EndMap;
+  emit_conflict(out, config.conflict);
   out << YAML::Key << "checkpoint" << YAML::Value << YAML::BeginMap << YAML::Key << "interval"
       << YAML::Value << duration_text(config.checkpoint_interval) << YAML::EndMap;
   out << YAML::Key << "metrics" << YAML::Value << YAML::BeginMap << YAML::Key << "listen"

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <regex>
+
 namespace duplex::config {
 namespace {
 
@@ -20,7 +22,7 @@ flows:
     groups: { include: [".*"], sync: true }
     rename: "{topic}"
 delivery: at-least-once
-conflict: { policy: none }
+conflict: { policy: none, region_rank: [us-west, us-east] }
 checkpoint: { interval: 5s }
 metrics: { listen: "127.0.0.1:9464" }
 log: { level: info, format: json }
@@ -127,6 +129,137 @@ TEST(ConfigLoader, LastWriterWinsIsRefusedUntilItExists) {
   expect_one_problem(valid_with("policy: none", "policy: last-writer-wins"), 13,
                      "conflict.policy: last-writer-wins is not available yet in this version; "
                      "use none");
+}
+
+// kValid with its conflict line (13) replaced by `conflict`, which starts on line 13.
+std::string with_conflict(const std::string& conflict) {
+  return valid_with("conflict: { policy: none, region_rank: [us-west, us-east] }\n", conflict);
+}
+
+// Every problem's "line: message", in the order reported.
+std::vector<std::string> lines_of(const std::string& yaml) {
+  std::vector<std::string> out;
+  for (const auto& p : problems_of(yaml)) out.push_back(std::to_string(p.line) + ": " + p.message);
+  return out;
+}
+
+TEST(ConfigLoader, ConflictSettingsLoad) {
+  auto result = ConfigLoader::load_string(with_conflict(R"(conflict:
+  policy: none
+  region_rank: [us-east, us-west]
+  audit: true
+  index: { memory: 128MiB, dir: /var/lib/duplex/index }
+  topics:
+    - { match: "orders\\..*", policy: none }
+)"));
+  ASSERT_TRUE(std::holds_alternative<Config>(result))
+      << ConfigLoader::format("f", std::get<std::vector<Problem>>(result));
+  const auto& c = std::get<Config>(result).conflict;
+  EXPECT_EQ(c.policy, ConflictPolicy::none);
+  EXPECT_EQ(c.region_rank, (std::vector<std::string>{"us-east", "us-west"}));
+  EXPECT_TRUE(c.audit);
+  EXPECT_EQ(c.index.memory, 128u << 20);
+  EXPECT_EQ(c.index.dir, "/var/lib/duplex/index");
+  ASSERT_EQ(c.topics.size(), 1u);
+  EXPECT_EQ(c.topics[0].match, "orders\\..*");
+}
+
+TEST(ConfigLoader, ConflictDefaults) {
+  auto result = ConfigLoader::load_string(kValid);
+  const auto& c = std::get<Config>(result).conflict;
+  EXPECT_EQ(c.policy, ConflictPolicy::none);
+  EXPECT_FALSE(c.audit);
+  EXPECT_EQ(c.index.memory, 64u << 20);
+  EXPECT_EQ(c.index.dir, "duplex-index");
+  EXPECT_TRUE(c.topics.empty());
+}
+
+TEST(ConfigLoader, ConflictUnknownKeys) {
+  EXPECT_EQ(lines_of(with_conflict(R"(conflict:
+  policy: none
+  polcy: none
+  index: { memory: 1GiB, size: 2 }
+  topics:
+    - { match: a, policy: none, mode: x }
+)")),
+            (std::vector<std::string>{"15: conflict: unknown key 'polcy'",
+                                      "16: conflict.index: unknown key 'size'",
+                                      "18: conflict.topics[0]: unknown key 'mode'"}));
+}
+
+// Each alone in an otherwise valid config: one problem, on its line.
+TEST(ConfigLoader, ConflictProblems) {
+  struct Case {
+    const char* conflict;
+    int line;
+    const char* message;
+  };
+  for (const auto& c : std::initializer_list<Case>{
+           {"conflict:\n  topics:\n    - { match: \"(\", policy: none }\n", 15,
+            "conflict.topics[0].match: bad regular expression '('"},
+           {"conflict:\n  topics:\n    - { policy: none }\n", 15,
+            "conflict.topics[0]: match is missing"},
+           {"conflict:\n  topics:\n    - { match: a, policy: lww }\n", 15,
+            "conflict.topics[0].policy: expected none or last-writer-wins, got 'lww'"},
+           {"conflict:\n  topics: orders\n", 14, "conflict.topics: expected a list"},
+           {"conflict:\n  index: { memory: 64MB }\n", 14,
+            "conflict.index.memory: bad size '64MB' (use e.g. 512KiB, 64MiB, 1GiB)"},
+           {"conflict:\n  index: { memory: 512KiB }\n", 14,
+            "conflict.index.memory: 512KiB is too small (at least 1MiB)"},
+           {"conflict:\n  index: { dir: \"\" }\n", 14, "conflict.index.dir: empty"},
+           {"conflict:\n  audit: yes please\n", 14, "conflict.audit: expected true or false"},
+           {"conflict:\n  region_rank: [us-west, us-east, us-west]\n", 14,
+            "conflict.region_rank: 'us-west' is listed twice"},
+           {"conflict:\n  region_rank: [us-west]\n", 14,
+            "conflict.region_rank: us-east missing (list every region under clusters, once each)"},
+           {"conflict:\n  region_rank: us-west\n", 14,
+            "conflict.region_rank: expected a list of regions"},
+       }) {
+    SCOPED_TRACE(c.conflict);
+    expect_one_problem(with_conflict(c.conflict), c.line, c.message);
+  }
+}
+
+TEST(ConfigLoader, RegionRankProblemsComeTogether) {
+  EXPECT_EQ(lines_of(with_conflict("conflict:\n  region_rank:\n    - us-west\n    - mars\n")),
+            (std::vector<std::string>{
+                "16: conflict.region_rank: unknown region 'mars' (not under clusters)",
+                "15: conflict.region_rank: us-east missing (list every region under clusters, "
+                "once each)"}));
+}
+
+// The refusal stays, and comes after every other problem of the section.
+TEST(ConfigLoader, LastWriterWinsNeedsRegionRankAndIsStillRefused) {
+  EXPECT_EQ(lines_of(with_conflict("conflict: { policy: last-writer-wins }\n")),
+            (std::vector<std::string>{
+                "13: conflict.region_rank: missing; last-writer-wins needs every region under "
+                "clusters, once each, the one that wins a timestamp tie first",
+                "13: conflict.policy: last-writer-wins is not available yet in this version; use "
+                "none"}));
+  EXPECT_EQ(lines_of(with_conflict(R"(conflict:
+  policy: last-writer-wins
+  region_rank: [us-west, us-west]
+)")),
+            (std::vector<std::string>{
+                "15: conflict.region_rank: 'us-west' is listed twice",
+                "15: conflict.region_rank: us-east missing (list every region under clusters, "
+                "once each)",
+                "14: conflict.policy: last-writer-wins is not available yet in this version; use "
+                "none"}));
+}
+
+TEST(ConfigLoader, LastWriterWinsInATopicOverrideIsRefused) {
+  EXPECT_EQ(lines_of(with_conflict(R"(conflict:
+  region_rank: [us-west, us-east]
+  topics:
+    - { match: "orders\\..*", policy: last-writer-wins }
+    - { match: "(", policy: none }
+)")),
+            (std::vector<std::string>{
+                "17: conflict.topics[1].match: bad regular expression '(': " +
+                    std::string(std::regex_error(std::regex_constants::error_paren).what()),
+                "16: conflict.topics[0].policy: last-writer-wins is not available yet in this "
+                "version; use none"}));
 }
 
 TEST(ConfigLoader, ExactlyOnceWithTransactionSettings) {

@@ -36,4 +36,30 @@ flows:
   EXPECT_NE(dump.find("127.0.0.1:19092"), std::string::npos);
 }
 
+TEST(Redaction, DumpShowsTheConflictSettingsAndReadsBack) {
+  auto result = ConfigLoader::load_string(R"(
+region: west
+clusters:
+  west: { bootstrap.servers: "127.0.0.1:29092" }
+  east: { bootstrap.servers: "127.0.0.1:19092" }
+flows:
+  - source: east
+conflict:
+  region_rank: [east, west]
+  audit: true
+  index: { memory: 1536KiB, dir: /var/lib/duplex/index }
+  topics: [{ match: "orders\\..*", policy: none }]
+)");
+  ASSERT_TRUE(std::holds_alternative<Config>(result));
+  std::string dump = dump_redacted(std::get<Config>(result));
+  EXPECT_NE(dump.find("region_rank: [east, west]"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("memory: 1536KiB"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("dir: /var/lib/duplex/index"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("match: orders\\..*"), std::string::npos) << dump;
+  auto again = ConfigLoader::load_string(dump);
+  ASSERT_TRUE(std::holds_alternative<Config>(again))
+      << ConfigLoader::format("dump", std::get<std::vector<Problem>>(again)) << dump;
+  EXPECT_EQ(dump_redacted(std::get<Config>(again)), dump);
+}
+
 }  // namespace duplex::config

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "conflict/version.h"
+
+namespace duplex::conflict {
+
+// The ranks of the regions of `conflict.region_rank`: the region listed first wins timestamp
+// ties, so it gets the highest rank (the list's length minus one), the last one rank 0.
+class RegionRanks {
+ public:
+  // Throws std::invalid_argument on an empty list or a region listed twice (the config loader
+  // refuses both before this is built).
+  explicit RegionRanks(const std::vector<std::string>& region_rank);
+
+  // nullopt for a region not in the list.
+  std::optional<int> rank(std::string_view region) const;
+
+  // The version of a record with this timestamp and origin region; nullopt for an unknown one.
+  std::optional<Version> version(int64_t timestamp, std::string_view origin) const;
+
+ private:
+  std::map<std::string, int, std::less<>> ranks_;
+};
+
+}  // namespace duplex::conflict
