@@ -100,9 +100,15 @@ void TransactionalPartition::request_stop(bool commit) {
     if (stop_requested_) return;
     stop_requested_ = true;
     stop_commits_ = commit;
+    stop_deadline_ = Clock::now() + settings_.stop_timeout;
     stopping_ = true;
   }
   wake_.notify_one();
+}
+
+Clock::time_point TransactionalPartition::bounded_by_stop(Clock::time_point deadline) const {
+  std::lock_guard lock(mutex_);
+  return std::min(deadline, stop_deadline_);
 }
 
 void TransactionalPartition::join() {
@@ -244,16 +250,8 @@ bool TransactionalPartition::begin() {
 bool TransactionalPartition::commit(milliseconds timeout) {
   const auto deadline =
       timeout == milliseconds::max() ? Clock::time_point::max() : Clock::now() + timeout;
-  // 1. Every copy acknowledged: their target offsets make the offset-sync runs. Without a
-  //    target this waits for message.timeout.ms, after which the reports carry the error.
-  while (rd_kafka_outq_len(producer_.get()) > 0) {
-    rd_kafka_flush(producer_.get(), 100);
-    answered_.release();
-    if (Clock::now() >= deadline || abort_wanted()) {
-      abort("not acknowledged in time");
-      return false;
-    }
-  }
+  // 1. Every copy acknowledged: their target offsets make the offset-sync runs.
+  if (!await_acknowledged(deadline)) return false;
   char fatal[256];
   if (auto err = rd_kafka_fatal_error(producer_.get(), fatal, sizeof fatal)) {
     producer_failed(err, fatal);
@@ -285,14 +283,31 @@ bool TransactionalPartition::commit(milliseconds timeout) {
                         offsets::encode(progress))) {
     return false;
   }
-  if (!end_transaction(deadline)) return false;
+  // 3. Acknowledged here, within the deadline: rd_kafka_commit_transaction in librdkafka 2.0.2
+  //    can wait for them past its own timeout, until message.timeout.ms.
+  if (!await_acknowledged(deadline) || !end_transaction(deadline)) return false;
   count_committed(runs_written);
+  return true;
+}
+
+bool TransactionalPartition::await_acknowledged(Clock::time_point deadline) {
+  // Without a target this would wait for message.timeout.ms, after which the reports carry
+  // the error: the deadline comes first.
+  while (rd_kafka_outq_len(producer_.get()) > 0) {
+    rd_kafka_flush(producer_.get(), 100);
+    answered_.release();
+    if (Clock::now() >= bounded_by_stop(deadline) || abort_wanted()) {
+      abort("not acknowledged in time");
+      return false;
+    }
+  }
   return true;
 }
 
 bool TransactionalPartition::end_transaction(Clock::time_point deadline) {
   // A timeout leaves the commit running in the background: calling again resumes it.
   for (;;) {
+    deadline = bounded_by_stop(deadline);
     auto slice = std::chrono::duration_cast<milliseconds>(
         std::min(deadline - Clock::now(), Clock::duration(kEndTxnSlice)));
     kafka::ErrorPtr error(rd_kafka_commit_transaction(

@@ -117,6 +117,9 @@ class TransactionalPartition {
   // Commits the open transaction; false when it was aborted (and a rewind requested) or the
   // partition can copy no more (fenced, failed).
   bool commit(std::chrono::milliseconds timeout);
+  bool await_acknowledged(std::chrono::steady_clock::time_point deadline);
+  std::chrono::steady_clock::time_point bounded_by_stop(
+      std::chrono::steady_clock::time_point deadline) const;
   bool end_transaction(std::chrono::steady_clock::time_point deadline);
   void count_committed(size_t runs);
   void abort(const std::string& why);
@@ -141,6 +144,9 @@ class TransactionalPartition {
   bool stop_requested_ = false;
   std::atomic<bool> stopping_{false};  // stop_requested_, for fence() and full queues
   bool stop_commits_ = false;
+  // stop_requested_ + stop_timeout: a commit under way when the stop comes ends by then too.
+  std::chrono::steady_clock::time_point stop_deadline_ =
+      std::chrono::steady_clock::time_point::max();
   std::optional<int64_t> rewind_to_;
   std::string failure_;
 

@@ -138,5 +138,34 @@ TEST_F(TransactionalPartitionMock, BudgetComesBackToZeroWhilePushesRaceTheThread
   partition.join();
 }
 
+// A stop that comes while a transaction commits, its records never acknowledged (the target
+// went away): the commit ends by the stop's deadline, not after message.timeout.ms (20 s).
+TEST_F(TransactionalPartitionMock, AStopDuringACommitThatCannotFinishEndsByTheStopTimeout) {
+  write_source(10);
+  auto reader = consumer();
+  auto records = consume(reader.get(), "orders", 0, 10);
+  ASSERT_EQ(records.size(), 10u);
+  auto s = settings();
+  s.stop_timeout = 1s;
+  TransactionalPartition partition(std::move(s), metrics_, metrics_.topic("orders"));
+  ASSERT_FALSE(partition.fence(std::chrono::steady_clock::now() + 10s, cancel_));
+  partition.start(-1);
+  cluster_.set_down();
+  for (auto& r : records) {
+    auto units = budget_.take(r.size());
+    partition.push(std::move(r), kafka::HeadersPtr(rd_kafka_headers_new(0)), true,
+                   std::move(units));
+  }
+  std::this_thread::sleep_for(1s);  // past the 100 ms interval: the commit waits for answers
+  const auto stop_at = std::chrono::steady_clock::now();
+  partition.request_stop(true);
+  partition.join();
+  const auto took = std::chrono::steady_clock::now() - stop_at;
+  // stop_timeout, then one short abort attempt (2 s) that cannot reach the target either.
+  EXPECT_LT(took, 5s) << std::chrono::duration<double>(took).count() << " s";
+  EXPECT_EQ(partition.committed_next(), -1) << "nothing committed";
+  EXPECT_EQ(partition.uncommitted(), 10u);
+}
+
 }  // namespace
 }  // namespace duplex
