@@ -1,10 +1,35 @@
 #include "kafka/log_reader.h"
 
 #include <algorithm>
+#include <thread>
 
 #include "kafka/watermarks.h"
 
 namespace duplex::kafka {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::chrono::milliseconds kSlice{500};
+constexpr std::chrono::milliseconds kPause{100};
+
+// Worth asking again until the deadline: the cluster or the partition's leader is away.
+bool transient(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR__WAIT_COORD:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_BROKER_NOT_AVAILABLE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
 
 LogReader::LogReader(const std::string& cluster, const Properties& cluster_props, std::string topic,
                      const std::atomic<bool>* stop)
@@ -20,12 +45,33 @@ LogReader::LogReader(const std::string& cluster, const Properties& cluster_props
   consumer_ = make_client(cluster, RD_KAFKA_CONSUMER, std::move(conf));
 }
 
-KafkaError LogReader::assign(std::chrono::milliseconds timeout) {
+rd_kafka_resp_err_t LogReader::in_slices(
+    Clock::time_point deadline, const std::function<rd_kafka_resp_err_t(int)>& request) const {
+  for (;;) {
+    if (stopping()) return RD_KAFKA_RESP_ERR__DESTROY;
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto err =
+        request(static_cast<int>(std::clamp(left, std::chrono::milliseconds(1), kSlice).count()));
+    if (!transient(err) || Clock::now() >= deadline) return err;
+    if (err != RD_KAFKA_RESP_ERR__TIMED_OUT) std::this_thread::sleep_for(kPause);  // answered fast
+  }
+}
+
+KafkaError LogReader::failure(rd_kafka_resp_err_t err) const {
+  const std::string what = "cluster " + cluster_ + ": reading " + topic_;
+  return err == RD_KAFKA_RESP_ERR__DESTROY ? KafkaError(err, what + ": stopping")
+                                           : KafkaError::from(err, what);
+}
+
+KafkaError LogReader::assign(Clock::time_point deadline) {
   const rd_kafka_metadata_t* raw = nullptr;
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(consumer_.get(), topic_.c_str(), nullptr);
-  auto err = rd_kafka_metadata(consumer_.get(), 0, rkt, &raw, static_cast<int>(timeout.count()));
+  auto err = in_slices(deadline, [&](int slice_ms) {
+    return rd_kafka_metadata(consumer_.get(), 0, rkt, &raw, slice_ms);
+  });
   rd_kafka_topic_destroy(rkt);
-  if (err) return KafkaError::from(err, "cluster " + cluster_ + ": reading " + topic_);
+  if (err) return failure(err);
   MetadataPtr metadata(raw);
   if (metadata->topic_cnt != 1 || metadata->topics[0].err) {
     return KafkaError(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
@@ -44,7 +90,8 @@ KafkaError LogReader::assign(std::chrono::milliseconds timeout) {
 
 KafkaError LogReader::read_new(const std::function<void(const rd_kafka_message_t&)>& deliver,
                                std::chrono::milliseconds timeout) {
-  if (auto err = assign(timeout)) return err;
+  const auto deadline = Clock::now() + timeout;
+  if (auto err = assign(deadline)) return err;
   // Assigned only while reading (see assign()): an idle reader sends no fetches.
   struct UnassignAfter {
     rd_kafka_t* rk;
@@ -54,8 +101,11 @@ KafkaError LogReader::read_new(const std::function<void(const rd_kafka_message_t
   std::map<int32_t, int64_t> end;
   for (const auto& [p, next] : next_) {
     int64_t low = 0, high = 0;
-    if (auto err = query_watermarks(consumer_.get(), topic_, p, &low, &high, timeout)) {
-      return KafkaError::from(err, "cluster " + cluster_ + ": reading " + topic_);
+    if (auto err = in_slices(deadline, [&](int slice_ms) {
+          return query_watermarks(consumer_.get(), topic_, p, &low, &high,
+                                  std::chrono::milliseconds(slice_ms));
+        })) {
+      return failure(err);
     }
     end[p] = high;
   }
@@ -71,9 +121,8 @@ KafkaError LogReader::read_new(const std::function<void(const rd_kafka_message_t
     }
     return false;
   };
-  auto deadline = std::chrono::steady_clock::now() + timeout;
   while (behind()) {
-    if (std::chrono::steady_clock::now() >= deadline || (stop_ && stop_->load())) {
+    if (Clock::now() >= deadline || stopping()) {
       return KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, "cluster " + cluster_ + ": reading " +
                                                           topic_ + ": end not reached in " +
                                                           std::to_string(timeout.count()) + " ms");

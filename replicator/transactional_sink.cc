@@ -54,7 +54,10 @@ bool TransactionalSink::open(const SinkPartition& sink) {
 kafka::Result<int64_t> TransactionalSink::start(Partition& p) {
   if (auto err = p.txn->fence(Clock::now() + settings_.transaction.fence_timeout, p.cancel))
     return err;
-  std::lock_guard lock(progress_mutex_);
+  std::lock_guard lock(progress_mutex_);  // one reader for all: the starts take turns
+  if (p.cancel.load() || stop_.load()) {  // revoked or stopping meanwhile: nothing to read for
+    return kafka::KafkaError(RD_KAFKA_RESP_ERR__DESTROY, "cancelled before its progress was read");
+  }
   auto err = progress_reader_.read_new(
       [&](const rd_kafka_message_t& m) {
         if (!m.payload) return;  // a tombstone
