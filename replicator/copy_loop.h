@@ -128,6 +128,8 @@ class CopyLoop : private SourceListener {
   void ready(Partition& p, std::optional<int64_t> offset);
   void wait_for_target(Partition& p);
   void enter(Partition& p, State state);
+  // The states advance_waiting() moves on: not copying yet, and not by the loop's choice.
+  static bool waits(State state);
   void start_copying(Partition& p);
   // False when the source refused (counted and logged); a refused resume is tried again at
   // the next commit tick.

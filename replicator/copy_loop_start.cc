@@ -77,22 +77,21 @@ void CopyLoop::start_copying(Partition& p) {
   if (p.paused != paused) set_paused({&p}, paused);
 }
 
+bool CopyLoop::waits(State state) {
+  return state == State::starting || state == State::seeking || state == State::waiting_for_target;
+}
+
 void CopyLoop::enter(Partition& p, State state) {
   p.state = state;
   p.since = now_;
   p.said_waiting = false;
-  if (state == State::starting || state == State::seeking || state == State::waiting_for_target) {
-    any_waiting_ = true;
-  }
+  if (waits(state)) any_waiting_ = true;
 }
 
 void CopyLoop::advance_waiting() {
   any_waiting_ = false;
   for (auto& [tp, p] : partitions_) {
-    if (p.state != State::starting && p.state != State::seeking &&
-        p.state != State::waiting_for_target) {
-      continue;
-    }
+    if (!waits(p.state)) continue;
     any_waiting_ = true;
     // Named once when it waits long: the flow must not go quiet while a partition stands.
     auto say_waiting = [&](const std::string& why) {
@@ -122,12 +121,13 @@ void CopyLoop::advance_waiting() {
         return;
       }
     } else {
-      say_waiting("the target has no partition " + std::to_string(tp.partition) + " of " +
-                  (p.target_topic.empty() ? "the target topic" : p.target_topic) + " yet");
+      const std::string missing =
+          "the target has no partition " + std::to_string(tp.partition) + " of " +
+          (p.target_topic.empty() ? "the target topic of " + tp.topic : p.target_topic);
+      say_waiting(missing + " yet");
       if (now_ - *p.waiting_since >= options_.start_limit) {
         auto count = plan_.target_partitions.find(p.target_topic);
-        fail("the target has no partition " + std::to_string(tp.partition) + " of " +
-             (p.target_topic.empty() ? "the target topic of " + tp.topic : p.target_topic) +
+        fail(missing +
              (count == plan_.target_partitions.end()
                   ? ""
                   : " (it has " + std::to_string(count->second) + ")") +

@@ -12,7 +12,7 @@ namespace {
 // A seek waits for the partition's fetcher to take it (a local hand-over, no request).
 constexpr int kSeekTimeoutMs = 5000;
 // A watermark asked from the broker (a paused partition's, for lag), from the lag thread.
-constexpr int kWatermarkTimeoutMs = 1000;
+constexpr std::chrono::milliseconds kWatermarkTimeout{1000};
 
 kafka::PartitionListPtr list_of(const std::vector<TopicPartition>& partitions) {
   kafka::PartitionListPtr list(
@@ -192,7 +192,7 @@ std::optional<int64_t> KafkaSource::high_watermark(const TopicPartition& tp, boo
   int64_t low = -1, high = -1;
   if (ask_broker) {
     kafka::query_watermarks(consumer_.get(), tp.topic, tp.partition, &low, &high,
-                            std::chrono::milliseconds(kWatermarkTimeoutMs));
+                            kWatermarkTimeout);
   } else {
     rd_kafka_get_watermark_offsets(consumer_.get(), tp.topic.c_str(), tp.partition, &low, &high);
   }

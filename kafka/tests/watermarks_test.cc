@@ -6,7 +6,6 @@
 
 #include "kafka/client_factory.h"
 #include "kafka/mock_cluster.h"
-#include "kafka/produce.h"
 
 namespace duplex::kafka {
 namespace {
