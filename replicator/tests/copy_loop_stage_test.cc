@@ -6,6 +6,8 @@
 #include <functional>
 
 #include "offsets/offset_records.h"
+#include "replicator/conflict_stage.h"
+#include "replicator/tests/conflict_fakes.h"
 #include "replicator/tests/copy_loop_fixture.h"
 #include "replicator/tests/log_capture.h"
 
@@ -72,6 +74,36 @@ TEST_F(CopyLoopStageTest, AStageSkipBetweenCopiesIsCountedAndSettlesLikeALoopSki
                                        "reason=\"conflict\",topic=\"orders\"} 2"),
             std::string::npos)
       << registry_.serialize();
+}
+
+// The same through last-writer-wins: west holds k at 150 (a local write); east's copies of k
+// at 100 and 120 are skipped between two copies, and the commit and the runs pass them as they
+// pass loops, so a consumer that fails over neither skips nor re-reads because of them.
+TEST_F(CopyLoopStageTest, AConflictSkipBetweenCopiesSettlesLikeALoopSkip) {
+  config::ConflictSettings settings;
+  settings.policy = config::ConflictPolicy::last_writer_wins;
+  conflict::RegionRanks ranks({"east", "west"});
+  testing::TempKeyIndex index;
+  index.put("orders", "k", {{150, 0}, 0, false, "west", 1});
+  testing::FakeReadiness readiness;
+  testing::FakeAudit audit;
+  ConflictStage conflicts({settings, ranks, *index, readiness, &audit}, "east");
+  start(nullptr, 1000, {&conflicts});
+  source_.append_keyed(p0_, "a", "a1", {}, 100);
+  source_.append_keyed(p0_, "k", "k-old", {}, 100);
+  source_.append_keyed(p0_, "k", "k-older", {{"duplex.origin", "east"}}, 120);
+  source_.append_keyed(p0_, "k", "k-new", {}, 151);
+  turns(6);
+  EXPECT_EQ(copied_values(), (std::vector<std::string>{"a1", "k-new"}));
+  EXPECT_EQ(audit.written.size(), 2u);
+  settle();
+  EXPECT_EQ(source_.committed(p0_), 4);
+  auto last = offsets::decode_run(writer_.written_to(kSyncs).back()->value);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->source, 3);
+  EXPECT_EQ(last->target, 1);
+  EXPECT_EQ(metrics_.counters().skipped_conflict, 2u);
+  EXPECT_EQ(metrics_.counters().skipped_loop, 0u);
 }
 
 TEST_F(CopyLoopStageTest, AWaitingPartitionPausesAndIsReadAgainFromTheRecordThatWaited) {
