@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "conflict/tests/temp_key_index.h"
 #include "replicator/tests/conflict_fakes.h"
 
 namespace duplex::replicator {
@@ -51,7 +52,7 @@ class ConflictStageTest : public ::testing::Test {
 
   config::ConflictSettings settings_;
   conflict::RegionRanks ranks_{{"east", "west"}};
-  testing::TempKeyIndex index_;
+  conflict::testing::TempKeyIndex index_;
   testing::FakeReadiness readiness_;
   testing::FakeAudit audit_;
   ConflictStage stage_{{settings_, ranks_, *index_, readiness_, &audit_}, "east"};

@@ -5,11 +5,12 @@
 
 #include <functional>
 
+#include "conflict/tests/temp_key_index.h"
 #include "offsets/offset_records.h"
 #include "replicator/conflict_stage.h"
 #include "replicator/tests/conflict_fakes.h"
 #include "replicator/tests/copy_loop_fixture.h"
-#include "replicator/tests/log_capture.h"
+#include "tests/support/log_capture.h"
 
 namespace duplex::replicator {
 namespace {
@@ -83,7 +84,7 @@ TEST_F(CopyLoopStageTest, AConflictSkipBetweenCopiesSettlesLikeALoopSkip) {
   config::ConflictSettings settings;
   settings.policy = config::ConflictPolicy::last_writer_wins;
   conflict::RegionRanks ranks({"east", "west"});
-  testing::TempKeyIndex index;
+  conflict::testing::TempKeyIndex index;
   index.put("orders", "k", {{150, 0}, 0, false, "west", 1});
   testing::FakeReadiness readiness;
   testing::FakeAudit audit;
@@ -107,7 +108,7 @@ TEST_F(CopyLoopStageTest, AConflictSkipBetweenCopiesSettlesLikeALoopSkip) {
 }
 
 TEST_F(CopyLoopStageTest, AWaitingPartitionPausesAndIsReadAgainFromTheRecordThatWaited) {
-  testing::LogCapture log;
+  duplex::testing::LogCapture log;
   stage_.verdict = [&](const SourceRecord& r) {
     return value_is(r, "v2") && stage_.readiness.kind == StageVerdict::Kind::wait
                ? StageVerdict::wait()

@@ -6,7 +6,7 @@
 
 #include "offsets/offset_records.h"
 #include "replicator/tests/copy_loop_fixture.h"
-#include "replicator/tests/log_capture.h"
+#include "tests/support/log_capture.h"
 
 namespace duplex::replicator {
 namespace {
@@ -279,7 +279,7 @@ TEST_F(CopyLoopTest, APartitionTheTargetLacksWaitsAndFailsTheFlowAfterTheLimit) 
 }
 
 TEST_F(CopyLoopTest, APartitionThatStandsIsNamedInTheLogOnceAfterTenSeconds) {
-  testing::LogCapture log;
+  duplex::testing::LogCapture log;
   testing::FakeSink sink;
   sink.ready_at_open = false;  // not started: the sink says nothing
   start(&sink);

@@ -1,0 +1,399 @@
+#include "conflict/home_reader.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "conflict/content_digest.h"
+#include "conflict/last_writer_wins.h"
+
+namespace duplex::conflict {
+namespace {
+
+using std::chrono::milliseconds;
+
+// DESIGN's record contract (offsets::kOriginHeader): where a record was first written.
+constexpr std::string_view kOriginHeader = "duplex.origin";
+// A copy stage asking about a partition the reader does not know brings the next listing this
+// close (it asks every turn while it waits).
+constexpr milliseconds kAskedRefreshGap{1000};
+// How often every partition's position is asked for, to pass transaction markers and compacted
+// offsets (a partition still catching up is asked every turn).
+constexpr milliseconds kPositionsInterval{1000};
+constexpr milliseconds kStatsInterval{5000};
+
+std::optional<std::string_view> header_of(const rd_kafka_headers_t* headers,
+                                          std::string_view name) {
+  const void* value = nullptr;
+  size_t size = 0;
+  if (headers &&
+      rd_kafka_header_get_last(headers, name.data(), &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return std::string_view(value ? static_cast<const char*>(value) : "", size);
+  }
+  return std::nullopt;
+}
+
+// Calls f(name, value) for each header in order; a null value is nullopt.
+template <class F>
+void for_each_header(const rd_kafka_headers_t* headers, F f) {
+  const char* name = nullptr;
+  const void* value = nullptr;
+  size_t size = 0;
+  for (size_t i = 0; headers && !rd_kafka_header_get_all(headers, i, &name, &value, &size); ++i) {
+    f(std::string_view(name), value ? std::optional<std::string_view>(
+                                          std::string_view(static_cast<const char*>(value), size))
+                                    : std::nullopt);
+  }
+}
+
+// A key for a log line: printable bytes as they are, others escaped, long ones cut.
+std::string printable(std::string_view key) {
+  std::string out;
+  for (unsigned char c : key.substr(0, 64)) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char hex[5];
+      snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    }
+  }
+  return key.size() > 64 ? out + "..." : out;
+}
+
+std::string where(const std::string& topic, int32_t partition) {
+  return topic + "[" + std::to_string(partition) + "]";
+}
+
+}  // namespace
+
+HomeReader::HomeReader(Settings settings, HomeLog& log, KeyIndex& index,
+                       metrics::ReplicationMetrics& metrics)
+    : settings_(std::move(settings)),
+      log_(log),
+      index_(index),
+      metrics_(metrics),
+      ranks_(settings_.conflict.region_rank) {}
+
+HomeReader::~HomeReader() {
+  stop();
+}
+
+void HomeReader::start() {
+  thread_ = std::thread([this] {
+    while (!stop_) {
+      turn(Clock::now());
+      if (failed_) std::this_thread::sleep_for(settings_.poll_wait);
+    }
+    finish();
+  });
+}
+
+void HomeReader::stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void HomeReader::turn(Clock::time_point now) {
+  now_ = now;
+  if (failed_) return;
+  // 1. Discover.
+  const bool asked = refresh_wanted_ && now >= last_refresh_ + kAskedRefreshGap;
+  if (!next_refresh_ || now >= *next_refresh_ || asked) {
+    refresh_wanted_ = false;
+    last_refresh_ = now;
+    next_refresh_ = now + settings_.refresh;
+    discover();
+  }
+  // 2, 3. Read and observe.
+  for (size_t n = 0; n < settings_.batch && !failed_; ++n) {
+    auto record = log_.poll(n == 0 ? settings_.poll_wait : milliseconds(0));
+    if (!record) break;
+    observe(*record);
+  }
+  // 4. Repairs: acknowledgements, and those due (new ones once their partition caught up).
+  for (const auto& ack : log_.take_acks(milliseconds(0))) acknowledged(ack);
+  std::vector<uint64_t> due;
+  for (const auto& [token, r] : repairs_) {
+    if (r.due && now >= *r.due && r.partition->next >= r.partition->end) due.push_back(token);
+  }
+  for (uint64_t token : due) {
+    if (failed_) return;
+    send(token, repairs_.at(token));
+  }
+  // 5. Positions past what delivers nothing, then the index.
+  const bool all = now >= next_positions_;
+  if (all) next_positions_ = now + kPositionsInterval;
+  for (auto& [id, p] : partitions_) {
+    if (!all && p.ready) continue;
+    if (auto position = log_.position(p.topic, p.partition)) p.next = std::max(p.next, *position);
+  }
+  if (failed_) return;
+  store();
+  update_readiness();
+  if (now >= next_stats_) {
+    next_stats_ = now + kStatsInterval;
+    publish_stats();
+  }
+}
+
+void HomeReader::discover() {
+  auto listed = log_.topics();
+  if (auto* e = std::get_if<kafka::KafkaError>(&listed)) {
+    error("conflict_read", "listing the topics of the home cluster: " + e->message());
+    return;
+  }
+  std::vector<HomeLog::Start> starts;
+  for (const auto& [topic, count] : std::get<std::map<std::string, int>>(listed)) {
+    if (!settings_.conflict.last_writer_wins(topic)) continue;
+    start_topic(topic, count, topics_.count(topic) > 0, starts);
+    if (failed_) return;
+  }
+  if (starts.empty()) return;
+  if (auto e = log_.read(starts)) fail("reading the managed topics: " + e.message());
+}
+
+void HomeReader::start_topic(const std::string& topic, int partitions, bool known_topic,
+                             std::vector<HomeLog::Start>& starts) {
+  struct Fresh {
+    int32_t partition;
+    HomeLog::Ends ends;
+    std::optional<int64_t> stored;
+  };
+  std::vector<Fresh> fresh;
+  bool recreated = false;
+  for (int32_t p = 0; p < partitions; ++p) {
+    if (partitions_.count({topic, p})) continue;
+    auto ends = log_.ends(topic, p);
+    if (auto* e = std::get_if<kafka::KafkaError>(&ends)) {
+      error("conflict_read", "reading the ends of " + where(topic, p) + ": " + e->message() +
+                                 " (tried again at the next listing)");
+      continue;
+    }
+    auto stored = index_.position(topic, p);
+    if (auto* e = std::get_if<IndexError>(&stored)) return fail(e->message());
+    auto position = std::get<std::optional<int64_t>>(stored);
+    auto end = std::get<HomeLog::Ends>(ends);
+    recreated = recreated || (!known_topic && position && *position > end.high);
+    fresh.push_back({p, end, position});
+  }
+  if (recreated) {
+    spdlog::warn(
+        "home reader: {} ends before the positions in the key index: it was recreated; "
+        "its part of the index is rebuilt from the topic",
+        topic);
+    if (auto e = index_.wipe_topic(topic)) return fail(e.message());
+    for (auto& f : fresh) f.stored.reset();
+  }
+  std::lock_guard lock(mutex_);
+  for (const auto& f : fresh) {
+    Partition& p = partitions_[{topic, f.partition}];
+    p.topic = topic;
+    p.partition = f.partition;
+    p.next = std::max(f.stored.value_or(f.ends.low), f.ends.low);
+    p.end = f.ends.high;
+    p.stored = f.stored;
+    starts.push_back({topic, f.partition, p.next});
+    known_.insert({topic, f.partition});
+  }
+  topics_.insert(topic);
+}
+
+void HomeReader::observe(const HomeRecord& record) {
+  Partition* p = find(record.topic, record.partition);
+  if (!p || record.offset < p->next) return;
+  p->next = record.offset + 1;
+  if (!record.key) return;  // nothing to resolve
+  const std::string_view origin = header_of(record.headers, kOriginHeader).value_or(settings_.home);
+  Observed seen;
+  seen.version = ranks_.version_or_lowest(record.timestamp, origin);
+  seen.repair = header_of(record.headers, ContentDigest::kRepairHeader).has_value();
+  ContentDigest digest;
+  digest.value(record.value);
+  // A tombstone is its null value: a repair of it carries none of its headers (compaction
+  // drops them anyway), and must digest like it.
+  if (record.value)
+    for_each_header(record.headers, [&](auto name, auto value) { digest.header(name, value); });
+  seen.digest = digest.digest();
+  auto current = newest(*p, *record.key);
+  if (failed_) return;
+  if (conflict::observe(current, seen) == Observation::newest) {
+    p->observed.insert_or_assign(
+        std::string(*record.key),
+        IndexEntry{seen.version, record.offset, !record.value, std::string(origin), seen.digest});
+    return;
+  }
+  p->losers.insert(record.offset);
+  repairs_[next_token_++] = {p, record.offset, std::string(*record.key), now_};
+}
+
+std::optional<IndexEntry> HomeReader::newest(Partition& p, std::string_view key) {
+  if (auto it = p.observed.find(std::string(key)); it != p.observed.end()) return it->second;
+  auto found = index_.get(p.topic, key);
+  if (auto* e = std::get_if<IndexError>(&found)) {
+    fail(e->message());
+    return std::nullopt;
+  }
+  return std::get<std::optional<IndexEntry>>(std::move(found));
+}
+
+void HomeReader::send(uint64_t token, PendingRepair& r) {
+  Partition& p = *r.partition;
+  auto winner = newest(p, r.key);
+  if (failed_) return;
+  if (!winner || winner->offset > r.loser) {  // a newer record of the key follows the loser
+    give_up(token);
+    return;
+  }
+  const std::string about = "key '" + printable(r.key) + "' of " + where(p.topic, p.partition) +
+                            " after the loser at " + std::to_string(r.loser) + " (winner at " +
+                            std::to_string(winner->offset) + ")";
+  Repair out{p.topic, p.partition, r.key, std::nullopt, winner->version.timestamp, {}};
+  if (winner->tombstone) {
+    if (winner->origin != settings_.home) out.headers.emplace_back(kOriginHeader, winner->origin);
+  } else {
+    auto found = log_.read_at(p.topic, p.partition, winner->offset);
+    if (auto* e = std::get_if<kafka::KafkaError>(&found)) {
+      error("conflict_read",
+            "reading back the winner to repair " + about + ": " + e->message() + " (tried again)");
+      r.due = now_ + settings_.retry;
+      return;
+    }
+    const auto& record = std::get<std::optional<HomeRecord>>(found);
+    if (!record || record->key != std::string_view(r.key)) {
+      error("conflict_repair", "cannot repair " + about +
+                                   ": the winner is gone from the topic (compacted or deleted), "
+                                   "so the loser stays the key's last record there");
+      give_up(token);
+      return;
+    }
+    out.value = record->value;
+    out.timestamp = record->timestamp;
+    for_each_header(record->headers, [&](auto name, auto value) {
+      if (name != ContentDigest::kRepairHeader) out.headers.emplace_back(name, value);
+    });
+  }
+  out.headers.emplace_back(ContentDigest::kRepairHeader, settings_.home);
+  if (auto e = log_.write(out, token)) {
+    error("conflict_repair",
+          "writing the repair of " + about + ": " + e.message() + " (tried again)");
+    r.due = now_ + settings_.retry;
+    return;
+  }
+  r.due.reset();
+}
+
+void HomeReader::give_up(uint64_t token) {
+  auto it = repairs_.find(token);
+  auto& losers = it->second.partition->losers;
+  losers.erase(losers.find(it->second.loser));
+  repairs_.erase(it);
+}
+
+void HomeReader::acknowledged(const HomeLog::Ack& ack) {
+  auto it = repairs_.find(ack.token);
+  if (it == repairs_.end()) return;
+  const Partition& p = *it->second.partition;
+  if (ack.error) {
+    error("conflict_repair", "a repair of key '" + printable(it->second.key) + "' of " +
+                                 where(p.topic, p.partition) +
+                                 " was not written: " + ack.error.message() + " (tried again)");
+    it->second.due = now_ + settings_.retry;
+    return;
+  }
+  auto& counter = repair_counters_[p.topic];
+  if (!counter) counter = &metrics_.conflict_repairs(p.topic);
+  counter->Increment();
+  give_up(ack.token);  // done: the position may pass its loser
+}
+
+void HomeReader::store() {
+  for (auto& [id, p] : partitions_) {
+    const int64_t position = p.losers.empty() ? p.next : std::min(p.next, *p.losers.begin());
+    if (p.observed.empty() && p.stored == position) continue;
+    std::vector<KeyIndex::Update> updates;
+    updates.reserve(p.observed.size());
+    for (auto& [key, entry] : p.observed) updates.push_back({key, entry});
+    if (auto e = index_.advance(p.topic, p.partition, position, updates)) return fail(e.message());
+    p.observed.clear();
+    p.stored = position;
+  }
+}
+
+void HomeReader::update_readiness() {
+  std::vector<Partition*> caught_up;
+  for (auto& [id, p] : partitions_) {
+    if (!p.ready && p.next >= p.end) caught_up.push_back(&p);
+  }
+  if (caught_up.empty()) return;
+  std::lock_guard lock(mutex_);
+  for (Partition* p : caught_up) {
+    p->ready = true;
+    ready_.insert({p->topic, p->partition});
+    spdlog::info("home reader: {} is in the key index (read up to {})",
+                 where(p->topic, p->partition), p->end);
+  }
+}
+
+void HomeReader::finish() {
+  now_ = Clock::now();
+  const auto deadline = now_ + settings_.finish_timeout;
+  while (!failed_ && !repairs_.empty() && Clock::now() < deadline) {
+    for (const auto& ack : log_.take_acks(milliseconds(50))) acknowledged(ack);
+  }
+  if (!failed_) store();
+  if (!repairs_.empty()) {
+    spdlog::warn(
+        "home reader: {} repairs not acknowledged at the stop: their losers are read "
+        "again (and repaired) at the next start",
+        repairs_.size());
+  }
+}
+
+void HomeReader::publish_stats() {
+  auto stats = index_.stats();
+  metrics_.index_bytes("entry_cache").Set(static_cast<double>(stats.cache_bytes));
+  metrics_.index_bytes("rocksdb_cache").Set(static_cast<double>(stats.store_bytes));
+  metrics_.index_entries("cached").Set(static_cast<double>(stats.cached_entries));
+  metrics_.index_entries("stored").Set(static_cast<double>(stats.stored_keys));
+}
+
+HomeReader::Partition* HomeReader::find(std::string_view topic, int32_t partition) {
+  if (last_ && last_->partition == partition && last_->topic == topic) return last_;
+  auto it = partitions_.find({std::string(topic), partition});
+  last_ = it == partitions_.end() ? nullptr : &it->second;
+  return last_;
+}
+
+bool HomeReader::ready(std::string_view topic, int32_t partition) {
+  std::pair<std::string, int32_t> id(topic, partition);
+  std::lock_guard lock(mutex_);
+  if (ready_.count(id)) return true;
+  if (!known_.count(id)) refresh_wanted_ = true;
+  return false;
+}
+
+std::optional<std::string> HomeReader::failure() const {
+  if (!failed_) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  return failure_;
+}
+
+void HomeReader::fail(const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  if (failure_) return;
+  failure_ = reason;
+  failed_ = true;
+  spdlog::error("home reader: {}", reason);
+}
+
+void HomeReader::error(const char* kind, const std::string& message) {
+  metrics_.errors(settings_.home, kind).Increment();
+  if (std::string_view(kind) == "conflict_repair") {
+    spdlog::error("home reader: {}", message);
+  } else {
+    spdlog::warn("home reader: {}", message);
+  }
+}
+
+}  // namespace duplex::conflict
