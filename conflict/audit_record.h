@@ -9,6 +9,9 @@
 
 namespace duplex::conflict {
 
+// On the home cluster: created by each flow's topic watcher when audit is on.
+inline constexpr const char* kAuditTopic = "duplex.conflicts";
+
 // A copy that last-writer-wins skipped, as written to `duplex.conflicts` on the home cluster
 // with `conflict.audit: true` (docs/record-formats.md). The record's key is the skipped copy's
 // key; the value is one line: the format version first, then these fields.

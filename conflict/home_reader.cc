@@ -77,6 +77,7 @@ HomeReader::HomeReader(Settings settings, HomeLog& log, KeyIndex& index,
 
 HomeReader::~HomeReader() {
   stop();
+  join();
 }
 
 void HomeReader::start() {
@@ -89,8 +90,7 @@ void HomeReader::start() {
   });
 }
 
-void HomeReader::stop() {
-  stop_ = true;
+void HomeReader::join() {
   if (thread_.joinable()) thread_.join();
 }
 

@@ -67,9 +67,10 @@ class HomeReader : public IndexReadiness {
   HomeReader(const HomeReader&) = delete;
   HomeReader& operator=(const HomeReader&) = delete;
 
-  // Turns on a thread of its own until stop(), then finish().
+  // Turns on a thread of its own until stop(), then finish(); join() waits for that.
   void start();
-  void stop();
+  void stop() { stop_ = true; }
+  void join();
   // One turn at `now`.
   void turn(std::chrono::steady_clock::time_point now);
   // Waits up to finish_timeout for the repairs in flight, then stores the positions.

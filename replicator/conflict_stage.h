@@ -44,7 +44,7 @@ class ConflictStage : public RecordStage {
   static constexpr size_t kMaxUnobserved = 20000;  // per partition
 
   struct Parts {
-    const config::ConflictSettings& settings;
+    config::ConflictSettings settings;
     const conflict::RegionRanks& ranks;
     conflict::KeyIndex& index;
     conflict::IndexReadiness& readiness;
@@ -86,7 +86,7 @@ class ConflictStage : public RecordStage {
              std::string_view origin, conflict::Version version,
              const conflict::IndexEntry& winner);
 
-  const config::ConflictSettings& settings_;
+  const config::ConflictSettings settings_;
   const conflict::RegionRanks& ranks_;
   conflict::KeyIndex& index_;
   conflict::IndexReadiness& readiness_;

@@ -20,13 +20,15 @@ using conflict::Version;
 constexpr int kEast = 1;  // region_rank: [east, west]
 constexpr int kWest = 0;
 
+// Last-writer-wins on orders only.
+config::ConflictSettings orders_only() {
+  config::ConflictSettings settings;
+  settings.topics = {{"orders", config::ConflictPolicy::last_writer_wins}};
+  return settings;
+}
+
 class ConflictStageTest : public ::testing::Test {
  protected:
-  ConflictStageTest() {
-    settings_.policy = config::ConflictPolicy::none;
-    settings_.topics = {{"orders", config::ConflictPolicy::last_writer_wins}};
-  }
-
   // A record of orders[0] from east (no origin header: the flow's source).
   StageVerdict copy(const std::string& key, int64_t timestamp,
                     std::optional<std::string> value = "v", const std::string& topic = "orders") {
@@ -50,12 +52,11 @@ class ConflictStageTest : public ::testing::Test {
                {{timestamp, rank}, home_offset_++, tombstone, rank == kEast ? "east" : "west", 7});
   }
 
-  config::ConflictSettings settings_;
   conflict::RegionRanks ranks_{{"east", "west"}};
   conflict::testing::TempKeyIndex index_;
   testing::FakeReadiness readiness_;
   testing::FakeAudit audit_;
-  ConflictStage stage_{{settings_, ranks_, *index_, readiness_, &audit_}, "east"};
+  ConflictStage stage_{{orders_only(), ranks_, *index_, readiness_, &audit_}, "east"};
   int64_t next_offset_ = 0;
   int64_t home_offset_ = 0;
 };
