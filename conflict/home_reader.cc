@@ -6,6 +6,7 @@
 
 #include "conflict/content_digest.h"
 #include "conflict/last_writer_wins.h"
+#include "kafka/record_headers.h"
 
 namespace duplex::conflict {
 namespace {
@@ -21,30 +22,6 @@ constexpr milliseconds kAskedRefreshGap{1000};
 // offsets (a partition still catching up is asked every turn).
 constexpr milliseconds kPositionsInterval{1000};
 constexpr milliseconds kStatsInterval{5000};
-
-std::optional<std::string_view> header_of(const rd_kafka_headers_t* headers,
-                                          std::string_view name) {
-  const void* value = nullptr;
-  size_t size = 0;
-  if (headers &&
-      rd_kafka_header_get_last(headers, name.data(), &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return std::string_view(value ? static_cast<const char*>(value) : "", size);
-  }
-  return std::nullopt;
-}
-
-// Calls f(name, value) for each header in order; a null value is nullopt.
-template <class F>
-void for_each_header(const rd_kafka_headers_t* headers, F f) {
-  const char* name = nullptr;
-  const void* value = nullptr;
-  size_t size = 0;
-  for (size_t i = 0; headers && !rd_kafka_header_get_all(headers, i, &name, &value, &size); ++i) {
-    f(std::string_view(name), value ? std::optional<std::string_view>(
-                                          std::string_view(static_cast<const char*>(value), size))
-                                    : std::nullopt);
-  }
-}
 
 // A key for a log line: printable bytes as they are, others escaped, long ones cut.
 std::string printable(std::string_view key) {
@@ -204,16 +181,18 @@ void HomeReader::observe(const HomeRecord& record) {
   if (!p || record.offset < p->next) return;
   p->next = record.offset + 1;
   if (!record.key) return;  // nothing to resolve
-  const std::string_view origin = header_of(record.headers, kOriginHeader).value_or(settings_.home);
+  const std::string_view origin =
+      kafka::header_value(record.headers, kOriginHeader).value_or(settings_.home);
   Observed seen;
   seen.version = ranks_.version_or_lowest(record.timestamp, origin);
-  seen.repair = header_of(record.headers, ContentDigest::kRepairHeader).has_value();
+  seen.repair = kafka::header_value(record.headers, ContentDigest::kRepairHeader).has_value();
   ContentDigest digest;
   digest.value(record.value);
   // A tombstone is its null value: a repair of it carries none of its headers (compaction
   // drops them anyway), and must digest like it.
   if (record.value)
-    for_each_header(record.headers, [&](auto name, auto value) { digest.header(name, value); });
+    kafka::for_each_header(record.headers,
+                           [&](auto name, auto value) { digest.header(name, value); });
   seen.digest = digest.digest();
   auto current = newest(*p, *record.key);
   if (failed_) return;
@@ -269,7 +248,7 @@ void HomeReader::send(uint64_t token, PendingRepair& r) {
     }
     out.value = record->value;
     out.timestamp = record->timestamp;
-    for_each_header(record->headers, [&](auto name, auto value) {
+    kafka::for_each_header(record->headers, [&](auto name, auto value) {
       if (name != ContentDigest::kRepairHeader) out.headers.emplace_back(name, value);
     });
   }
@@ -391,7 +370,8 @@ void HomeReader::error(const char* kind, const std::string& message) {
   metrics_.errors(settings_.home, kind).Increment();
   if (std::string_view(kind) == "conflict_repair") {
     spdlog::error("home reader: {}", message);
-  } else {
+  } else if (message != last_warning_) {  // a cluster that is away fails every round alike
+    last_warning_ = message;
     spdlog::warn("home reader: {}", message);
   }
 }

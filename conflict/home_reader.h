@@ -138,6 +138,7 @@ class HomeReader : public IndexReadiness {
   Clock::time_point next_positions_{};
   Clock::time_point next_stats_{};
   std::map<std::string, prometheus::Counter*> repair_counters_;
+  std::string last_warning_;  // logged once until another comes
 
   // Shared with copy stages, under mutex_.
   mutable std::mutex mutex_;

@@ -1,27 +1,15 @@
 #include "replicator/record_judge.h"
 
 #include "conflict/content_digest.h"
+#include "kafka/record_headers.h"
 #include "offsets/offset_records.h"
 
 namespace duplex::replicator {
-namespace {
-
-std::optional<std::string_view> header_of(const SourceRecord& record, std::string_view name) {
-  const void* value = nullptr;
-  size_t size = 0;
-  if (record.headers && rd_kafka_header_get_last(record.headers, name.data(), &value, &size) ==
-                            RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return std::string_view(static_cast<const char*>(value), size);
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
 RecordJudge::Verdict RecordJudge::judge(SourceRecord& record, const std::string& target_topic) {
-  record.origin = header_of(record, offsets::kOriginHeader);
+  record.origin = kafka::header_value(record.headers, offsets::kOriginHeader);
   Verdict verdict;
-  const bool repair = header_of(record, conflict::ContentDigest::kRepairHeader).has_value();
+  const bool repair =
+      kafka::header_value(record.headers, conflict::ContentDigest::kRepairHeader).has_value();
   switch (origin_.judge(record.origin, repair)) {
     case OriginFilter::Verdict::skip_loop:
       verdict.skip = SkipReason::loop;

@@ -179,10 +179,24 @@ TEST_F(ConflictMock, BothRegionsWritingTheSameKeysConvergeOnTheLastWriter) {
 
   const std::string west_metrics = west.scrape();
   EXPECT_THAT(west_metrics, HasSubstr("duplex_conflict_repairs_total{topic=\"orders\"}"));
+  EXPECT_THAT(west_metrics, HasSubstr("duplex_conflict_index_entries{part=\"stored\"}"));
   EXPECT_GT(east.counters().skipped_conflict + west.counters().skipped_conflict, 0u);
   auto audited = testing::read_all(east_.bootstrap(), conflict::kAuditTopic, 1, 10s, 0ms);
   ASSERT_FALSE(audited.empty()) << "east skipped west's late losers";
   EXPECT_TRUE(conflict::decode_audit(audited[0].value.value_or("")));
+  EXPECT_EQ(east.stop(), 0);
+  EXPECT_EQ(west.stop(), 0);
+}
+
+TEST_F(ConflictMock, ExactlyOnceCopiesConvergeToo) {
+  auto east_config = config("east", "west");
+  auto west_config = config("west", "east");
+  east_config.delivery = west_config.delivery = config::Delivery::exactly_once;
+  RunningSidecar east(east_config);
+  RunningSidecar west(west_config);
+  write_workload();
+  std::string why;
+  EXPECT_TRUE(converged(60s, why)) << why;
   EXPECT_EQ(east.stop(), 0);
   EXPECT_EQ(west.stop(), 0);
 }
