@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "kafka/produce.h"
+#include "kafka/record_headers.h"
+#include "kafka/timestamps.h"
 #include "kafka/watermarks.h"
 
 namespace duplex::conflict {
@@ -15,12 +17,8 @@ HomeRecord to_home_record(kafka::MessagePtr m) {
   r.offset = m->offset;
   if (m->key) r.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
   if (m->payload) r.value = std::string_view(static_cast<const char*>(m->payload), m->len);
-  rd_kafka_timestamp_type_t type;
-  r.timestamp = std::max<int64_t>(0, rd_kafka_message_timestamp(m.get(), &type));
-  rd_kafka_headers_t* headers = nullptr;
-  if (rd_kafka_message_headers(m.get(), &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    r.headers = headers;
-  }
+  r.timestamp = kafka::message_timestamp(m.get());
+  r.headers = kafka::message_headers(m.get());
   r.owner = std::move(m);
   return r;
 }

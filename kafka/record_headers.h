@@ -7,6 +7,13 @@
 
 namespace duplex::kafka {
 
+// A consumed message's headers (owned by it), or null without any.
+inline const rd_kafka_headers_t* message_headers(rd_kafka_message_t* message) {
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) return nullptr;
+  return headers;
+}
+
 // The last value of header `name` (an empty view for a null value), or nullopt without it.
 inline std::optional<std::string_view> header_value(const rd_kafka_headers_t* headers,
                                                     std::string_view name) {

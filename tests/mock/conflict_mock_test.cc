@@ -64,13 +64,11 @@ std::string differences(const std::map<std::string, Last>& want,
   return out.str();
 }
 
-class ConflictMock : public ::testing::Test {
+class ConflictMock : public testing::MockRegions {
  protected:
+  ConflictMock() : MockRegions(kPartitions) {}
   void SetUp() override {
-    spdlog::set_level(getenv("DUPLEX_TEST_LOG") ? spdlog::level::info : spdlog::level::warn);
-    for (auto* cluster : {&east_, &west_}) cluster->create_topic("orders", kPartitions);
-    east_.create_duplex_topics({"west"});
-    west_.create_duplex_topics({"east"});
+    MockRegions::SetUp();
     std::string pattern =
         (std::filesystem::temp_directory_path() / "duplex-conflict-mock-XXXXXX").string();
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
@@ -79,8 +77,7 @@ class ConflictMock : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   config::Config config(const std::string& home, const std::string& source) {
-    auto c = testing::sidecar_config(home, source,
-                                     {{"east", east_.bootstrap()}, {"west", west_.bootstrap()}});
+    auto c = testing::sidecar_config(home, source, bootstraps_);
     c.conflict.policy = config::ConflictPolicy::last_writer_wins;
     c.conflict.region_rank = {"east", "west"};  // east wins a tie
     c.conflict.audit = true;
@@ -159,8 +156,6 @@ class ConflictMock : public ::testing::Test {
     return done;
   }
 
-  kafka::MockCluster east_;
-  kafka::MockCluster west_;
   std::string dir_;
   struct Winner {
     Last last;

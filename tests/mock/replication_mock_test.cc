@@ -42,18 +42,9 @@ std::vector<TestRecord> make_records(const std::string& region, int count,
   return records;
 }
 
-class ReplicationMock : public ::testing::Test {
+class ReplicationMock : public testing::MockRegions {
  protected:
-  void SetUp() override {
-    spdlog::set_level(getenv("DUPLEX_TEST_LOG") ? spdlog::level::info : spdlog::level::warn);
-    for (auto* cluster : {&east_, &west_}) cluster->create_topic("orders", kPartitions);
-    east_.create_duplex_topics({"west"});
-    west_.create_duplex_topics({"east"});
-    bootstraps_ = {{"east", east_.bootstrap()}, {"west", west_.bootstrap()}};
-  }
-  kafka::MockCluster east_;
-  kafka::MockCluster west_;
-  std::map<std::string, std::string> bootstraps_;
+  ReplicationMock() : MockRegions(kPartitions) {}
 };
 
 TEST_F(ReplicationMock, CopyKeepsKeyValueTimestampPartitionAndHeaders) {

@@ -1,5 +1,9 @@
 #pragma once
-// A sidecar run in-process against mock clusters, on its own thread: for the mock tests.
+// Sidecars run in-process against mock clusters, on their own threads: for the mock tests.
+
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+#include <stdlib.h>
 
 #include <atomic>
 #include <chrono>
@@ -8,6 +12,7 @@
 #include <thread>
 
 #include "config/config.h"
+#include "kafka/mock_cluster.h"
 #include "metrics/replication_metrics.h"
 #include "replicator/sidecar.h"
 
@@ -62,6 +67,25 @@ class RunningSidecar {
   replicator::Sidecar sidecar_;
   int exit_code_ = -1;
   std::thread thread_;
+};
+
+// Two regions, east and west, each a mock cluster with `orders` and duplex's own topics.
+// DUPLEX_TEST_LOG in the environment shows the sidecars' info lines.
+class MockRegions : public ::testing::Test {
+ protected:
+  explicit MockRegions(int partitions) : partitions_(partitions) {}
+  void SetUp() override {
+    spdlog::set_level(getenv("DUPLEX_TEST_LOG") ? spdlog::level::info : spdlog::level::warn);
+    for (auto* cluster : {&east_, &west_}) cluster->create_topic("orders", partitions_);
+    east_.create_duplex_topics({"west"});
+    west_.create_duplex_topics({"east"});
+    bootstraps_ = {{"east", east_.bootstrap()}, {"west", west_.bootstrap()}};
+  }
+
+  int partitions_;
+  kafka::MockCluster east_;
+  kafka::MockCluster west_;
+  std::map<std::string, std::string> bootstraps_;
 };
 
 }  // namespace duplex::testing
