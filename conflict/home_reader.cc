@@ -122,12 +122,27 @@ void HomeReader::discover() {
   }
   std::vector<HomeLog::Start> starts;
   for (const auto& [topic, count] : std::get<std::map<std::string, int>>(listed)) {
-    if (!settings_.conflict.last_writer_wins(topic)) continue;
-    start_topic(topic, count, topics_.count(topic) > 0, starts);
+    const bool known = topics_.count(topic) > 0;
+    if (!known && !managed(topic)) continue;
+    start_topic(topic, count, known, starts);
     if (failed_) return;
   }
   if (starts.empty()) return;
   if (auto e = log_.read(starts)) fail("reading the managed topics: " + e.message());
+}
+
+bool HomeReader::managed(const std::string& topic) {
+  if (!settings_.conflict.last_writer_wins(topic)) return false;
+  {
+    std::lock_guard lock(mutex_);
+    if (wanted_.count(topic)) return true;
+  }
+  auto stored = index_.position(topic, 0);  // every partition read gets a position at once
+  if (auto* e = std::get_if<IndexError>(&stored)) {
+    fail(e->message());
+    return false;
+  }
+  return std::get<std::optional<int64_t>>(stored).has_value();
 }
 
 void HomeReader::start_topic(const std::string& topic, int partitions, bool known_topic,
@@ -348,7 +363,10 @@ bool HomeReader::ready(std::string_view topic, int32_t partition) {
   std::pair<std::string, int32_t> id(topic, partition);
   std::lock_guard lock(mutex_);
   if (ready_.count(id)) return true;
-  if (!known_.count(id)) refresh_wanted_ = true;
+  if (!known_.count(id)) {
+    wanted_.insert(id.first);
+    refresh_wanted_ = true;
+  }
   return false;
 }
 

@@ -25,7 +25,9 @@ namespace duplex::conflict {
 
 // The home reader of last-writer-wins: one thread per sidecar, reading every partition of the
 // managed topics of the home cluster (local writes and copies), keeping the key index and
-// writing repairs (docs/conflict-resolution.md, "Observation").
+// writing repairs (docs/conflict-resolution.md, "Observation"). A managed topic is a
+// last-writer-wins topic that a copy stage asked about, or that the index has positions of
+// (managed before a restart): topics no flow copies into are not read.
 //
 //   [1 discover] ─► [2 read] ─► [3 observe] ─┬─ newest ──────────────────► [5 store] ─► index
 //                                            └─ loser ─► [4 repair] ─ack─┘
@@ -104,6 +106,8 @@ class HomeReader : public IndexReadiness {
   };
 
   void discover();
+  // A copy stage asked about the topic, or the index has positions of it.
+  bool managed(const std::string& topic);
   void start_topic(const std::string& topic, int partitions, bool known_topic,
                    std::vector<HomeLog::Start>& starts);
   void observe(const HomeRecord& record);
@@ -144,6 +148,7 @@ class HomeReader : public IndexReadiness {
   mutable std::mutex mutex_;
   std::set<std::pair<std::string, int32_t>> ready_;
   std::set<std::pair<std::string, int32_t>> known_;
+  std::set<std::string, std::less<>> wanted_;  // topics copy stages asked about
   std::optional<std::string> failure_;
   std::atomic<bool> refresh_wanted_{false};
   std::atomic<bool> failed_{false};

@@ -27,13 +27,15 @@ class HomeReaderTest : public ::testing::Test {
     log_.create("duplex.heartbeats", 1);
   }
 
-  void start(size_t batch = 5000) {
+  // `ask`: as a copy stage does, so that orders is read from the first turn.
+  void start(size_t batch = 5000, bool ask = true) {
     HomeReader::Settings settings;
     settings.home = "west";
     settings.conflict.topics = {{"orders.*", config::ConflictPolicy::last_writer_wins}};
     settings.conflict.region_rank = {"east", "west"};
     settings.batch = batch;
     reader_ = std::make_unique<HomeReader>(settings, log_, *index_, metrics_);
+    if (ask) reader_->ready("orders", 0);
   }
   void turns(int n) {
     for (int i = 0; i < n; ++i) {
@@ -231,6 +233,20 @@ TEST_F(HomeReaderTest, AStoredPositionPastTheEndMeansTheTopicWasRecreated) {
   EXPECT_TRUE(reader_->ready("orders", 0));
   EXPECT_EQ(index_.get("orders", "stale")->version, (Version{100, kWest}));
   EXPECT_TRUE(log_.unanswered().empty());
+}
+
+TEST_F(HomeReaderTest, OnlyTopicsCopiedIntoOrIndexedBeforeAreRead) {
+  log_.create("orders.local", 1);  // last-writer-wins, but no flow copies into it
+  log_.append("orders.local", 0, "k", "v", 1);
+  start();
+  turns(2);
+  EXPECT_FALSE(index_.position("orders.local", 0));
+  EXPECT_TRUE(index_.position("orders", 0));
+  reader_.reset();
+  local("k", "v", 1);
+  start(5000, /*ask=*/false);
+  turns(2);  // no stage asked yet: read because the index knows it
+  EXPECT_EQ(index_.position("orders", 0), 1);
 }
 
 TEST_F(HomeReaderTest, APartitionAskedForBeforeItIsKnownIsLookedForSoon) {
