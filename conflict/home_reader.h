@@ -87,6 +87,9 @@ class HomeReader : public IndexReadiness {
 
  private:
   using Clock = std::chrono::steady_clock;
+  // DESIGN's record contract (offsets::kOriginHeader): where a record was first written.
+  static constexpr std::string_view kOriginHeader = "duplex.origin";
+
   struct Partition {
     std::string topic;
     int32_t partition = 0;
@@ -121,6 +124,7 @@ class HomeReader : public IndexReadiness {
   void update_readiness();
   void publish_stats();
   Partition* find(std::string_view topic, int32_t partition);
+  static std::string where(const std::string& topic, int32_t partition);  // "orders[3]"
   void fail(const std::string& reason);
   void error(const char* kind, const std::string& message);
 

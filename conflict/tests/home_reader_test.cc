@@ -34,6 +34,7 @@ class HomeReaderTest : public ::testing::Test {
     settings.conflict.topics = {{"orders.*", config::ConflictPolicy::last_writer_wins}};
     settings.conflict.region_rank = {"east", "west"};
     settings.batch = batch;
+    settings.finish_timeout = 300ms;
     reader_ = std::make_unique<HomeReader>(settings, log_, *index_, metrics_);
     if (ask) reader_->ready("orders", 0);
   }
@@ -137,6 +138,28 @@ TEST_F(HomeReaderTest, AFailedRepairIsWrittenAgainAndHoldsThePosition) {
   turns(3);
   EXPECT_EQ(index_.position("orders", 0), 3);
   EXPECT_THAT(scrape(), HasSubstr("duplex_errors_total{flow=\"west\",kind=\"conflict_repair\"} 1"));
+}
+
+TEST_F(HomeReaderTest, AStopWaitsForTheRepairsInFlightWithinItsBound) {
+  from_east("k", "winner", 200);
+  local("k", "loser", 100);
+  local("later", "x", 1);
+  start();
+  turns(2);
+  ASSERT_EQ(log_.unanswered().size(), 1u);
+  auto began = std::chrono::steady_clock::now();
+  reader_->finish();  // the target never answers
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 2s);
+  EXPECT_EQ(index_.position("orders", 0), 1) << "the loser is read again at the next start";
+
+  from_east("k2", "winner", 200);
+  local("k2", "loser", 100);
+  reader_.reset();
+  start();
+  turns(2);
+  log_.answer();  // both repairs of k (again) and k2 land before the stop ends
+  reader_->finish();
+  EXPECT_EQ(index_.position("orders", 0), 5);
 }
 
 TEST_F(HomeReaderTest, ATombstoneWinnerIsWrittenAgainWithoutReadingItBack) {
