@@ -75,6 +75,11 @@ struct ConflictSettings {
 
   // Compiles the overrides' regexes on each call: decide once per topic, not per record.
   ConflictPolicy policy_for(const std::string& topic) const;
+  // Last-writer-wins applies to the topic: its policy says so and it is not one of duplex's
+  // or Kafka's own (duplex.heartbeats included). The same, once per topic.
+  bool last_writer_wins(const std::string& topic) const;
+  // Some topic may be last-writer-wins: the sidecar needs a key index and a home reader.
+  bool any_last_writer_wins() const;
 };
 
 struct Config {

@@ -314,11 +314,6 @@ class Walker {
       }
     }
     region_rank(node, config, !last_writer_wins.empty());
-    // Not applied by the copy path yet: refused last, so that `run` never silently copies
-    // without it.
-    for (const auto& [at, what] : last_writer_wins) {
-      problem(at, what + ": last-writer-wins is not available yet in this version; use none");
-    }
   }
 
   void conflict_override(const YAML::Node& node, size_t index, ConflictSettings& out,

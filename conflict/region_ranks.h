@@ -24,6 +24,12 @@ class RegionRanks {
 
   // The version of a record with this timestamp and origin region; nullopt for an unknown one.
   std::optional<Version> version(int64_t timestamp, std::string_view origin) const;
+  // The same, with a region not in the list ranked below every listed one (-1): a record whose
+  // origin header names a region this config does not know still gets the same version in
+  // every region that shares the list.
+  Version version_or_lowest(int64_t timestamp, std::string_view origin) const {
+    return version(timestamp, origin).value_or(Version{timestamp, -1});
+  }
 
  private:
   std::map<std::string, int, std::less<>> ranks_;

@@ -38,7 +38,8 @@ ReplicationMetrics::ReplicationMetrics(const std::string& version)
           BuildCounter()
               .Name("duplex_errors_total")
               .Help("Errors by kind (consume, produce, commit, admin, client, rebalance, pause, "
-                    "transaction, corrupt_record, checkpoint)")
+                    "transaction, corrupt_record, checkpoint, conflict_repair, conflict_read, "
+                    "audit)")
               .Register(*registry_)),
       checkpoint_age_(BuildGauge()
                           .Name("duplex_checkpoint_age_seconds")
@@ -55,7 +56,19 @@ ReplicationMetrics::ReplicationMetrics(const std::string& version)
       queue_(BuildGauge()
                  .Name("duplex_producer_queue_records")
                  .Help("Records queued in the producer, not yet acknowledged (librdkafka stats)")
-                 .Register(*registry_)) {
+                 .Register(*registry_)),
+      repairs_(BuildCounter()
+                   .Name("duplex_conflict_repairs_total")
+                   .Help("Winners written again after a loser landed in the home topic")
+                   .Register(*registry_)),
+      index_bytes_(BuildGauge()
+                       .Name("duplex_conflict_index_bytes")
+                       .Help("Key index memory: entry_cache (entries), rocksdb_cache (blocks)")
+                       .Register(*registry_)),
+      index_entries_(BuildGauge()
+                         .Name("duplex_conflict_index_entries")
+                         .Help("Key index entries: cached in memory, stored (RocksDB's estimate)")
+                         .Register(*registry_)) {
   build_info_.Add({{"version", version}}).Set(1);
 }
 
@@ -107,6 +120,18 @@ prometheus::Gauge& ReplicationMetrics::client_rtt(const std::string& flow,
 
 prometheus::Gauge& ReplicationMetrics::producer_queue(const std::string& flow) {
   return queue_.Add({{"flow", flow}});
+}
+
+prometheus::Counter& ReplicationMetrics::conflict_repairs(const std::string& topic) {
+  return repairs_.Add({{"topic", topic}});
+}
+
+prometheus::Gauge& ReplicationMetrics::index_bytes(const std::string& part) {
+  return index_bytes_.Add({{"part", part}});
+}
+
+prometheus::Gauge& ReplicationMetrics::index_entries(const std::string& part) {
+  return index_entries_.Add({{"part", part}});
 }
 
 std::string ReplicationMetrics::serialize() const {

@@ -35,6 +35,11 @@ class ReplicationMetrics {
   // (producer or consumer), and the producer's queue depth.
   prometheus::Gauge& client_rtt(const std::string& flow, const std::string& client);
   prometheus::Gauge& producer_queue(const std::string& flow);
+  // Last-writer-wins: winners written again after a loser landed in the home topic, and the
+  // key index's memory (part: entry_cache, rocksdb_cache) and entries (part: cached, stored).
+  prometheus::Counter& conflict_repairs(const std::string& topic);
+  prometheus::Gauge& index_bytes(const std::string& part);
+  prometheus::Gauge& index_entries(const std::string& part);
 
   // Prometheus text exposition format.
   std::string serialize() const;
@@ -52,6 +57,9 @@ class ReplicationMetrics {
   prometheus::Family<prometheus::Gauge>& build_info_;
   prometheus::Family<prometheus::Gauge>& rtt_;
   prometheus::Family<prometheus::Gauge>& queue_;
+  prometheus::Family<prometheus::Counter>& repairs_;
+  prometheus::Family<prometheus::Gauge>& index_bytes_;
+  prometheus::Family<prometheus::Gauge>& index_entries_;
 };
 
 }  // namespace duplex::metrics

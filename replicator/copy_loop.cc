@@ -102,13 +102,25 @@ void CopyLoop::handle(SourceRecord record) {
   }
 
   // 1. Origin, 2. stages.
-  auto verdict = judge_.judge(record);
+  auto verdict = judge_.judge(record, p->target_topic);
+  if (!verdict.failure.empty()) {
+    fail(verdict.failure);
+    return;
+  }
+  if (verdict.wait) {  // read again from this record once the stages can judge it
+    p->resume_from = record.offset;
+    wait_for_stages(*p);
+    return;
+  }
   if (verdict.skip == SkipReason::loop) {
     metrics_.counters().skipped_loop++;
     p->metrics->loops->Increment();
   } else if (verdict.skip == SkipReason::other_origin) {
     metrics_.counters().skipped_other_origin++;
     p->metrics->filtered->Increment();
+  } else if (verdict.skip == SkipReason::conflict) {
+    metrics_.counters().skipped_conflict++;
+    p->metrics->conflicts->Increment();
   }
 
   // 3. The sink, copy or skip, with the record's share of the budget.
@@ -185,6 +197,12 @@ void CopyLoop::take_sink_events() {
           return;
         }
         sink_.rewound(p.id);
+        // Not copying: where it is read from once it copies must not pass the rewind.
+        if (p.state == State::seeking) {
+          p.seek_to = std::min(*p.seek_to, *event.offset);
+        } else if (p.state != State::copying) {
+          p.resume_from = std::min(p.resume_from.value_or(*event.offset), *event.offset);
+        }
         break;
       case SinkEvent::Kind::fenced:
         // A zombie: the partition has a new owner. Ours copies nothing more of it; the
@@ -338,8 +356,10 @@ void CopyLoop::finish() {
   metrics_.counters().phase = "committing";
   if (auto error = commit(true)) fail("the final commit failed: " + error.message());
   sink_.close(ids);
-  spdlog::info("flow {}: stopped ({} records copied, {} loops skipped)", metrics_.flow(),
-               metrics_.counters().records_copied.load(), metrics_.counters().skipped_loop.load());
+  spdlog::info("flow {}: stopped ({} records copied, {} loops and {} conflicts skipped)",
+               metrics_.flow(), metrics_.counters().records_copied.load(),
+               metrics_.counters().skipped_loop.load(),
+               metrics_.counters().skipped_conflict.load());
 }
 
 void CopyLoop::fail(const std::string& reason) {

@@ -36,7 +36,8 @@ struct CopyLoopOptions {
 //
 // 1. The origin header decides: a loop (origin = home) or a mesh record from a third region is
 //    skipped; the rest is copied, stamped with the source region when it has no origin.
-// 2. Further stages may skip a record (the slot where conflict resolution goes).
+// 2. Further stages may skip a record (conflict resolution: an older version than the
+//    target's), or make its partition wait until they can judge it (from that record on).
 // 3. Every record, copied or skipped, goes to the sink in offset order with its share of the
 //    in-flight budget; the sink gives the budget back as the target acknowledges.
 // 4. The sink says how far each partition is safely in the target, offset syncs included.
@@ -92,6 +93,7 @@ class CopyLoop : private SourceListener {
   enum class State {
     waiting_for_target,  // the target topic lacks the partition (yet)
     starting,            // the sink prepares it (exactly-once: fencing, reading progress)
+    waiting_for_stages,  // a stage cannot judge its records yet (conflict: index catching up)
     seeking,             // the source is to read it from `seek_to` first
     copying,
     fenced,  // another worker copies it now; kept until the group takes it away
@@ -127,6 +129,7 @@ class CopyLoop : private SourceListener {
   void open_in_sink(Partition& p);
   void ready(Partition& p, std::optional<int64_t> offset);
   void wait_for_target(Partition& p);
+  void wait_for_stages(Partition& p);
   void enter(Partition& p, State state);
   // The states advance_waiting() moves on: not copying yet, and not by the loop's choice.
   static bool waits(State state);
@@ -158,7 +161,7 @@ class CopyLoop : private SourceListener {
   std::map<TopicPartition, Partition> partitions_;
   std::unordered_map<PartitionId, TopicPartition> by_id_;
   Partition* last_ = nullptr;  // the partition of the last record: most records follow it
-  bool any_waiting_ = false;   // a partition waits for its target or a seek
+  bool any_waiting_ = false;   // a partition waits for its target, its stages or a seek
   PartitionId next_id_ = 1;
 
   bool commit_due_ = false;

@@ -1,6 +1,7 @@
 // CopyLoop, continued: how an assigned partition gets to copying. The sink starts it
 // (exactly-once: off-thread fence and stored progress), the source seeks it to where the sink
-// says, or it waits for its target partition; until then it is paused at the source.
+// says, or it waits for its target partition or for its stages (conflict resolution's index);
+// until then it is paused at the source.
 #include <spdlog/spdlog.h>
 
 #include "replicator/copy_loop.h"
@@ -71,6 +72,11 @@ void CopyLoop::wait_for_target(Partition& p) {
   topics_.request_refresh();
 }
 
+void CopyLoop::wait_for_stages(Partition& p) {
+  enter(p, State::waiting_for_stages);
+  if (!p.paused) set_paused({&p}, true);
+}
+
 void CopyLoop::start_copying(Partition& p) {
   enter(p, State::copying);
   const bool paused = backpressure_.fetch_paused();  // joins the others: paused while behind
@@ -78,7 +84,7 @@ void CopyLoop::start_copying(Partition& p) {
 }
 
 bool CopyLoop::waits(State state) {
-  return state == State::starting || state == State::seeking || state == State::waiting_for_target;
+  return state != State::copying && state != State::fenced;
 }
 
 void CopyLoop::enter(Partition& p, State state) {
@@ -104,6 +110,21 @@ void CopyLoop::advance_waiting() {
       say_waiting(
           "its sink has not started it (exactly-once: fencing the earlier owners and "
           "reading the stored progress)");
+    } else if (p.state == State::waiting_for_stages) {
+      // No start_limit: rebuilding a lost key index may read a large topic first.
+      auto said = judge_.ready(p.target_topic, tp.partition);
+      if (said.kind == StageVerdict::Kind::fail) {
+        fail(said.failure);
+        return;
+      }
+      if (said.kind == StageVerdict::Kind::pass) {
+        ready(p, std::nullopt);  // read again from the record that waited
+        continue;
+      }
+      say_waiting(
+          "its records cannot be judged yet (conflict resolution: the key index is still "
+          "reading " +
+          p.target_topic + "[" + std::to_string(tp.partition) + "] of the home cluster)");
     } else if (p.state == State::seeking) {
       auto error = source_.seek(tp, *p.seek_to);
       if (!error) {

@@ -18,7 +18,8 @@ constexpr size_t kExactlyOnceRecordsFactor = 4;
 }  // namespace
 
 Flow::Flow(const config::Config& config, const config::Flow& flow, const std::atomic<bool>& stop,
-           metrics::ReplicationMetrics& metrics, FlowOptions options)
+           metrics::ReplicationMetrics& metrics, FlowOptions options,
+           std::optional<FlowConflict> conflict)
     : stop_(stop),
       group_id_(group_id_for(config.region, flow.source)),
       metrics_(metrics, flow.source + "->" + config.region),
@@ -37,6 +38,9 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
                                           options.commit_timeout, metrics_);
   std::vector<TopicWatcher::InternalTopic> internal = {
       {offset_syncs_topic, {{"cleanup.policy", "compact"}}}};
+  if (conflict && config.conflict.audit) {
+    internal.push_back({conflict::kAuditTopic, {{"cleanup.policy", "delete"}}});
+  }
   rd_kafka_t* target_handle = nullptr;
   if (exactly_once) {
     // Small segments, so compaction keeps the log that a new owner reads short.
@@ -69,9 +73,20 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
   loop_options.hold_before_pause = options.hold_before_pause;
   loop_options.flush_timeout = options.flush_timeout;
   loop_options.lag_interval = options.lag_interval;
+  RecordJudge judge(OriginFilter(flow.source, config.region));
+  if (conflict) {
+    if (config.conflict.audit) {
+      audit_ = std::make_unique<KafkaConflictAudit>(config, client_id + "-audit", metrics_);
+    }
+    conflict_stage_ = std::make_unique<ConflictStage>(
+        ConflictStage::Parts{config.conflict, conflict->ranks, conflict->index, conflict->readiness,
+                             audit_.get()},
+        flow.source);
+    judge.add_stage(*conflict_stage_);
+  }
   loop_ = std::make_unique<CopyLoop>(
-      CopyLoop::Parts{*source_, *sink_, *watcher_, budget_, metrics_, lag_.get()},
-      RecordJudge(OriginFilter(flow.source, config.region)), loop_options, stop);
+      CopyLoop::Parts{*source_, *sink_, *watcher_, budget_, metrics_, lag_.get()}, std::move(judge),
+      loop_options, stop);
 }
 
 Flow::~Flow() = default;

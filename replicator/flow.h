@@ -3,16 +3,22 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
+#include "conflict/index_readiness.h"
+#include "conflict/key_index.h"
+#include "conflict/region_ranks.h"
 #include "kafka/topic_admin.h"
 #include "metrics/replication_metrics.h"
 #include "offsets/offset_records.h"
+#include "replicator/conflict_stage.h"
 #include "replicator/copy_loop.h"
 #include "replicator/flow_metrics.h"
 #include "replicator/inflight_budget.h"
+#include "replicator/kafka_conflict_audit.h"
 #include "replicator/kafka_record_writer.h"
 #include "replicator/kafka_source.h"
 #include "replicator/lag_monitor.h"
@@ -42,11 +48,18 @@ struct FlowOptions {
   std::vector<std::string> checkpoint_groups;
 };
 
+// What the flows of a sidecar share for last-writer-wins (Sidecar owns them).
+struct FlowConflict {
+  const conflict::RegionRanks& ranks;
+  conflict::KeyIndex& index;
+  conflict::IndexReadiness& readiness;  // the home reader
+};
+
 // One flow: pulls records from a remote (source) cluster into the home (target) cluster. It
 // puts the copy pipeline together and runs it:
 //
 //   KafkaSource ─► CopyLoop ─► IdempotentSink (at-least-once) or TransactionalSink ─► target
-//                    ▲   │
+//                    ▲   │  └─ ConflictStage (when some topic is last-writer-wins)
 //   TopicWatcher ────┘   └────► LagMonitor
 //
 // Threads: run() is the copy loop's; TopicWatcher, LagMonitor and the consumer's FetchNudger
@@ -55,8 +68,10 @@ struct FlowOptions {
 // counters and metrics through atomics.
 class Flow {
  public:
+  // `conflict`: set when some topic is last-writer-wins.
   Flow(const config::Config& config, const config::Flow& flow, const std::atomic<bool>& stop,
-       metrics::ReplicationMetrics& metrics, FlowOptions options = {});
+       metrics::ReplicationMetrics& metrics, FlowOptions options = {},
+       std::optional<FlowConflict> conflict = std::nullopt);
   ~Flow();
   Flow(const Flow&) = delete;
   Flow& operator=(const Flow&) = delete;
@@ -86,6 +101,8 @@ class Flow {
   std::unique_ptr<Sink> sink_;
   std::unique_ptr<TopicWatcher> watcher_;
   std::unique_ptr<LagMonitor> lag_;
+  std::unique_ptr<KafkaConflictAudit> audit_;      // with conflict.audit
+  std::unique_ptr<ConflictStage> conflict_stage_;  // last-writer-wins
   std::unique_ptr<CopyLoop> loop_;
 };
 

@@ -22,7 +22,8 @@ TopicMetrics& FlowMetrics::topic(const std::string& topic) {
   if (inserted) {
     it->second = {&registry_.records_copied(flow_, topic), &registry_.bytes_copied(flow_, topic),
                   &registry_.records_skipped(flow_, topic, "loop"),
-                  &registry_.records_skipped(flow_, topic, "filtered")};
+                  &registry_.records_skipped(flow_, topic, "filtered"),
+                  &registry_.records_skipped(flow_, topic, "conflict")};
   }
   return it->second;
 }

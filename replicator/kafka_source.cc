@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "kafka/record_headers.h"
+#include "kafka/timestamps.h"
 #include "kafka/watermarks.h"
 
 namespace duplex::replicator {
@@ -55,12 +57,8 @@ SourceRecord to_source_record(kafka::MessagePtr m) {
   r.key_len = m->key_len;
   r.value = m->payload;
   r.value_len = m->len;
-  rd_kafka_timestamp_type_t type;
-  r.timestamp = std::max<int64_t>(0, rd_kafka_message_timestamp(m.get(), &type));
-  rd_kafka_headers_t* headers = nullptr;
-  if (rd_kafka_message_headers(m.get(), &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    r.headers = headers;
-  }
+  r.timestamp = kafka::message_timestamp(m.get());
+  r.headers = kafka::message_headers(m.get());
   r.owner = std::move(m);
   return r;
 }

@@ -12,8 +12,8 @@
 namespace duplex::replicator {
 
 // Steps 1 and 2 of the copy path: whether a record is copied, and the headers its copy
-// carries. The origin filter decides first (loops and third-region records are skipped); then
-// each stage, in the order added, may skip it too.
+// carries. The origin filter decides first (loops, third-region records and repairs are
+// skipped); then each stage, in the order added, may skip it too, or make its partition wait.
 class RecordJudge {
  public:
   explicit RecordJudge(OriginFilter origin) : origin_(std::move(origin)) {}
@@ -22,10 +22,14 @@ class RecordJudge {
 
   struct Verdict {
     std::optional<SkipReason> skip;
-    kafka::HeadersPtr headers;  // the copy's: the source's plus its origin; null when skipped
+    bool wait = false;          // a stage cannot decide yet: see RecordStage
+    std::string failure;        // non-empty: a stage says the flow cannot go on
+    kafka::HeadersPtr headers;  // the copy's: the source's plus its origin; null unless copied
   };
   // Sets `record.origin` from its header.
-  Verdict judge(SourceRecord& record);
+  Verdict judge(SourceRecord& record, const std::string& target_topic);
+  // Whether every stage can judge the partition's records again (after a wait).
+  StageVerdict ready(const std::string& target_topic, int32_t partition);
 
   const std::string& source() const { return origin_.source(); }
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <thread>
 
 namespace duplex::replicator {
@@ -24,8 +25,28 @@ int64_t now_ms() {
 Sidecar::Sidecar(const config::Config& config, const std::atomic<bool>& stop,
                  metrics::ReplicationMetrics& metrics, FlowOptions options)
     : stop_(stop) {
+  std::optional<FlowConflict> conflict;
+  if (config.conflict.any_last_writer_wins()) {
+    auto opened = conflict::KeyIndex::open(config.conflict.index.dir, config.conflict.index.memory);
+    if (auto* error = std::get_if<conflict::IndexError>(&opened)) {
+      throw std::runtime_error(error->message());
+    }
+    index_ = std::move(std::get<std::unique_ptr<conflict::KeyIndex>>(opened));
+    ranks_ = std::make_unique<conflict::RegionRanks>(config.conflict.region_rank);
+    home_log_ =
+        std::make_unique<conflict::KafkaHomeLog>(config.region, config.home_cluster(), stop_flows_);
+    conflict::HomeReader::Settings settings;
+    settings.home = config.region;
+    settings.conflict = config.conflict;
+    for (const auto& flow : config.flows) {
+      settings.refresh = std::min(settings.refresh, flow.topics.refresh);
+    }
+    reader_ = std::make_unique<conflict::HomeReader>(settings, *home_log_, *index_, metrics);
+    conflict.emplace(FlowConflict{*ranks_, *index_, *reader_});
+    spdlog::info("last-writer-wins: key index in {}", index_->dir());
+  }
   for (const auto& flow : config.flows) {
-    flows_.push_back(std::make_unique<Flow>(config, flow, stop_flows_, metrics, options));
+    flows_.push_back(std::make_unique<Flow>(config, flow, stop_flows_, metrics, options, conflict));
     refresh_intervals_.push_back(flow.topics.refresh);
     if (options.checkpoints) {
       checkpointers_.push_back(std::make_unique<Checkpointer>(config, flow, stop_flows_, metrics,
@@ -38,6 +59,9 @@ Sidecar::Sidecar(const config::Config& config, const std::atomic<bool>& stop,
 }
 
 metrics::ProbeResult Sidecar::health() const {
+  if (reader_) {
+    if (auto failure = reader_->failure()) return {false, "conflict resolution: " + *failure};
+  }
   for (const auto& flow : flows_) {
     int64_t last = flow->counters().last_loop_ms;
     if (last == 0 || now_ms() - last > 30000) {
@@ -81,6 +105,7 @@ metrics::ProbeResult Sidecar::ready() const {
 }
 
 int Sidecar::run() {
+  if (reader_) reader_->start();
   std::vector<std::thread> threads;
   std::atomic<int> exit_code{0};
   std::atomic<size_t> running{flows_.size()};
@@ -98,10 +123,19 @@ int Sidecar::run() {
   }
   while (running > 0) {
     if (stop_.load()) stop_flows_ = true;
+    if (reader_ && reader_->failure() && !stop_flows_) {
+      exit_code = 1;  // logged by the reader
+      stop_flows_ = true;
+    }
+    if (reader_ && stop_flows_) reader_->stop();  // settles its repairs while the flows do
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   stop_flows_ = true;  // the checkpointers stop with the last flow
   for (auto& t : threads) t.join();
+  if (reader_) {
+    reader_->stop();
+    reader_->join();
+  }
   return exit_code;
 }
 

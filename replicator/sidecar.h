@@ -5,6 +5,10 @@
 #include <vector>
 
 #include "config/config.h"
+#include "conflict/home_reader.h"
+#include "conflict/kafka_home_log.h"
+#include "conflict/key_index.h"
+#include "conflict/region_ranks.h"
 #include "metrics/http_endpoint.h"
 #include "metrics/replication_metrics.h"
 #include "replicator/checkpointer.h"
@@ -15,7 +19,9 @@ namespace duplex::replicator {
 
 // Runs every flow of a config and its checkpointer, one thread each, until `stop` is set or a flow
 // fails; a failed flow stops the others, so the process exits non-zero and its supervisor restarts
-// it whole.
+// it whole. When some topic is last-writer-wins it also opens the key index (conflict.index) and
+// runs the home reader on a thread, shared by the flows' conflict stages; a reader that fails
+// stops everything the same way.
 class Sidecar {
  public:
   Sidecar(const config::Config& config, const std::atomic<bool>& stop,
@@ -42,6 +48,11 @@ class Sidecar {
  private:
   const std::atomic<bool>& stop_;
   std::atomic<bool> stop_flows_{false};
+  // Last-writer-wins, or null: declared before the flows, which use them until they end.
+  std::unique_ptr<conflict::KeyIndex> index_;
+  std::unique_ptr<conflict::RegionRanks> ranks_;
+  std::unique_ptr<conflict::KafkaHomeLog> home_log_;
+  std::unique_ptr<conflict::HomeReader> reader_;
   std::vector<std::unique_ptr<Flow>> flows_;
   std::vector<std::unique_ptr<Checkpointer>> checkpointers_;  // one per flow, or none
   std::vector<std::chrono::milliseconds> refresh_intervals_;  // per flow

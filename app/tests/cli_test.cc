@@ -76,25 +76,22 @@ flows:
   EXPECT_THAT(outcome.output, Not(HasSubstr("s3cr3t-value")));
 }
 
-TEST(Cli, LastWriterWinsIsRefusedByValidateAndRun) {
-  auto path = write_config("lww", R"(region: west
+TEST(Cli, LastWriterWinsNeedsItsRegionRank) {
+  const std::string head = R"(region: west
 clusters:
   west: { bootstrap.servers: "127.0.0.1:29092" }
   east: { bootstrap.servers: "127.0.0.1:19092" }
 flows:
   - source: east
-conflict: { policy: last-writer-wins }
-)");
-  for (const char* command : {"validate", "run"}) {
-    // Bounded: a `run` that accepted the file would start copying and never return.
-    auto outcome = duplex::testing::run_command("timeout 20 " + std::string(DUPLEX_BINARY) + " " +
-                                                command + " --config " + path);
-    EXPECT_EQ(outcome.exit_code, 2) << command << "\n" << outcome.output;
-    EXPECT_THAT(outcome.output,
-                HasSubstr(path + ":7: conflict.policy: last-writer-wins is not available yet in "
-                                 "this version; use none"))
-        << command;
-  }
+)";
+  auto without = write_config("lww", head + "conflict: { policy: last-writer-wins }\n");
+  auto outcome = duplex("validate --config " + without);
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
+  EXPECT_THAT(outcome.output, HasSubstr(without + ":7: conflict.region_rank: missing"));
+  auto with = write_config(
+      "lww-ranked", head + "conflict: { policy: last-writer-wins, region_rank: [east, west] }\n");
+  outcome = duplex("validate --config " + with);
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
 }
 
 TEST(Cli, MissingConfigFileIsAClearError) {

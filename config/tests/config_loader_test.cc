@@ -124,11 +124,12 @@ TEST(ConfigLoader, BadEnums) {
   expect_one_problem(valid_with("sync: true", "sync: maybe"), 10, "true or false");
 }
 
-// Accepted by the schema but not implemented: refused rather than silently ignored by `run`.
-TEST(ConfigLoader, LastWriterWinsIsRefusedUntilItExists) {
-  expect_one_problem(valid_with("policy: none", "policy: last-writer-wins"), 13,
-                     "conflict.policy: last-writer-wins is not available yet in this version; "
-                     "use none");
+TEST(ConfigLoader, LastWriterWinsWithItsRegionRank) {
+  auto result = ConfigLoader::load_string(valid_with("policy: none", "policy: last-writer-wins"));
+  ASSERT_TRUE(std::holds_alternative<Config>(result))
+      << ConfigLoader::format("f", std::get<std::vector<Problem>>(result));
+  EXPECT_EQ(std::get<Config>(result).conflict.policy_for("orders"),
+            ConflictPolicy::last_writer_wins);
 }
 
 // kValid with its conflict line (13) replaced by `conflict`, which starts on line 13.
@@ -228,14 +229,11 @@ TEST(ConfigLoader, RegionRankProblemsComeTogether) {
                 "once each)"}));
 }
 
-// The refusal stays, and comes after every other problem of the section.
-TEST(ConfigLoader, LastWriterWinsNeedsRegionRankAndIsStillRefused) {
+TEST(ConfigLoader, LastWriterWinsNeedsRegionRank) {
   EXPECT_EQ(lines_of(with_conflict("conflict: { policy: last-writer-wins }\n")),
             (std::vector<std::string>{
                 "13: conflict.region_rank: missing; last-writer-wins needs every region under "
-                "clusters, once each, the one that wins a timestamp tie first",
-                "13: conflict.policy: last-writer-wins is not available yet in this version; use "
-                "none"}));
+                "clusters, once each, the one that wins a timestamp tie first"}));
   EXPECT_EQ(lines_of(with_conflict(R"(conflict:
   policy: last-writer-wins
   region_rank: [us-west, us-west]
@@ -243,23 +241,26 @@ TEST(ConfigLoader, LastWriterWinsNeedsRegionRankAndIsStillRefused) {
             (std::vector<std::string>{
                 "15: conflict.region_rank: 'us-west' is listed twice",
                 "15: conflict.region_rank: us-east missing (list every region under clusters, "
-                "once each)",
-                "14: conflict.policy: last-writer-wins is not available yet in this version; use "
-                "none"}));
+                "once each)"}));
 }
 
-TEST(ConfigLoader, LastWriterWinsInATopicOverrideIsRefused) {
-  EXPECT_EQ(lines_of(with_conflict(R"(conflict:
+TEST(ConfigLoader, LastWriterWinsInATopicOverride) {
+  const std::string overrides = R"(conflict:
   region_rank: [us-west, us-east]
   topics:
     - { match: "orders\\..*", policy: last-writer-wins }
-    - { match: "(", policy: none }
-)")),
+)";
+  auto result = ConfigLoader::load_string(with_conflict(overrides));
+  ASSERT_TRUE(std::holds_alternative<Config>(result))
+      << ConfigLoader::format("f", std::get<std::vector<Problem>>(result));
+  const auto& c = std::get<Config>(result).conflict;
+  EXPECT_EQ(c.policy_for("orders.eu"), ConflictPolicy::last_writer_wins);
+  EXPECT_EQ(c.policy_for("payments"), ConflictPolicy::none);
+  EXPECT_EQ(lines_of(with_conflict("conflict:\n  topics:\n    - { match: orders, policy: "
+                                   "last-writer-wins }\n")),
             (std::vector<std::string>{
-                "17: conflict.topics[1].match: bad regular expression '(': " +
-                    std::string(std::regex_error(std::regex_constants::error_paren).what()),
-                "16: conflict.topics[0].policy: last-writer-wins is not available yet in this "
-                "version; use none"}));
+                "14: conflict.region_rank: missing; last-writer-wins needs every region under "
+                "clusters, once each, the one that wins a timestamp tie first"}));
 }
 
 TEST(ConfigLoader, ExactlyOnceWithTransactionSettings) {

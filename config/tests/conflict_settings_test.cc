@@ -20,6 +20,25 @@ TEST(ConflictSettings, FirstMatchingOverrideDecidesElseTheDefault) {
 
 TEST(ConflictSettings, NoneByDefault) {
   EXPECT_EQ(ConflictSettings().policy_for("orders"), ConflictPolicy::none);
+  EXPECT_FALSE(ConflictSettings().any_last_writer_wins());
+}
+
+TEST(ConflictSettings, InternalTopicsAreNeverLastWriterWins) {
+  ConflictSettings settings;
+  settings.policy = ConflictPolicy::last_writer_wins;
+  EXPECT_TRUE(settings.last_writer_wins("orders"));
+  EXPECT_FALSE(settings.last_writer_wins("duplex.heartbeats"));
+  EXPECT_FALSE(settings.last_writer_wins("duplex.conflicts"));
+  EXPECT_FALSE(settings.last_writer_wins("__consumer_offsets"));
+  EXPECT_TRUE(settings.any_last_writer_wins());
+}
+
+TEST(ConflictSettings, AnOverrideAloneMakesSomeTopicLastWriterWins) {
+  ConflictSettings settings;
+  settings.topics = {{"orders", ConflictPolicy::last_writer_wins}};
+  EXPECT_TRUE(settings.any_last_writer_wins());
+  EXPECT_TRUE(settings.last_writer_wins("orders"));
+  EXPECT_FALSE(settings.last_writer_wins("payments"));
 }
 
 }  // namespace duplex::config

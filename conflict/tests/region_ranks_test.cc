@@ -21,6 +21,8 @@ TEST(RegionRanks, UnknownRegionHasNoRank) {
   RegionRanks ranks({"east", "west"});
   EXPECT_EQ(ranks.rank("mars"), std::nullopt);
   EXPECT_EQ(ranks.version(100, "mars"), std::nullopt);
+  EXPECT_LT(ranks.version_or_lowest(100, "mars"), *ranks.version(100, "west"));
+  EXPECT_GT(ranks.version_or_lowest(101, "mars"), *ranks.version(100, "east"));
 }
 
 TEST(RegionRanks, RefusesDuplicatesAndEmptyLists) {

@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -23,10 +24,16 @@ class FakeSource : public Source {
   // Appends a record to the partition's log; returns its offset.
   int64_t append(const TopicPartition& tp, const std::string& value, Headers headers = {},
                  int64_t timestamp = 1700000000000) {
+    return append_keyed(tp, "key-" + value, value, std::move(headers), timestamp);
+  }
+  // The same with its key; a null value is a tombstone.
+  int64_t append_keyed(const TopicPartition& tp, const std::string& key,
+                       std::optional<std::string> value, Headers headers = {},
+                       int64_t timestamp = 1700000000000) {
     auto& log = logs_[tp];
     Stored& s = log.emplace_back();
-    s.key = "key-" + value;
-    s.value = value;
+    s.key = key;
+    s.value = std::move(value);
     s.timestamp = timestamp;
     s.headers.reset(rd_kafka_headers_new(headers.size()));
     for (const auto& [name, v] : headers) {
@@ -93,8 +100,8 @@ class FakeSource : public Source {
       r.offset = position++;
       r.key = s.key.data();
       r.key_len = s.key.size();
-      r.value = s.value.data();
-      r.value_len = s.value.size();
+      r.value = s.value ? s.value->data() : nullptr;
+      r.value_len = s.value ? s.value->size() : 0;
       r.timestamp = s.timestamp;
       r.headers = s.headers.get();
       return r;
@@ -155,7 +162,8 @@ class FakeSource : public Source {
 
  private:
   struct Stored {
-    std::string key, value;
+    std::string key;
+    std::optional<std::string> value;
     int64_t timestamp = 0;
     kafka::HeadersPtr headers;
     bool gap = false;

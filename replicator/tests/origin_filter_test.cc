@@ -27,4 +27,11 @@ TEST(OriginFilter, MeshCopiesOnlyTheSourcesOwnRecords) {
   EXPECT_EQ(OriginFilter("central", "west").judge("central"), Verdict::copy);
 }
 
+TEST(OriginFilter, RepairsAreNeverCopied) {
+  // Each region repairs its own topic; a repair's origin says nothing about where it goes.
+  EXPECT_EQ(OriginFilter("east", "west").judge(std::nullopt, true), Verdict::skip_repair);
+  EXPECT_EQ(OriginFilter("east", "west").judge("east", true), Verdict::skip_repair);
+  EXPECT_EQ(OriginFilter("east", "west").judge("east", false), Verdict::copy);
+}
+
 }  // namespace duplex::replicator

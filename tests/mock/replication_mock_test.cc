@@ -11,64 +11,20 @@
 
 #include "kafka/mock_cluster.h"
 #include "replicator/sidecar.h"
+#include "tests/support/running_sidecar.h"
 #include "tests/support/test_records.h"
 
 namespace duplex {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::fast_options;
 using ::testing::HasSubstr;
+using testing::RunningSidecar;
+using testing::sidecar_config;
 using testing::TestRecord;
 
 constexpr int kPartitions = 4;
-
-config::Config sidecar_config(const std::string& home, const std::string& source,
-                              const std::map<std::string, std::string>& bootstraps) {
-  config::Config c;
-  c.region = home;
-  for (const auto& [region, bootstrap] : bootstraps) {
-    // The mock's coordinator waits out a departed member's session: keep it short.
-    c.clusters[region] = {{"bootstrap.servers", bootstrap}, {"session.timeout.ms", "6000"}};
-  }
-  config::Flow flow;
-  flow.source = source;
-  flow.topics.refresh = 500ms;
-  c.flows.push_back(flow);
-  return c;
-}
-
-replicator::FlowOptions fast_options() {
-  replicator::FlowOptions o;
-  o.commit_interval = 200ms;
-  o.admin_timeout = 5s;
-  o.heartbeat_interval = 0ms;  // off: these tests count records; heartbeats have their own
-  o.checkpoints = false;       // the mock has no ListGroups
-  return o;
-}
-
-// A sidecar on its own thread, stopped (and joined) on destruction.
-class RunningSidecar {
- public:
-  explicit RunningSidecar(const config::Config& config,
-                          replicator::FlowOptions options = fast_options())
-      : sidecar_(config, stop_, metrics_, options),
-        thread_([this] { exit_code_ = sidecar_.run(); }) {}
-  ~RunningSidecar() { stop(); }
-  int stop() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    return exit_code_;
-  }
-  const replicator::FlowCounters& counters() const { return sidecar_.flows()[0]->counters(); }
-  std::string scrape() const { return metrics_.serialize(); }
-
- private:
-  std::atomic<bool> stop_{false};
-  metrics::ReplicationMetrics metrics_{"test"};
-  replicator::Sidecar sidecar_;
-  int exit_code_ = -1;
-  std::thread thread_;
-};
 
 std::vector<TestRecord> make_records(const std::string& region, int count,
                                      std::optional<std::string> origin = std::nullopt) {
@@ -86,18 +42,9 @@ std::vector<TestRecord> make_records(const std::string& region, int count,
   return records;
 }
 
-class ReplicationMock : public ::testing::Test {
+class ReplicationMock : public testing::MockRegions {
  protected:
-  void SetUp() override {
-    spdlog::set_level(getenv("DUPLEX_TEST_LOG") ? spdlog::level::info : spdlog::level::warn);
-    for (auto* cluster : {&east_, &west_}) cluster->create_topic("orders", kPartitions);
-    east_.create_duplex_topics({"west"});
-    west_.create_duplex_topics({"east"});
-    bootstraps_ = {{"east", east_.bootstrap()}, {"west", west_.bootstrap()}};
-  }
-  kafka::MockCluster east_;
-  kafka::MockCluster west_;
-  std::map<std::string, std::string> bootstraps_;
+  ReplicationMock() : MockRegions(kPartitions) {}
 };
 
 TEST_F(ReplicationMock, CopyKeepsKeyValueTimestampPartitionAndHeaders) {

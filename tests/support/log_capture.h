@@ -7,7 +7,7 @@
 #include <sstream>
 #include <string>
 
-namespace duplex::replicator::testing {
+namespace duplex::testing {
 
 // What spdlog's default logger writes while this lives; the earlier logger comes back after.
 class LogCapture {
@@ -33,4 +33,4 @@ class LogCapture {
   std::shared_ptr<spdlog::logger> previous_;
 };
 
-}  // namespace duplex::replicator::testing
+}  // namespace duplex::testing
