@@ -10,6 +10,8 @@
 // Prints markdown tables with the ratios; BENCHMARKS.md keeps the latest full run.
 // With --baseline-duplex PATH, `duplex-base` and `duplex-base-eos` run that binary in the two
 // modes, so that one run compares two builds (before/after a change) on the same data.
+// `duplex-lww` copies with conflict.policy last-writer-wins (every copy judged against the key
+// index, the home reader reading the target topic): with --keys N the records have N keys.
 #include <unistd.h>
 
 #include <algorithm>
@@ -50,6 +52,7 @@ struct Options {
   std::vector<int64_t> records;  // per size
   std::vector<std::string> replicators;
   int partitions = 8;
+  int64_t keys = 0;            // 0: records without a key
   double latency_share = 0.5;  // of the first replicator's throughput
   int latency_seconds = 10;
 };
@@ -72,15 +75,22 @@ HandlePtr client(const std::string& bootstrap, rd_kafka_type_t type,
       "bench", type, duplex::kafka::make_conf("bench", {{"bootstrap.servers", bootstrap}}, ours));
 }
 
-// Record i: the id "<prefix>-<i>", then padding to `size` bytes. A full queue waits (at most
-// message.timeout.ms: queued records time out and make room).
+// Record i: the id "<prefix>-<i>", then padding to `size` bytes; with `keys`, the key
+// "k-<i % keys>". A full queue waits (at most message.timeout.ms: queued records time out and
+// make room).
 void send(rd_kafka_t* producer, const std::string& topic, const std::string& prefix, int64_t i,
-          int size, int partitions, int64_t timestamp = 0) {
+          int size, const Options& o, int64_t timestamp = 0) {
   std::string value = prefix + "-" + std::to_string(i) + " ";
   value.resize(std::max(value.size(), static_cast<size_t>(size)), 'x');
+  const std::string key = o.keys > 0 ? "k-" + std::to_string(i % o.keys) : "";
   duplex::kafka::OutgoingRecord record;
   record.topic = topic.c_str();
-  record.partition = static_cast<int32_t>(i % partitions);
+  // i % partitions: a key keeps its partition when `keys` is a multiple of the partitions.
+  record.partition = static_cast<int32_t>(i % o.partitions);
+  if (!key.empty()) {
+    record.key = key.data();
+    record.key_len = key.size();
+  }
   record.value = value.data();
   record.value_len = value.size();
   record.timestamp = timestamp;
@@ -98,7 +108,7 @@ HandlePtr fast_producer(const Options& o) {
 double write_backlog(const Options& o, const std::string& topic, int size, int64_t records) {
   auto producer = fast_producer(o);
   auto start = Clock::now();
-  for (int64_t i = 0; i < records; ++i) send(producer.get(), topic, "r", i, size, o.partitions);
+  for (int64_t i = 0; i < records; ++i) send(producer.get(), topic, "r", i, size, o);
   if (rd_kafka_flush(producer.get(), 300000))
     throw std::runtime_error("producing: flush timed out");
   return static_cast<double>(records) / seconds_since(start);
@@ -167,6 +177,12 @@ class Replicator {
                                   << topic << "\"], refresh: 1s }\ndelivery: "
                                   << (exactly_once(name_) ? "exactly-once" : "at-least-once")
                                   << "\nmetrics: { listen: \"127.0.0.1:" << kPort << "\" }\n";
+    if (name_.rfind("duplex-lww", 0) == 0) {
+      std::ofstream(base + ".yaml", std::ios::app)
+          << "conflict:\n  policy: last-writer-wins\n  region_rank: [east, west]\n  index: { dir: "
+             "\""
+          << base << "-index\" }\n";
+    }
     const std::string& binary = name_.rfind("duplex-base", 0) == 0 ? o.baseline : o.binary;
     process_ = std::make_unique<duplex::testing::Process>(
         std::vector<std::string>{binary, "run", "--config", base + ".yaml"}, base + ".log");
@@ -226,7 +242,7 @@ void measure_latency(const Options& o, const std::string& topic, const std::stri
       // Paced: record i leaves at start + i / rate.
       std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(
                                                 std::chrono::duration<double>(i / rate)));
-      send(producer.get(), topic, "lat", i, size, o.partitions, duplex::kafka::now_ms());
+      send(producer.get(), topic, "lat", i, size, o, duplex::kafka::now_ms());
       rd_kafka_poll(producer.get(), 0);
     }
     rd_kafka_flush(producer.get(), 60000);
@@ -365,12 +381,16 @@ int main(int argc, char** argv) {
       "records per size (one number: for every size)")(
       "replicators", po::value<std::string>(&replicators),
       "duplex (at-least-once), duplex-eos (exactly-once), mm2, duplex-base and duplex-base-eos "
-      "(with --baseline-duplex); the first is the one compared. Default: duplex,duplex-eos,mm2, "
-      "or with --baseline-duplex duplex,duplex-base,duplex-eos,duplex-base-eos")(
+      "(with --baseline-duplex), duplex-lww and duplex-lww-eos (conflict.policy "
+      "last-writer-wins, with --keys); the first is the one compared. Default: "
+      "duplex,duplex-eos,mm2, or with --baseline-duplex duplex,duplex-base,duplex-eos,"
+      "duplex-base-eos")(
       "baseline-duplex", po::value<std::string>(&o.baseline),
       "another duplex binary (e.g. a build of main) that duplex-base and duplex-base-eos run, "
       "for a before/after comparison in one run")(
       "partitions", po::value<int>(&o.partitions)->default_value(8), "source partitions")(
+      "keys", po::value<int64_t>(&o.keys)->default_value(0),
+      "distinct keys of the records (0: no keys); a multiple of --partitions")(
       "latency-seconds", po::value<int>(&o.latency_seconds)->default_value(10),
       "seconds of paced writing for the latency figures")(
       "latency-share", po::value<double>(&o.latency_share)->default_value(0.5),
@@ -405,10 +425,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   for (const auto& name : o.replicators) {
-    static const std::set<std::string> known = {"duplex", "duplex-eos", "mm2", "duplex-base",
-                                                "duplex-base-eos"};
+    static const std::set<std::string> known = {"duplex",        "duplex-eos",      "mm2",
+                                                "duplex-base",   "duplex-base-eos", "duplex-lww",
+                                                "duplex-lww-eos"};
     if (!known.count(name)) {
       std::cerr << "duplex_bench: unknown replicator '" << name << "'\n";
+      return 2;
+    }
+    if (name.rfind("duplex-lww", 0) == 0 && o.keys == 0) {
+      std::cerr << "duplex_bench: " << name << " needs --keys N\n";
       return 2;
     }
     if (name.rfind("duplex-base", 0) == 0 && o.baseline.empty()) {
@@ -453,10 +478,11 @@ int main(int argc, char** argv) {
   if (has("mm2")) ratios.emplace_back(us, "mm2");
   ratios.emplace_back(us, "ceiling");
   if (has("duplex-eos") && us != "duplex-eos") ratios.emplace_back("duplex-eos", us);
-  for (const char* mode : {"", "-eos"}) {  // this build against the baseline's
-    if (has(std::string("duplex") + mode) && has(std::string("duplex-base") + mode)) {
-      ratios.emplace_back(std::string("duplex") + mode, std::string("duplex-base") + mode);
-    }
+  for (const std::string mode : {"", "-eos"}) {
+    if (!has("duplex" + mode)) continue;
+    // This build against the baseline's; last-writer-wins against no policy.
+    if (has("duplex-base" + mode)) ratios.emplace_back("duplex" + mode, "duplex-base" + mode);
+    if (has("duplex-lww" + mode)) ratios.emplace_back("duplex-lww" + mode, "duplex" + mode);
   }
   std::cout << "\n### Throughput (records/s)\n\n| size B | records | ceiling |";
   for (const auto& n : o.replicators) std::cout << " " << n << " |";
