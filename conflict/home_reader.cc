@@ -268,6 +268,14 @@ bool HomeReader::ready(std::string_view topic, int32_t partition) {
   return false;
 }
 
+std::optional<std::string> HomeReader::catching_up() const {
+  std::lock_guard lock(mutex_);
+  for (const auto& id : known_) {
+    if (!ready_.count(id)) return where(id.first, id.second);
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> HomeReader::failure() const {
   if (!failed_) return std::nullopt;
   std::lock_guard lock(mutex_);

@@ -82,6 +82,10 @@ class HomeReader : public IndexReadiness {
   bool ready(std::string_view topic, int32_t partition) override;
   std::optional<std::string> failure() const override;
 
+  // A partition known to the reader and not yet read up to where it ended at its start, as
+  // "orders[3]" (the first of them), for /readyz; nullopt when none.
+  std::optional<std::string> catching_up() const;
+
   // Repairs not acknowledged yet (in flight, or to be tried again).
   size_t repairs_pending() const { return repairs_.size(); }
 

@@ -89,6 +89,11 @@ std::string Sidecar::still_running() const {
 }
 
 metrics::ProbeResult Sidecar::ready() const {
+  if (reader_) {
+    if (auto partition = reader_->catching_up()) {
+      return {false, "conflict resolution: the key index is catching up on " + *partition};
+    }
+  }
   for (size_t i = 0; i < flows_.size(); ++i) {
     const auto& counters = flows_[i]->counters();
     // Three missed refreshes (at least 15 s) mean a cluster is not answering.

@@ -32,7 +32,8 @@ class Sidecar {
 
   // /healthz: every flow's loop turned within the last 30 s.
   metrics::ProbeResult health() const;
-  // /readyz: every flow has its assignment and reached both clusters recently.
+  // /readyz: every flow has its assignment and reached both clusters recently, and the key
+  // index (last-writer-wins) holds every managed partition the home reader knows.
   metrics::ProbeResult ready() const;
 
   // Stopping has begun: a stop was asked for, or a flow failed.

@@ -73,9 +73,11 @@ TEST_F(HomeReaderTest, RebuildsTheIndexFromTheTopicAndIsReadyOnlyOnceCaughtUp) {
   EXPECT_FALSE(reader_->ready("orders", 0)) << "nothing read yet";
   turns(2);
   EXPECT_FALSE(reader_->ready("orders", 0)) << "half read: never a decision from it";
+  EXPECT_EQ(reader_->catching_up(), "orders[0]") << "what /readyz says";
   turns(4);
   EXPECT_TRUE(reader_->ready("orders", 0));
   EXPECT_TRUE(reader_->ready("orders", 1));
+  EXPECT_EQ(reader_->catching_up(), std::nullopt);
   EXPECT_FALSE(reader_->ready("payments", 0)) << "not last-writer-wins";
   auto k1 = index_.get("orders", "k1");
   ASSERT_TRUE(k1);
