@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -66,6 +67,9 @@ class KeyIndex {
 
   Stats stats();
   const std::string& dir() const { return dir_; }
+  // Counts the writes (advance, wipe_topic): an entry read as missing or older stays so until
+  // this changes, so a reader waiting for one need not ask again before.
+  uint64_t writes() const { return writes_.load(std::memory_order_acquire); }
 
  private:
   KeyIndex(std::string dir, std::unique_ptr<rocksdb::DB> db, std::shared_ptr<rocksdb::Cache> cache,
@@ -76,8 +80,9 @@ class KeyIndex {
   std::unique_ptr<rocksdb::DB> db_;
   std::shared_ptr<rocksdb::Cache> block_cache_;
   std::mutex mutex_;
-  EntryCache cache_;     // guarded by mutex_; never older than db_ for a key it holds
-  uint64_t writes_ = 0;  // guarded by mutex_; a read from db_ is cached only if none came between
+  EntryCache cache_;  // guarded by mutex_; never older than db_ for a key it holds
+  // Changed under mutex_; a read from db_ is cached only if none came between.
+  std::atomic<uint64_t> writes_{0};
 };
 
 }  // namespace duplex::conflict

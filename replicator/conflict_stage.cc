@@ -96,6 +96,8 @@ StageVerdict ConflictStage::check_ready(const Topic& t, int32_t partition, Parti
 }
 
 conflict::IndexError ConflictStage::forget_observed(const Topic& t, Partition& p, size_t n) {
+  const uint64_t writes = index_.writes();  // before the reads: a write after them is seen
+  if (p.unobserved_at == writes) return {};
   for (; n > 0 && !p.order.empty(); --n) {
     const auto& [key, version] = p.order.front();
     auto it = p.newest.find(key);
@@ -103,7 +105,10 @@ conflict::IndexError ConflictStage::forget_observed(const Topic& t, Partition& p
       auto found = index_.get(t.name, key);
       if (auto* error = std::get_if<conflict::IndexError>(&found)) return *error;
       const auto& entry = std::get<std::optional<conflict::IndexEntry>>(found);
-      if (!entry || entry->version < version) break;  // not observed yet: nor are later ones
+      if (!entry || entry->version < version) {  // not observed yet: nor are later ones
+        p.unobserved_at = writes;
+        break;
+      }
       p.newest.erase(it);
     }
     p.order.pop_front();

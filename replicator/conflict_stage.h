@@ -5,6 +5,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -71,6 +72,9 @@ class ConflictStage : public RecordStage {
     // copy let through (key, version) in write order, for forgetting them oldest first.
     std::unordered_map<std::string, conflict::Version, Hash, std::equal_to<>> newest;
     std::deque<std::pair<std::string, conflict::Version>> order;
+    // The index's write count when the oldest copy was last found unobserved: not asked
+    // again before the index was written (saves two index reads per record).
+    std::optional<uint64_t> unobserved_at;
   };
   struct Topic {
     std::string name;
