@@ -168,6 +168,9 @@ void HomeReader::start_topic(const std::string& topic, int partitions, bool know
     known_.insert({topic, f.partition});
   }
   topics_.insert(topic);
+  // At 0 from the start, so increase() and the dashboard see the first repair.
+  auto& counter = repair_counters_[topic];
+  if (!counter) counter = &metrics_.conflict_repairs(topic);
 }
 
 void HomeReader::observe(const HomeRecord& record) {

@@ -15,7 +15,14 @@ FlowMetrics::FlowMetrics(metrics::ReplicationMetrics& registry, std::string flow
       source_silence_(registry.source_silence(flow_)),
       producer_rtt_(registry.client_rtt(flow_, "producer")),
       consumer_rtt_(registry.client_rtt(flow_, "consumer")),
-      producer_queue_(registry.producer_queue(flow_)) {}
+      producer_queue_(registry.producer_queue(flow_)) {
+  // Every kind a flow can count exists from the start at 0: a series born at 1 shows no
+  // increase() to an alert, and a dashboard shows "0 errors", not "no data".
+  for (const char* kind : {"consume", "produce", "commit", "admin", "client", "rebalance", "pause",
+                           "transaction", "corrupt_record", "checkpoint", "audit"}) {
+    registry_.errors(flow_, kind);
+  }
+}
 
 TopicMetrics& FlowMetrics::topic(const std::string& topic) {
   auto [it, inserted] = topics_.try_emplace(topic);
