@@ -234,7 +234,11 @@ int run_demo(const DemoOptions& options, std::ostream& out) {
   out << "duplex demo: two in-process Kafka regions, east and west (librdkafka mock clusters)\n"
       << "  topic '" << kTopic << "' (" << kPartitions << " partitions) written in both regions, "
       << options.rate << " orders/s each, for " << options.duration.count() << " s\n"
-      << "  sidecars: east->west and west->east, loop-free by the duplex.origin header\n\n";
+      << "  sidecars: east->west and west->east, loop-free by the duplex.origin header\n"
+      << "  p99 ms: from an order's timestamp to its copy's acknowledgement in the other\n"
+      << "  region, which includes the mock cluster's fetch wait (it answers up to 500 ms\n"
+      << "  late; a real broker answers when records arrive): for duplex's own latency on\n"
+      << "  real Kafka see BENCHMARKS.md\n\n";
 
   std::atomic<bool> stop_sidecars{false}, stop_writers{false};
   replicator::FlowOptions flow_options;
