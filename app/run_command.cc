@@ -43,10 +43,11 @@ int run_command(const std::vector<std::string>& args) {
       "that, it logs what it still waited for and exits 1.",
       options, args, exit_code);
   if (!vm) return exit_code;
+  // Before anything else: a SIGTERM while the config loads stops the sidecar as it starts.
+  install_stop_handlers();
   auto config = load_config((*vm)["config"].as<std::string>());
   if (!config) return kExitUsage;
   setup_logging(config->log_level, config->log_format);
-  install_stop_handlers();
   try {
     const replicator::FlowOptions options;
     // Declared first, so that it outlives (and guards) every destructor below.

@@ -133,6 +133,9 @@ class StopUnderFaults : public TwoRegions {
 
     // Everything east holds is copied by one last sidecar, with both brokers back.
     auto sidecar = start_sidecar("west", "east", "", extra);
+    // Ready first: the group may be committed to the end by the stops already, and a SIGTERM
+    // before the sidecar set up its handlers ends it with 143.
+    ASSERT_TRUE(wait_until(ready, 90s)) << log_of(*sidecar);
     ASSERT_TRUE(await_flow_committed("west", "east", topic, kPartitions)) << log_of(*sidecar);
     EXPECT_EQ(sidecar->terminate(), 0) << log_of(*sidecar);
     const auto want = records("east", 0, written, kPartitions);
