@@ -101,7 +101,9 @@ std::variant<FailoverPlan, kafka::KafkaError> Failover::plan(
 
 kafka::KafkaError Failover::count_rereads(PartitionMove& move) {
   const Checkpoint& c = move.checkpoint;
-  int64_t until = std::max(c.copied_target, c.local_target);
+  move.rereads = c.local_rereads.value_or(0);
+  // Read on the target: the copies, and the target-origin records when not counted.
+  int64_t until = c.local_rereads ? c.copied_target : std::max(c.copied_target, c.local_target);
   if (until <= c.target) return {};
   auto consumer = kafka::make_client(config_.region, RD_KAFKA_CONSUMER,
                                      kafka::make_conf(config_.region, config_.home_cluster(),
@@ -135,11 +137,13 @@ kafka::KafkaError Failover::count_rereads(PartitionMove& move) {
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) break;
     if (m->err) continue;
     if (m->offset >= until) break;
+    if (is_repair(*m)) continue;
     auto origin = origin_of(*m);
     // The group consumed, on the source, the copies below copied_target and the home-origin
-    // records below local_target (translation.h).
+    // records below local_target that were copied there (translation.h).
     if (origin == source_ ? m->offset < c.copied_target
-                          : (!origin || origin == config_.region) && m->offset < c.local_target) {
+                          : !c.local_rereads && (!origin || origin == config_.region) &&
+                                m->offset < c.local_target) {
       move.rereads++;
     }
   }

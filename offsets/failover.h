@@ -18,6 +18,7 @@ namespace duplex::offsets {
 struct PartitionMove {
   Checkpoint checkpoint;
   int64_t rereads = 0;          // records at or after the target offset the group had consumed
+                                // (copies of them, or the originals of their copies)
   double checkpoint_age_s = 0;  // now minus the checkpoint's time
   // On the source at the last contact, not copied: given up. Unknown when the checkpoint
   // could not read the source's end.
@@ -61,7 +62,10 @@ class Failover {
   kafka::KafkaError apply(const FailoverPlan& plan);
 
  private:
-  // Records in [from, to) of the target partition, split by origin.
+  // The records at or after the checkpoint's target the group consumed on the source: copies
+  // below copied_target, read on the target, and the target-origin records the checkpoint
+  // counted (local_rereads; a version 1 checkpoint: those below local_target, read on the
+  // target). Repairs (duplex.repair) were never copied, so never consumed.
   kafka::KafkaError count_rereads(PartitionMove& move);
 
   config::Config config_;  // a copy: callers may pass a temporary

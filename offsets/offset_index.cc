@@ -1,10 +1,13 @@
 #include "offsets/offset_index.h"
 
+#include <algorithm>
+
 namespace duplex::offsets {
 
 void OffsetIndex::add(const OffsetRun& run) {
   Partition& p = partitions_[{run.source_topic, run.partition}];
   p.by_source.insert_or_assign(run.source, run);
+  p.longest = std::max(p.longest, run.count);
   p.by_target[run.target] = run.source;
 }
 
@@ -49,6 +52,26 @@ std::optional<OffsetRun> OffsetIndex::run_with(const std::string& topic, int32_t
   const OffsetRun& run = std::prev(next)->second;
   if (source_offset >= run.source_end()) return std::nullopt;
   return run;
+}
+
+int64_t OffsetIndex::copied_in(const std::string& topic, int32_t partition, int64_t from,
+                               int64_t to) const {
+  const Partition* p = find(topic, partition);
+  if (!p || from >= to) return 0;
+  // Re-copies after a crash overlap earlier runs: every run that may reach `from` starts less
+  // than the longest run before it.
+  auto it = p->by_source.lower_bound(from - p->longest);
+  int64_t copied = 0;
+  int64_t position = from;  // below it: counted, or copied by no run
+  for (; it != p->by_source.end() && it->second.source < to; ++it) {
+    const int64_t begin = std::max(position, it->second.source);
+    const int64_t end = std::min(to, it->second.source_end());
+    if (begin < end) {
+      copied += end - begin;
+      position = end;
+    }
+  }
+  return copied;
 }
 
 int64_t OffsetIndex::first_target_gap(const std::string& topic, int32_t partition,

@@ -30,6 +30,9 @@ class OffsetIndex {
   std::optional<OffsetRun> run_with(const std::string& topic, int32_t partition,
                                     int64_t source_offset) const;
 
+  // How many source offsets in [from, to) some run copied (runs that overlap counted once).
+  int64_t copied_in(const std::string& topic, int32_t partition, int64_t from, int64_t to) const;
+
   // The first target offset at or after `from` that holds no copy from this flow.
   int64_t first_target_gap(const std::string& topic, int32_t partition, int64_t from) const;
 
@@ -42,6 +45,7 @@ class OffsetIndex {
   struct Partition {
     std::map<int64_t, OffsetRun> by_source;  // run start on the source -> run
     std::map<int64_t, int64_t> by_target;    // run start on the target -> run start on source
+    int64_t longest = 0;                     // the largest count of a run added
   };
   const Partition* find(const std::string& topic, int32_t partition) const;
 

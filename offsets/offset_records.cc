@@ -5,10 +5,12 @@
 namespace duplex::offsets {
 namespace {
 
-// Reads the version and checks it; the stream is left after it.
-bool read_version(std::istringstream& in) {
+// Reads the version and checks it is `newest` or at least `oldest`; the stream is left after
+// it. Returns the version, 0 when it is none of those.
+int read_version(std::istringstream& in, int newest = kFormatVersion, int oldest = kFormatVersion) {
   int version = 0;
-  return static_cast<bool>(in >> version) && version == kFormatVersion;
+  if (!(in >> version) || version < oldest || version > newest) return 0;
+  return version;
 }
 
 // The rest of the line after one separating space: a group id may contain spaces.
@@ -54,27 +56,34 @@ std::string checkpoint_key(const Checkpoint& c) {
 
 std::string encode(const Checkpoint& c) {
   std::ostringstream out;
-  out << kFormatVersion << ' ' << c.time_ms << ' ' << c.source_topic << ' ' << c.target_topic << ' '
-      << c.partition << ' ' << c.upstream << ' ' << c.target << ' ' << c.copied_target << ' '
+  out << kCheckpointVersion << ' ' << c.time_ms << ' ' << c.source_topic << ' ' << c.target_topic
+      << ' ' << c.partition << ' ' << c.upstream << ' ' << c.target << ' ' << c.copied_target << ' '
       << c.local_target << ' ' << c.source_end << ' ' << c.copied_end << ' ' << c.copied_timestamp
-      << ' ' << c.group;
+      << ' ' << (c.local_rereads ? *c.local_rereads : -1) << ' ' << c.group;
   return out.str();
 }
 
 std::optional<Checkpoint> decode_checkpoint(std::string_view value) {
   std::istringstream in{std::string(value)};
   Checkpoint c;
-  if (!read_version(in)) return std::nullopt;
+  const int version = read_version(in, kCheckpointVersion, 1);
+  if (version == 0) return std::nullopt;
   if (!(in >> c.time_ms >> c.source_topic >> c.target_topic >> c.partition >> c.upstream >>
         c.target >> c.copied_target >> c.local_target >> c.source_end >> c.copied_end >>
         c.copied_timestamp)) {
     return std::nullopt;
   }
+  if (version >= 2) {
+    int64_t local_rereads = 0;
+    if (!(in >> local_rereads) || local_rereads < -1) return std::nullopt;
+    if (local_rereads >= 0) c.local_rereads = local_rereads;
+  }
   auto group = read_rest(in);
   if (!group) return std::nullopt;
   c.group = *group;
   if (c.partition < 0 || c.upstream < 0 || c.target < 0 || c.target > c.copied_target ||
-      c.target > c.local_target) {
+      c.target > c.local_target ||
+      (c.local_rereads && *c.local_rereads > c.local_target - c.target)) {
     return std::nullopt;
   }
   return c;

@@ -10,9 +10,14 @@ namespace duplex::offsets {
 // Record formats of duplex's offset topics. Values are one line of space-separated fields,
 // the format version first, readable in any console consumer; docs/record-formats.md has them.
 inline constexpr int kFormatVersion = 1;
+// Checkpoints are at version 2 (local_rereads added); version 1 ones are still read.
+inline constexpr int kCheckpointVersion = 2;
 
 // The header that names the region where a record was first written (DESIGN "Record contract").
 inline constexpr std::string_view kOriginHeader = "duplex.origin";
+// The header of a repair of last-writer-wins (conflict::ContentDigest::kRepairHeader): a winner
+// written again in its own region, which no flow copies.
+inline constexpr std::string_view kRepairHeader = "duplex.repair";
 
 inline std::string offset_syncs_topic(const std::string& source) {
   return "duplex.offset-syncs." + source;
@@ -65,6 +70,9 @@ struct Checkpoint {
   int64_t source_end = 0;        // the source partition's high watermark then
   int64_t copied_end = 0;        // source offset after the newest copy then
   int64_t copied_timestamp = 0;  // source timestamp (ms) of the newest copy then
+  // Target-origin records in [target, local_target) the group consumed on the source
+  // (Translation::local_rereads); unknown in a version 1 record.
+  std::optional<int64_t> local_rereads;
 
   bool operator==(const Checkpoint&) const = default;
 };

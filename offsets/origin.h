@@ -11,4 +11,8 @@ namespace duplex::offsets {
 // nullopt when it has none: a record written in the cluster it was read from.
 std::optional<std::string> origin_of(const rd_kafka_message_t& message);
 
+// Whether a consumed record is a repair of last-writer-wins (kRepairHeader): written in its own
+// region, never copied.
+bool is_repair(const rd_kafka_message_t& message);
+
 }  // namespace duplex::offsets

@@ -7,15 +7,28 @@ namespace duplex::offsets {
 Translation translate(const OffsetIndex& forward, const ReverseFlow& reverse,
                       const std::string& source_topic, const std::string& target_topic,
                       int32_t partition, int64_t upstream) {
-  // Below the reverse flow's commit everything is known. From there on, step over our copies
-  // and over target-origin records whose copy on the source lies below `upstream` (consumed);
-  // the first other record may be a target-origin record the group has not read.
+  // Below the reverse flow's commit everything is known. From there on, step over our copies,
+  // over target-origin records whose copy on the source lies below `upstream` (consumed), and
+  // over those the reverse flow passed without copying (below the end of its newest run:
+  // repairs, and records superseded on the source); the first other record may be a
+  // target-origin record the group has not read.
   int64_t local = reverse.committed.value_or(0);
+  int64_t passed = local;  // the reverse flow has looked at every record below it
+  if (reverse.runs) {
+    if (auto newest = reverse.runs->newest(target_topic, partition)) {
+      passed = std::max(passed, newest->source_end());
+    }
+  }
   for (;;) {
     local = forward.first_target_gap(source_topic, partition, local);
     if (!reverse.runs) break;
     auto run = reverse.runs->run_with(target_topic, partition, local);
-    if (!run || run->target + (local - run->source) >= upstream) break;
+    if (!run) {
+      if (local >= passed) break;
+      ++local;  // not copied: never consumed, and superseded where it was not
+      continue;
+    }
+    if (run->target + (local - run->source) >= upstream) break;
     local = std::min(run->source_end(), run->source + (upstream - run->target));
   }
   if (reverse.runs) {
@@ -30,6 +43,10 @@ Translation translate(const OffsetIndex& forward, const ReverseFlow& reverse,
   t.local_target = local;
   t.copied_target = copied.value_or(local);
   t.target = std::min(t.copied_target, t.local_target);
+  // Every copied target-origin record below local_target was copied below `upstream`.
+  if (reverse.runs) {
+    t.local_rereads = reverse.runs->copied_in(target_topic, partition, t.target, t.local_target);
+  }
   return t;
 }
 

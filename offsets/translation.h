@@ -24,10 +24,18 @@ namespace duplex::offsets {
 // there are no target-origin records, local_target >= copied_target, and the translation is
 // exact. In active-active, records between target and the larger bound are re-read; they are
 // counted on the target by failover (see failover.h).
+//
+// Target-origin records that the reverse flow passed without copying were never consumed
+// either: repairs of last-writer-wins, and records its conflict stage on the source skipped as
+// older than the source's version of their key. The group needs neither (a repair's winner it
+// has read, or it is superseded; a skipped record is superseded), so they may lie below
+// local_target; but they are no re-reads: `local_rereads` counts only the target-origin records
+// in [target, local_target) whose copies on the source lie below `upstream`.
 struct Translation {
   int64_t target = 0;
   int64_t copied_target = 0;
   int64_t local_target = 0;
+  std::optional<int64_t> local_rereads;  // unknown without the reverse flow's runs
 };
 
 struct ReverseFlow {

@@ -169,6 +169,7 @@ bool Checkpointer::write_checkpoints() {
       c.target = t.target;
       c.copied_target = t.copied_target;
       c.local_target = t.local_target;
+      c.local_rereads = t.local_rereads;
       c.time_ms = read_at;
       if (!ends.count(tp)) ends[tp] = source_end(tp);
       c.source_end = ends[tp];

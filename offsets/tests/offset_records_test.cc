@@ -13,10 +13,26 @@ TEST(OffsetRecords, RunRoundTrips) {
 }
 
 TEST(OffsetRecords, CheckpointRoundTripsWithSpacesInTheGroup) {
-  Checkpoint c{"billing team", "orders", "orders",      2,     6123,  6100,
-               6123,           6100,     1700000000000, 10000, 10000, 1699999999000};
+  Checkpoint c{"billing team", "orders",      "orders", 2,     6123,          6100, 6123,
+               6100,           1700000000000, 10000,    10000, 1699999999000, 0};
+  EXPECT_EQ(encode(c),
+            "2 1700000000000 orders orders 2 6123 6100 6123 6100 10000 10000 1699999999000 0 "
+            "billing team");
   EXPECT_EQ(checkpoint_key(c), "billing team/orders/2");
   EXPECT_EQ(decode_checkpoint(encode(c)), c);
+  c.local_rereads.reset();  // unknown: -1
+  EXPECT_EQ(decode_checkpoint(encode(c)), c);
+}
+
+// Checkpoints written before local_rereads (version 1) are still read: its count is unknown.
+TEST(OffsetRecords, VersionOneCheckpointsAreRead) {
+  auto c = decode_checkpoint(
+      "1 1700000000000 orders orders 2 6123 6100 6123 6100 10000 10000 "
+      "1699999999000 billing team");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->group, "billing team");
+  EXPECT_EQ(c->copied_timestamp, 1699999999000);
+  EXPECT_FALSE(c->local_rereads);
 }
 
 TEST(OffsetRecords, RejectsCorruptValues) {
@@ -25,11 +41,15 @@ TEST(OffsetRecords, RejectsCorruptValues) {
                           "1 orders orders 0 1 1 1 0 extra"}) {
     EXPECT_FALSE(decode_run(bad)) << bad;
   }
-  Checkpoint c{"g", "orders", "orders", 0, 10, 10, 10, 12, 1, 10, 10, 1};
+  Checkpoint c{"g", "orders", "orders", 0, 10, 10, 10, 12, 1, 10, 10, 1, 2};
   std::string good = encode(c);
   EXPECT_TRUE(decode_checkpoint(good));
   EXPECT_FALSE(decode_checkpoint(good.substr(0, good.size() - 2)));  // no group left
   EXPECT_FALSE(decode_checkpoint("1 x"));
+  EXPECT_FALSE(decode_checkpoint("3" + good.substr(1)));  // a version not known yet
+  c.local_rereads = 3;                                    // more than local_target - target
+  EXPECT_FALSE(decode_checkpoint(encode(c)));
+  c.local_rereads = 2;
   c.target = 11;  // beyond copied_target: never valid
   EXPECT_FALSE(decode_checkpoint(encode(c)));
 }

@@ -4,97 +4,28 @@
 #include <gmock/gmock.h>
 
 #include <fstream>
-#include <regex>
 #include <thread>
 
 #include "kafka/group_admin.h"
-#include "kafka/timestamps.h"
 #include "metrics/exposition.h"
 #include "metrics/http_get.h"
-#include "tests/support/command.h"
+#include "tests/support/failover_steps.h"
 #include "tests/support/group_consumer.h"
-#include "tests/support/two_regions.h"
 
 namespace duplex::testing {
 namespace {
 
-using FailoverKafka = TwoRegions;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr int kPartitions = 4;
 
-std::string duplex_binary() {
-  return env_or("DUPLEX_BINARY", DUPLEX_BINARY);
-}
-
-// The sum of one numeric field over a failover --output json answer.
-int64_t sum_field(const std::string& json, const std::string& field) {
-  std::regex re("\"" + field + "\":(-?[0-9]+)");
-  int64_t sum = 0;
-  for (std::sregex_iterator it(json.begin(), json.end(), re), end; it != end; ++it) {
-    sum += std::stoll((*it)[1]);
-  }
-  return sum;
-}
-
-// The largest value of one numeric field over a failover --output json answer (0 if none).
-double max_field(const std::string& json, const std::string& field) {
-  std::regex re("\"" + field + "\":([0-9.]+)");
-  double max = 0;
-  for (std::sregex_iterator it(json.begin(), json.end(), re), end; it != end; ++it) {
-    max = std::max(max, std::stod((*it)[1]));
-  }
-  return max;
-}
-
 std::set<std::string> values(const std::vector<TestRecord>& rs) {
   return ids(rs);
 }
 
-class Moves : public FailoverKafka {
+class Moves : public FailoverSteps {
  protected:
-  // `duplex failover` with the config of `home`.
-  Outcome failover(const std::string& home, const std::string& from, const std::string& args) {
-    return run_command(duplex_binary() + " failover --config " + config_path(home).string() +
-                       " --from " + from + " " + args);
-  }
-
-  // Waits until the home region's newest checkpoints of `group` say it committed `committed`
-  // records' worth of offsets on the source (their sum over partitions), taken when everything
-  // on the source was copied, and every one of them after `taken_after_ms` (wall clock). (A
-  // checkpoint taken within a commit interval of the copy does not know where the newest
-  // copies are yet: it is conservative, and the next one is exact.)
-  void await_checkpoint(const std::string& home, const std::string& from, const std::string& group,
-                        int64_t committed, int64_t taken_after_ms = 0) {
-    Outcome plan;
-    bool seen = wait_until(
-        [&] {
-          const int64_t asked_at = kafka::now_ms();
-          plan = failover(home, from, "--group " + group + " --dry-run --output json");
-          // Each checkpoint was taken at (asked_at - its age) or later.
-          const auto oldest_age_ms =
-              static_cast<int64_t>(max_field(plan.output, "checkpoint_age_seconds") * 1000) + 1;
-          // An unknown count (null) is not 0: sum_field skips it, so it is ruled out here.
-          return plan.exit_code == 0 && sum_field(plan.output, "source_offset") == committed &&
-                 sum_field(plan.output, "not_copied") == 0 &&
-                 plan.output.find("\"not_copied\":null") == std::string::npos &&
-                 asked_at - oldest_age_ms > taken_after_ms;
-        },
-        60s);
-    ASSERT_TRUE(seen) << plan.output;
-  }
-
-  // Active-active: waits until the reverse flow (home -> from) has copied and committed all of
-  // the home region's topic; returns when (wall clock, ms). Only a checkpoint taken after that
-  // has an exact count of re-reads: before, records the group read as copies on the source may
-  // not have their runs written yet, and the checkpoint is conservative (translation.h).
-  int64_t await_reverse_settled(const std::string& home, const std::string& from,
-                                const std::string& topic) {
-    EXPECT_TRUE(await_flow_committed(from, home, topic, kPartitions));
-    return kafka::now_ms();
-  }
-
   // Passive standby: east writes, a group reads part of it there, east is lost, the group
   // continues in west exactly where it was.
   void passive_failover(const std::string& flow_extra, const std::string& west_topic) {
@@ -217,7 +148,7 @@ TEST_F(Moves, ActiveActiveFailoverAndFailbackMissNothingAndReportEveryReRead) {
     in_east = app.read(5000, 60s);
   }
   ASSERT_EQ(in_east.size(), 5000u);
-  const int64_t settled = await_reverse_settled("west", "east", topic);
+  const int64_t settled = await_reverse_settled("west", "east", topic, kPartitions);
   await_checkpoint("west", "east", group, 5000, settled);
   Brokers brokers;
   brokers.stop("east");
@@ -271,7 +202,7 @@ TEST_F(Moves, ActiveActiveFailoverAndFailbackMissNothingAndReportEveryReRead) {
       committed_in_west += offset;
     }
   }
-  const int64_t settled_back = await_reverse_settled("east", "west", topic);
+  const int64_t settled_back = await_reverse_settled("east", "west", topic, kPartitions);
   await_checkpoint("east", "west", group, committed_in_west, settled_back);
   Outcome back = failover("east", "west", "--group " + group + " --output json");
   ASSERT_EQ(back.exit_code, 0) << back.output;

@@ -15,6 +15,7 @@
 #include "conflict/audit_record.h"
 #include "kafka/mock_cluster.h"
 #include "metrics/exposition.h"
+#include "tests/support/last_writer_wins.h"
 #include "tests/support/running_sidecar.h"
 #include "tests/support/test_records.h"
 
@@ -23,6 +24,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
+using testing::Last;
 using testing::RunningSidecar;
 using testing::TestRecord;
 
@@ -31,38 +33,9 @@ constexpr int kKeys = 200;
 constexpr int kRounds = 5;
 constexpr int64_t kBase = 1700000000000;
 
-struct Last {
-  std::optional<std::string> value;
-  int64_t timestamp = 0;
-  bool operator==(const Last&) const = default;
-};
-
 // Each key's last record in the topic: what compaction keeps and a table reader ends with.
 std::map<std::string, Last> last_per_key(const std::string& bootstrap) {
-  auto records = testing::read_all(bootstrap, "orders", 0, 10s, 0ms);
-  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.partition, a.offset) < std::tie(b.partition, b.offset);
-  });
-  std::map<std::string, Last> out;
-  for (const auto& r : records) out[r.key.value_or("")] = {r.value, r.timestamp};
-  return out;
-}
-
-std::string differences(const std::map<std::string, Last>& want,
-                        const std::map<std::string, Last>& got) {
-  std::ostringstream out;
-  int shown = 0;
-  for (const auto& [key, w] : want) {
-    auto it = got.find(key);
-    if (it != got.end() && it->second == w) continue;
-    if (++shown > 5) break;
-    out << " " << key << ": want " << w.value.value_or("(tombstone)") << "@" << w.timestamp
-        << ", got "
-        << (it == got.end() ? "nothing"
-                            : it->second.value.value_or("(tombstone)") + "@" +
-                                  std::to_string(it->second.timestamp));
-  }
-  return out.str();
+  return testing::last_per_key(testing::read_all(bootstrap, "orders", 0, 10s, 0ms));
 }
 
 class ConflictMock : public testing::MockRegions {
@@ -98,26 +71,10 @@ class ConflictMock : public testing::MockRegions {
       r.timestamp = kBase + round * 10 + (region == "east" ? k % 3 : (k + 1) % 3);
       if ((k + round) % 7 != 0) r.value = region + "-" + std::to_string(round);
       records.push_back(r);
-      note(region, r);
+      winners_.note(region, r);
     }
     testing::produce_records(region == "east" ? east_.bootstrap() : west_.bootstrap(), "orders",
                              records);
-  }
-
-  // The winner so far of the record's key: the highest (timestamp, rank).
-  void note(const std::string& region, const TestRecord& r) {
-    std::lock_guard lock(mutex_);
-    auto& w = winners_[*r.key];
-    const int rank = region == "east" ? 1 : 0;
-    if (!w.rank || std::tie(r.timestamp, rank) >= std::tie(w.last.timestamp, *w.rank)) {
-      w = {{r.value, r.timestamp}, rank};
-    }
-  }
-  std::map<std::string, Last> expected() {
-    std::lock_guard lock(mutex_);
-    std::map<std::string, Last> out;
-    for (const auto& [key, w] : winners_) out[key] = w.last;
-    return out;
   }
 
   // Both regions write every key kRounds times at once; then west writes 20 keys again with
@@ -136,7 +93,7 @@ class ConflictMock : public testing::MockRegions {
       r.value = "west-late";
       r.timestamp = kBase - 1000;
       late.push_back(r);
-      note("west", r);
+      winners_.note("west", r);
     }
     std::this_thread::sleep_for(1s);
     testing::produce_records(west_.bootstrap(), "orders", late);
@@ -144,7 +101,7 @@ class ConflictMock : public testing::MockRegions {
 
   // Waits up to `timeout` for both regions to end every key with its last writer's record.
   bool converged(std::chrono::milliseconds timeout, std::string& why) {
-    const auto want = expected();
+    const auto want = winners_.expected();
     std::map<std::string, Last> in_east, in_west;
     bool done = testing::wait_until(
         [&] {
@@ -153,17 +110,13 @@ class ConflictMock : public testing::MockRegions {
           return in_east == want && in_west == want;
         },
         timeout);
-    why = "east:" + differences(want, in_east) + "\nwest:" + differences(want, in_west);
+    why = "east:" + testing::differences(want, in_east) +
+          "\nwest:" + testing::differences(want, in_west);
     return done;
   }
 
   std::string dir_;
-  struct Winner {
-    Last last;
-    std::optional<int> rank;
-  };
-  std::mutex mutex_;
-  std::map<std::string, Winner> winners_;
+  testing::Winners winners_{{"east", "west"}};  // east wins a tie
 };
 
 TEST_F(ConflictMock, BothRegionsWritingTheSameKeysConvergeOnTheLastWriter) {
