@@ -36,10 +36,9 @@ void* make_token(uint32_t generation, uint32_t index) {
 
 TransactionalPartition::TransactionalPartition(Settings settings, FlowMetrics& metrics,
                                                const TopicMetrics& topic)
-    : settings_(std::move(settings)),
-      metrics_(metrics),
-      topic_(topic),
-      producer_(make_producer()) {}
+    : settings_(std::move(settings)), metrics_(metrics), topic_(topic), producer_(make_producer()) {
+  watch_reports();
+}
 
 kafka::HandlePtr TransactionalPartition::make_producer() {
   return make_transactional_producer(
@@ -51,6 +50,29 @@ kafka::HandlePtr TransactionalPartition::make_producer() {
 TransactionalPartition::~TransactionalPartition() {
   request_stop(false);
   join();
+  unwatch_reports();  // before mutex_ and wake_ go
+}
+
+void TransactionalPartition::watch_reports() {
+  reports_queue_.reset(rd_kafka_queue_get_main(producer_.get()));
+  rd_kafka_queue_cb_event_enable(reports_queue_.get(), on_reports, this);
+}
+
+void TransactionalPartition::unwatch_reports() {
+  if (!reports_queue_) return;
+  // Under the queue's lock, as the callback runs: none runs once this returns.
+  rd_kafka_queue_cb_event_enable(reports_queue_.get(), nullptr, nullptr);
+  reports_queue_.reset();
+}
+
+void TransactionalPartition::on_reports(rd_kafka_t*, void* opaque) {
+  // On a librdkafka thread, with the queue locked: only wake the partition's thread.
+  auto* self = static_cast<TransactionalPartition*>(opaque);
+  {
+    std::lock_guard lock(self->mutex_);
+    self->reports_waiting_ = true;
+  }
+  self->wake_.notify_one();
 }
 
 kafka::KafkaError TransactionalPartition::fence(Clock::time_point deadline,
@@ -160,8 +182,10 @@ void TransactionalPartition::run() {
     {
       std::unique_lock lock(mutex_);
       auto until = in_transaction_ ? transaction_deadline_ : Clock::now() + std::chrono::seconds(1);
-      wake_.wait_until(lock, until,
-                       [&] { return stop_requested_ || (!inbox_.empty() && !rewind_to_); });
+      wake_.wait_until(lock, until, [&] {
+        return stop_requested_ || reports_waiting_ || (!inbox_.empty() && !rewind_to_);
+      });
+      reports_waiting_ = false;  // served below: the next report after that wakes it again
       stopping = stop_requested_;
       commit_on_stop = stop_commits_;
       if (!rewind_to_) batch.swap(inbox_);
@@ -421,8 +445,10 @@ void TransactionalPartition::producer_failed(rd_kafka_resp_err_t code, const std
   }
   spdlog::warn("{}: {}; replacing its producer and copying again from the stored progress",
                to_string(settings_.source), why);
+  unwatch_reports();
   producer_.reset();
   producer_ = make_producer();
+  watch_reports();
   if (auto err = fence(Clock::now() + settings_.transaction.fence_timeout, stopping_)) {
     end(State::failed, err.message());
     return;
