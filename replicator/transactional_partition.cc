@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "kafka/produce.h"
 #include "kafka/timestamps.h"
@@ -36,8 +37,30 @@ void* make_token(uint32_t generation, uint32_t index) {
 
 TransactionalPartition::TransactionalPartition(Settings settings, FlowMetrics& metrics,
                                                const TopicMetrics& topic)
-    : settings_(std::move(settings)), metrics_(metrics), topic_(topic), producer_(make_producer()) {
-  watch_reports();
+    : settings_(std::move(settings)), metrics_(metrics), topic_(topic) {
+  open_producer();
+}
+
+void TransactionalPartition::open_producer() {
+  producer_ = make_producer();
+  // By handle: by name, librdkafka looks the topic up under its client-wide lock per record.
+  target_.reset(rd_kafka_topic_new(producer_.get(), settings_.target_topic.c_str(), nullptr));
+  if (!target_) {
+    throw std::runtime_error("cluster " + settings_.home + ": topic " + settings_.target_topic +
+                             ": " + rd_kafka_err2str(rd_kafka_last_error()));
+  }
+  reports_queue_.reset(rd_kafka_queue_get_main(producer_.get()));
+  rd_kafka_queue_cb_event_enable(reports_queue_.get(), on_reports, this);
+}
+
+void TransactionalPartition::close_producer() {
+  if (reports_queue_) {
+    // Under the queue's lock, as the callback runs: none runs once this returns.
+    rd_kafka_queue_cb_event_enable(reports_queue_.get(), nullptr, nullptr);
+    reports_queue_.reset();
+  }
+  target_.reset();
+  producer_.reset();
 }
 
 kafka::HandlePtr TransactionalPartition::make_producer() {
@@ -50,19 +73,7 @@ kafka::HandlePtr TransactionalPartition::make_producer() {
 TransactionalPartition::~TransactionalPartition() {
   request_stop(false);
   join();
-  unwatch_reports();  // before mutex_ and wake_ go
-}
-
-void TransactionalPartition::watch_reports() {
-  reports_queue_.reset(rd_kafka_queue_get_main(producer_.get()));
-  rd_kafka_queue_cb_event_enable(reports_queue_.get(), on_reports, this);
-}
-
-void TransactionalPartition::unwatch_reports() {
-  if (!reports_queue_) return;
-  // Under the queue's lock, as the callback runs: none runs once this returns.
-  rd_kafka_queue_cb_event_enable(reports_queue_.get(), nullptr, nullptr);
-  reports_queue_.reset();
+  close_producer();  // before mutex_ and wake_ go: on_reports takes them
 }
 
 void TransactionalPartition::on_reports(rd_kafka_t*, void* opaque) {
@@ -226,15 +237,14 @@ void TransactionalPartition::write(Item& item) {
   if (!item.copy) return;  // skipped: only the progress moves past it
   const auto index = static_cast<uint32_t>(copies_.size());
   copies_.push_back({r.offset, -1, r.timestamp, r.size(), std::move(item.units)});
-  const kafka::OutgoingRecord out{nullptr,
-                                  settings_.target_topic.c_str(),
-                                  r.partition,
-                                  r.key,
-                                  r.key_len,
-                                  r.value,
-                                  r.value_len,
-                                  r.timestamp,
-                                  make_token(generation_, index)};
+  const kafka::OutgoingRecord out{.topic_handle = target_.get(),
+                                  .partition = r.partition,
+                                  .key = r.key,
+                                  .key_len = r.key_len,
+                                  .value = r.value,
+                                  .value_len = r.value_len,
+                                  .timestamp = r.timestamp,
+                                  .opaque = make_token(generation_, index)};
   for (int unknown_partition = 0;;) {
     auto err = kafka::produce(producer_.get(), out, item.headers, &stopping_);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
@@ -445,10 +455,8 @@ void TransactionalPartition::producer_failed(rd_kafka_resp_err_t code, const std
   }
   spdlog::warn("{}: {}; replacing its producer and copying again from the stored progress",
                to_string(settings_.source), why);
-  unwatch_reports();
-  producer_.reset();
-  producer_ = make_producer();
-  watch_reports();
+  close_producer();
+  open_producer();
   if (auto err = fence(Clock::now() + settings_.transaction.fence_timeout, stopping_)) {
     end(State::failed, err.message());
     return;
