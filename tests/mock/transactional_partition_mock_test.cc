@@ -67,7 +67,24 @@ class TransactionalPartitionMock : public ::testing::Test {
     return s;
   }
 
+  // Writes `count` records to the source and reads them back, as the loop would hand them over.
+  std::vector<replicator::SourceRecord> written_and_read(int count) {
+    write_source(count);
+    reader_ = consumer();  // outlives the records: they hold its messages
+    return consume(reader_.get(), "orders", 0, count);
+  }
+  // Pushes every record as a copy, each with its budget units.
+  void push_copies(TransactionalPartition& partition,
+                   std::vector<replicator::SourceRecord> records) {
+    for (auto& r : records) {
+      auto units = budget_.take(r.size());
+      partition.push(std::move(r), kafka::HeadersPtr(rd_kafka_headers_new(0)), true,
+                     std::move(units));
+    }
+  }
+
   kafka::MockCluster cluster_;
+  kafka::HandlePtr reader_;
   metrics::ReplicationMetrics registry_{"test"};
   replicator::FlowMetrics metrics_{registry_, "east->west"};
   replicator::InflightBudget budget_{64u << 20, 50000};
@@ -83,11 +100,7 @@ TEST_F(TransactionalPartitionMock, FatalCoordinatorErrorReplacesTheProducerAndRe
 
   // EndTxn answered INVALID_TXN_STATE: fatal for librdkafka's producer.
   cluster_.fail_next(kafka::MockCluster::kEndTxn, RD_KAFKA_RESP_ERR_INVALID_TXN_STATE);
-  for (auto& r : consume(reader.get(), "orders", 0, 10)) {
-    auto units = budget_.take(r.size());
-    partition.push(std::move(r), kafka::HeadersPtr(rd_kafka_headers_new(0)), true,
-                   std::move(units));
-  }
+  push_copies(partition, consume(reader.get(), "orders", 0, 10));
   ASSERT_TRUE(testing::wait_until([&] { return partition.rewind_request().has_value(); }, 20s))
       << "state " << static_cast<int>(partition.state()) << ": " << partition.failure();
   EXPECT_EQ(*partition.rewind_request(), 0);  // nothing committed: from the first record
@@ -96,11 +109,7 @@ TEST_F(TransactionalPartitionMock, FatalCoordinatorErrorReplacesTheProducerAndRe
   // The flow seeks back; the same records come again and are committed by the new producer.
   partition.rewound();
   EXPECT_EQ(budget_.records(), 0u) << "an aborted transaction gives its records' budget back";
-  for (auto& r : consume(reader.get(), "orders", 0, 10)) {
-    auto units = budget_.take(r.size());
-    partition.push(std::move(r), kafka::HeadersPtr(rd_kafka_headers_new(0)), true,
-                   std::move(units));
-  }
+  push_copies(partition, consume(reader.get(), "orders", 0, 10));
   EXPECT_TRUE(testing::wait_until([&] { return partition.committed_next() == 10; }, 20s))
       << partition.failure();
   EXPECT_EQ(partition.state(), TransactionalPartition::State::running);
@@ -142,9 +151,7 @@ TEST_F(TransactionalPartitionMock, BudgetComesBackToZeroWhilePushesRaceTheThread
 // A stop that comes while a transaction commits, its records never acknowledged (the target
 // went away): the commit ends by the stop's deadline, not after message.timeout.ms (20 s).
 TEST_F(TransactionalPartitionMock, AStopDuringACommitThatCannotFinishEndsByTheStopTimeout) {
-  write_source(10);
-  auto reader = consumer();
-  auto records = consume(reader.get(), "orders", 0, 10);
+  auto records = written_and_read(10);
   ASSERT_EQ(records.size(), 10u);
   auto s = settings();
   s.stop_timeout = 1s;
@@ -152,11 +159,7 @@ TEST_F(TransactionalPartitionMock, AStopDuringACommitThatCannotFinishEndsByTheSt
   ASSERT_FALSE(partition.fence(std::chrono::steady_clock::now() + 10s, cancel_));
   partition.start(-1);
   cluster_.set_down();
-  for (auto& r : records) {
-    auto units = budget_.take(r.size());
-    partition.push(std::move(r), kafka::HeadersPtr(rd_kafka_headers_new(0)), true,
-                   std::move(units));
-  }
+  push_copies(partition, std::move(records));
   std::this_thread::sleep_for(1s);  // past the 100 ms interval: the commit waits for answers
   const auto stop_at = std::chrono::steady_clock::now();
   partition.request_stop(true);
@@ -173,20 +176,14 @@ TEST_F(TransactionalPartitionMock, AStopDuringACommitThatCannotFinishEndsByTheSt
 // pushes and at commits, so a loop holding for the budget starved until the interval passed;
 // the flow's budget was four times larger to make up for it.)
 TEST_F(TransactionalPartitionMock, BudgetComesBackWithTheAcknowledgementsNotTheCommit) {
-  write_source(100);
-  auto reader = consumer();
-  auto records = consume(reader.get(), "orders", 0, 100);
+  auto records = written_and_read(100);
   ASSERT_EQ(records.size(), 100u);
   auto s = settings();
   s.transaction.interval = 60s;  // no commit during the test
   TransactionalPartition partition(std::move(s), metrics_, metrics_.topic("orders"));
   ASSERT_FALSE(partition.fence(std::chrono::steady_clock::now() + 10s, cancel_));
   partition.start(-1);
-  for (auto& r : records) {
-    auto units = budget_.take(r.size());
-    partition.push(std::move(r), kafka::HeadersPtr(rd_kafka_headers_new(0)), true,
-                   std::move(units));
-  }
+  push_copies(partition, std::move(records));
   EXPECT_TRUE(testing::wait_until([&] { return budget_.records() == 0; }, 10s))
       << budget_.records() << " records still hold the budget";
   EXPECT_EQ(budget_.bytes(), 0u);
