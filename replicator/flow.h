@@ -31,7 +31,7 @@ namespace duplex::replicator {
 struct FlowOptions {
   size_t max_inflight_bytes = 64u << 20;  // stop taking records beyond this much unacknowledged
   size_t max_inflight_records = 50000;    // ... or this many records (librdkafka queues 100k;
-                                          // 4 times as many in exactly-once mode)
+                                          // twice as many in exactly-once mode)
   std::chrono::milliseconds hold_before_pause{1000};  // then pause the fetch
   std::chrono::milliseconds commit_interval{1000};
   // Stopping: in-flight records get flush_timeout, the final commit commit_timeout, leaving the

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "kafka/produce.h"
 #include "kafka/timestamps.h"
@@ -36,10 +37,31 @@ void* make_token(uint32_t generation, uint32_t index) {
 
 TransactionalPartition::TransactionalPartition(Settings settings, FlowMetrics& metrics,
                                                const TopicMetrics& topic)
-    : settings_(std::move(settings)),
-      metrics_(metrics),
-      topic_(topic),
-      producer_(make_producer()) {}
+    : settings_(std::move(settings)), metrics_(metrics), topic_(topic) {
+  open_producer();
+}
+
+void TransactionalPartition::open_producer() {
+  producer_ = make_producer();
+  // By handle: by name, librdkafka looks the topic up under its client-wide lock per record.
+  target_.reset(rd_kafka_topic_new(producer_.get(), settings_.target_topic.c_str(), nullptr));
+  if (!target_) {
+    throw std::runtime_error("cluster " + settings_.home + ": topic " + settings_.target_topic +
+                             ": " + rd_kafka_err2str(rd_kafka_last_error()));
+  }
+  reports_queue_.reset(rd_kafka_queue_get_main(producer_.get()));
+  rd_kafka_queue_cb_event_enable(reports_queue_.get(), on_reports, this);
+}
+
+void TransactionalPartition::close_producer() {
+  if (reports_queue_) {
+    // Under the queue's lock, as the callback runs: none runs once this returns.
+    rd_kafka_queue_cb_event_enable(reports_queue_.get(), nullptr, nullptr);
+    reports_queue_.reset();
+  }
+  target_.reset();
+  producer_.reset();
+}
 
 kafka::HandlePtr TransactionalPartition::make_producer() {
   return make_transactional_producer(
@@ -51,6 +73,17 @@ kafka::HandlePtr TransactionalPartition::make_producer() {
 TransactionalPartition::~TransactionalPartition() {
   request_stop(false);
   join();
+  close_producer();  // before mutex_ and wake_ go: on_reports takes them
+}
+
+void TransactionalPartition::on_reports(rd_kafka_t*, void* opaque) {
+  // On a librdkafka thread, with the queue locked: only wake the partition's thread.
+  auto* self = static_cast<TransactionalPartition*>(opaque);
+  {
+    std::lock_guard lock(self->mutex_);
+    self->reports_waiting_ = true;
+  }
+  self->wake_.notify_one();
 }
 
 kafka::KafkaError TransactionalPartition::fence(Clock::time_point deadline,
@@ -160,8 +193,10 @@ void TransactionalPartition::run() {
     {
       std::unique_lock lock(mutex_);
       auto until = in_transaction_ ? transaction_deadline_ : Clock::now() + std::chrono::seconds(1);
-      wake_.wait_until(lock, until,
-                       [&] { return stop_requested_ || (!inbox_.empty() && !rewind_to_); });
+      wake_.wait_until(lock, until, [&] {
+        return stop_requested_ || reports_waiting_ || (!inbox_.empty() && !rewind_to_);
+      });
+      reports_waiting_ = false;  // served below: the next report after that wakes it again
       stopping = stop_requested_;
       commit_on_stop = stop_commits_;
       if (!rewind_to_) batch.swap(inbox_);
@@ -202,15 +237,14 @@ void TransactionalPartition::write(Item& item) {
   if (!item.copy) return;  // skipped: only the progress moves past it
   const auto index = static_cast<uint32_t>(copies_.size());
   copies_.push_back({r.offset, -1, r.timestamp, r.size(), std::move(item.units)});
-  const kafka::OutgoingRecord out{nullptr,
-                                  settings_.target_topic.c_str(),
-                                  r.partition,
-                                  r.key,
-                                  r.key_len,
-                                  r.value,
-                                  r.value_len,
-                                  r.timestamp,
-                                  make_token(generation_, index)};
+  const kafka::OutgoingRecord out{.topic_handle = target_.get(),
+                                  .partition = r.partition,
+                                  .key = r.key,
+                                  .key_len = r.key_len,
+                                  .value = r.value,
+                                  .value_len = r.value_len,
+                                  .timestamp = r.timestamp,
+                                  .opaque = make_token(generation_, index)};
   for (int unknown_partition = 0;;) {
     auto err = kafka::produce(producer_.get(), out, item.headers, &stopping_);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
@@ -421,8 +455,8 @@ void TransactionalPartition::producer_failed(rd_kafka_resp_err_t code, const std
   }
   spdlog::warn("{}: {}; replacing its producer and copying again from the stored progress",
                to_string(settings_.source), why);
-  producer_.reset();
-  producer_ = make_producer();
+  close_producer();
+  open_producer();
   if (auto err = fence(Clock::now() + settings_.transaction.fence_timeout, stopping_)) {
     end(State::failed, err.message());
     return;

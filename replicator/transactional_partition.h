@@ -110,7 +110,14 @@ class TransactionalPartition {
   };
 
   kafka::HandlePtr make_producer();
+  // The producer with its target topic handle and its delivery reports watched; closing undoes
+  // it in the order librdkafka needs.
+  void open_producer();
+  void close_producer();
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);
+  // Delivery reports wake the thread (on_reports), so a copy's budget units go back as soon as
+  // it is acknowledged, not at the next record or commit.
+  static void on_reports(rd_kafka_t*, void* opaque);
   void run();
   void write(Item& item);
   bool begin();
@@ -137,11 +144,14 @@ class TransactionalPartition {
   FlowMetrics& metrics_;
   const TopicMetrics& topic_;
   kafka::HandlePtr producer_;
+  kafka::TopicPtr target_;         // settings_.target_topic on producer_
+  kafka::QueuePtr reports_queue_;  // the producer's main queue, watched by on_reports
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<Item> inbox_;  // swapped with the thread's batch: both keep their capacity
   bool stop_requested_ = false;
+  bool reports_waiting_ = false;       // delivery reports arrived since the thread last looked
   std::atomic<bool> stopping_{false};  // stop_requested_, for fence() and full queues
   bool stop_commits_ = false;
   // stop_requested_ + stop_timeout: a commit under way when the stop comes ends by then too.

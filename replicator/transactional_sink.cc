@@ -54,26 +54,37 @@ bool TransactionalSink::open(const SinkPartition& sink) {
 kafka::Result<int64_t> TransactionalSink::start(Partition& p) {
   if (auto err = p.txn->fence(Clock::now() + settings_.transaction.fence_timeout, p.cancel))
     return err;
-  std::lock_guard lock(progress_mutex_);  // one reader for all: the starts take turns
+  // Fenced: every read that begins from now on finds this partition's progress final. The
+  // starts of an assignment fence together, so the first read after their fences serves them
+  // all instead of each reading in turn (a read is a few round trips, and the partitions that
+  // already copy keep adding to the topic).
+  const uint64_t reads_before = reads_begun_.load();
+  std::lock_guard lock(progress_mutex_);  // one reader for all
   if (p.cancel.load() || stop_.load()) {  // revoked or stopping meanwhile: nothing to read for
     return kafka::KafkaError(RD_KAFKA_RESP_ERR__DESTROY, "cancelled before its progress was read");
   }
-  auto err = progress_reader_.read_new(
-      [&](const rd_kafka_message_t& m) {
-        if (!m.payload) return;  // a tombstone
-        auto progress =
-            offsets::decode_progress(std::string_view(static_cast<const char*>(m.payload), m.len));
-        if (!progress) {
-          metrics_.error("corrupt_record");
-          spdlog::warn("flow {}: skipping a corrupt record at {}@{}", metrics_.flow(),
-                       settings_.progress_topic, m.offset);
-          return;
-        }
-        stored_progress_[offsets::progress_key(progress->source_topic, progress->partition)] =
-            progress->next_offset;
-      },
-      settings_.read_timeout);
-  if (err) return kafka::KafkaError(err.code(), "reading the stored progress: " + err.message());
+  if (reads_begun_.load() == reads_before) {  // none began since the fence: read now
+    reads_begun_++;
+    last_read_ = progress_reader_.read_new(
+        [&](const rd_kafka_message_t& m) {
+          if (!m.payload) return;  // a tombstone
+          auto progress = offsets::decode_progress(
+              std::string_view(static_cast<const char*>(m.payload), m.len));
+          if (!progress) {
+            metrics_.error("corrupt_record");
+            spdlog::warn("flow {}: skipping a corrupt record at {}@{}", metrics_.flow(),
+                         settings_.progress_topic, m.offset);
+            return;
+          }
+          stored_progress_[offsets::progress_key(progress->source_topic, progress->partition)] =
+              progress->next_offset;
+        },
+        settings_.read_timeout);
+  }
+  if (last_read_) {
+    return kafka::KafkaError(last_read_.code(),
+                             "reading the stored progress: " + last_read_.message());
+  }
   auto it =
       stored_progress_.find(offsets::progress_key(p.sink.source.topic, p.sink.source.partition));
   return it == stored_progress_.end() ? int64_t{-1} : it->second;

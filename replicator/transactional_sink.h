@@ -29,7 +29,8 @@ namespace duplex::replicator {
 //    transaction and fences it; tried for transaction.fence_timeout, then the flow fails with
 //    the reason.
 // 2. Only then is the stored progress final; the loop reads the partition from there (or, with
-//    none stored, from where the source group committed).
+//    none stored, from where the source group committed). One read serves every partition
+//    fenced before it began: an assignment's partitions start together, not in turn.
 // A partition revoked or lost while it starts is waited for (its fence must not land after
 // the next owner's), then dropped.
 class TransactionalSink : public Sink {
@@ -83,6 +84,8 @@ class TransactionalSink : public Sink {
   std::mutex progress_mutex_;         // the reader and stored progress, shared by starters
   kafka::LogReader progress_reader_;  // read incrementally: what was added since last time
   std::map<std::string, int64_t> stored_progress_;  // progress key -> next offset
+  std::atomic<uint64_t> reads_begun_{0};  // of progress_reader_, counted under progress_mutex_
+  kafka::KafkaError last_read_;           // the outcome of the last read begun
   std::unordered_map<PartitionId, std::unique_ptr<Partition>> partitions_;
   std::vector<SinkEvent> events_;
 };
