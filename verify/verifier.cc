@@ -1,0 +1,167 @@
+#include "verify/verifier.h"
+
+#include <regex>
+#include <unordered_map>
+
+#include "config/topic_selector.h"
+#include "verify/partition_check.h"
+
+namespace duplex::verify {
+namespace {
+
+template <class T>
+kafka::KafkaError* error_of(RangeReader::Result<T>& result) {
+  return std::get_if<kafka::KafkaError>(&result);
+}
+
+}  // namespace
+
+Verifier::Verifier(Parts parts, Options options)
+    : parts_(std::move(parts)),
+      options_(std::move(options)),
+      namer_(parts_.flow.rename, parts_.flow.source, parts_.config.region) {
+  if (!parts_.config.conflict.region_rank.empty()) {
+    ranks_.emplace(parts_.config.conflict.region_rank);
+  }
+}
+
+std::string Verifier::target_topic(const std::string& source_topic) const {
+  return namer_.target_topic(source_topic);
+}
+
+kafka::KafkaError Verifier::plan() {
+  auto listed = parts_.source.topics();
+  if (auto* e = error_of(listed)) return *e;
+  const config::TopicSelector selector(parts_.flow.topics);
+  std::optional<std::regex> only;
+  if (options_.topic_regex) only.emplace(*options_.topic_regex);
+  auto& states = parts_.state.partitions();
+  for (const auto& [topic, partitions] : std::get<0>(listed)) {
+    if (!selector.selects(topic) || (only && !std::regex_match(topic, *only))) continue;
+    for (int32_t p = 0; p < partitions; ++p) {
+      if (states.count({topic, p})) continue;  // resumed: its range stays
+      auto bounds = parts_.source.bounds(topic, p);
+      if (auto* e = error_of(bounds)) return *e;
+      const auto [low, high] = std::get<RangeReader::Bounds>(bounds);
+      int64_t start = low;
+      if (options_.from_offset) start = std::max(low, *options_.from_offset);
+      if (options_.since_ms) {
+        auto at = parts_.source.offset_at(topic, p, *options_.since_ms);
+        if (auto* e = error_of(at)) return *e;
+        start = std::max(start, std::get<int64_t>(at));
+      }
+      start = std::min(start, high);
+      PartitionState state;
+      state.source_topic = topic;
+      state.partition = p;
+      state.start = start;
+      state.end = high;
+      state.next = start;
+      states[{topic, p}] = std::move(state);
+    }
+  }
+  return {};
+}
+
+kafka::KafkaError Verifier::save() {
+  if (!parts_.save_state) return {};
+  if (auto why = parts_.state.save(); !why.empty()) {
+    return kafka::KafkaError(RD_KAFKA_RESP_ERR__FS, "resume file: " + why);
+  }
+  return {};
+}
+
+kafka::KafkaError Verifier::verify(PartitionState& state) {
+  const std::string target = target_topic(state.source_topic);
+  FlowRules rules{parts_.flow.source, parts_.config.region, false, nullptr, nullptr};
+  std::unordered_map<std::string, conflict::IndexEntry> newest;
+  if (parts_.config.conflict.last_writer_wins(target) && ranks_) {
+    // Step 2: the newest version of each key in the whole target partition.
+    auto bounds = parts_.target.bounds(target, state.partition);
+    if (auto* e = error_of(bounds)) return *e;
+    const auto [low, high] = std::get<RangeReader::Bounds>(bounds);
+    auto read = parts_.target.read(target, state.partition, low, high, [&](VerifyRecord&& r) {
+      bytes_read_ += r.bytes;
+      if (!r.key) return;
+      const auto version =
+          ranks_->version_or_lowest(r.timestamp, r.origin.value_or(parts_.config.region));
+      auto& entry = newest[*r.key];
+      if (entry.version < version || entry.origin.empty()) {
+        entry.version = version;
+        entry.origin = r.origin.value_or(parts_.config.region);
+      }
+    });
+    if (auto* e = error_of(read)) return *e;
+    rules.last_writer_wins = true;
+    rules.ranks = &*ranks_;
+    rules.newest = [&newest](const std::string& key) -> std::optional<conflict::IndexEntry> {
+      auto it = newest.find(key);
+      if (it == newest.end()) return std::nullopt;
+      return it->second;
+    };
+  }
+
+  PartitionCheck check(rules, parts_.runs, std::move(state.undecided));
+  state.undecided.clear();
+  std::vector<VerifyRecord> source, copies;
+  while (state.next < state.end) {
+    if (parts_.stop && parts_.stop->load()) {
+      return kafka::KafkaError(RD_KAFKA_RESP_ERR__DESTROY, "interrupted");
+    }
+    // Step 3.
+    const int64_t from = state.next;
+    source.clear();
+    copies.clear();
+    auto got =
+        parts_.source.read(state.source_topic, state.partition, from,
+                           std::min(state.end, from + options_.chunk), [&](VerifyRecord&& r) {
+                             bytes_read_ += r.bytes;
+                             source.push_back(std::move(r));
+                           });
+    if (auto* e = error_of(got)) return *e;
+    const int64_t to = std::get<int64_t>(got);
+    if (to <= from) {
+      state.end = from;  // an open transaction at `from`: verified up to it
+      break;
+    }
+    // Step 4.
+    const auto window_from = parts_.runs.to_target(state.source_topic, state.partition, from);
+    const auto window_to = parts_.runs.to_target(state.source_topic, state.partition, to);
+    if (window_from && window_to && *window_from < *window_to) {
+      auto read = parts_.target.read(target, state.partition, *window_from, *window_to,
+                                     [&](VerifyRecord&& r) {
+                                       bytes_read_ += r.bytes;
+                                       copies.push_back(std::move(r));
+                                     });
+      if (auto* e = error_of(read)) return *e;
+    }
+    records_read_ += static_cast<int64_t>(source.size() + copies.size());
+    // Step 5.
+    state.tally.add(check.add({state.source_topic, state.partition, from, to, &source, &copies}));
+    state.next = to;
+    if (to < std::min(state.end, from + options_.chunk)) state.end = to;  // readable end
+    // Step 6.
+    state.undecided = check.undecided();
+    if (auto err = save()) return err;
+    if (parts_.progress) parts_.progress(state, records_read_);
+  }
+  state.tally.add(check.finish());
+  state.undecided.clear();
+  state.finished = true;
+  return save();
+}
+
+kafka::KafkaError Verifier::run() {
+  if (auto err = plan()) return err;
+  for (auto& [key, state] : parts_.state.partitions()) {
+    if (state.finished) continue;
+    if (options_.topic_regex &&
+        !std::regex_match(state.source_topic, std::regex(*options_.topic_regex))) {
+      continue;
+    }
+    if (auto err = verify(state)) return err;
+  }
+  return {};
+}
+
+}  // namespace duplex::verify
