@@ -50,7 +50,8 @@ ChunkResult check_chunk(const Chunk& chunk, const FlowRules& rules,
   std::vector<const VerifyRecord*> compared;  // in source order
   std::unordered_set<int64_t> losers;         // source offsets
   tally.source_records = static_cast<int64_t>(source.size());
-  tally.source_gaps = (chunk.to - chunk.from) - tally.source_records;
+  tally.aborted = chunk.aborted;
+  tally.source_gaps = (chunk.to - chunk.from) - tally.source_records - chunk.aborted;
   for (const auto& record : source) {
     ++tally.source_origins[record.origin.value_or(rules.source)];
     if (!tally.first_timestamp || record.timestamp < *tally.first_timestamp) {

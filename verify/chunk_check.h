@@ -35,6 +35,7 @@ struct Chunk {
   int64_t to = 0;
   const std::vector<VerifyRecord>* source = nullptr;
   const std::vector<VerifyRecord>* target = nullptr;
+  int64_t aborted = 0;  // records of aborted transactions in [from, to) (not in `source`)
 };
 
 // Compares a chunk (docs/verify.md):

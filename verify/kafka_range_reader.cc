@@ -24,18 +24,22 @@ std::string queue_kbytes(double bytes_per_second) {
 KafkaRangeReader::KafkaRangeReader(const std::string& cluster, const kafka::Properties& props,
                                    RateLimiter& limiter, const std::atomic<bool>* stop,
                                    std::chrono::milliseconds stall)
-    : cluster_(cluster), limiter_(limiter), stop_(stop), stall_(stall) {
+    : cluster_(cluster), limiter_(limiter), stop_(stop), stall_(stall), props_(props) {
+  consumer_ = consumer("read_committed");
+}
+
+kafka::HandlePtr KafkaRangeReader::consumer(const std::string& isolation) const {
   auto conf = kafka::make_conf(
-      cluster, props,
+      cluster_, props_,
       {{"group.id", "duplex-verify"},
        {"enable.auto.commit", "false"},
        {"enable.auto.offset.store", "false"},
        {"enable.partition.eof", "true"},
-       {"isolation.level", "read_committed"},
+       {"isolation.level", isolation},
        {"auto.offset.reset", "error"},  // a range below the log start is an error, not a jump
-       {"queued.max.messages.kbytes", queue_kbytes(limiter.bytes_per_second())},
+       {"queued.max.messages.kbytes", queue_kbytes(limiter_.bytes_per_second())},
        {"fetch.wait.max.ms", "100"}});
-  consumer_ = kafka::make_client(cluster, RD_KAFKA_CONSUMER, std::move(conf));
+  return kafka::make_client(cluster_, RD_KAFKA_CONSUMER, std::move(conf));
 }
 
 kafka::KafkaError KafkaRangeReader::failure(rd_kafka_resp_err_t err,
@@ -74,26 +78,51 @@ RangeReader::Result<int64_t> KafkaRangeReader::offset_at(const std::string& topi
   return std::get<Bounds>(b).high;
 }
 
-int64_t KafkaRangeReader::position(const std::string& topic, int32_t partition) const {
+int64_t KafkaRangeReader::position(rd_kafka_t* consumer, const std::string& topic,
+                                   int32_t partition) {
   kafka::PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition);
-  rd_kafka_position(consumer_.get(), list.get());
+  rd_kafka_position(consumer, list.get());
   return list->elems[0].offset;
 }
 
 RangeReader::Result<int64_t> KafkaRangeReader::read(
     const std::string& topic, int32_t partition, int64_t from, int64_t to,
     const std::function<void(VerifyRecord&&)>& deliver) {
+  return read_with(consumer_.get(), topic, partition, from, to, [&](const rd_kafka_message_t& m) {
+    auto record = summarize(m);
+    limiter_.take(record.bytes);
+    deliver(std::move(record));
+  });
+}
+
+RangeReader::Result<int64_t> KafkaRangeReader::count_uncommitted(const std::string& topic,
+                                                                 int32_t partition, int64_t from,
+                                                                 int64_t to) {
+  if (!uncommitted_) uncommitted_ = consumer("read_uncommitted");
+  int64_t count = 0;
+  auto got =
+      read_with(uncommitted_.get(), topic, partition, from, to, [&](const rd_kafka_message_t& m) {
+        limiter_.take(m.key_len + m.len);
+        ++count;
+      });
+  if (auto* e = std::get_if<kafka::KafkaError>(&got)) return *e;
+  return count;
+}
+
+RangeReader::Result<int64_t> KafkaRangeReader::read_with(
+    rd_kafka_t* consumer, const std::string& topic, int32_t partition, int64_t from, int64_t to,
+    const std::function<void(const rd_kafka_message_t&)>& deliver) {
   const std::string what = "reading " + topic + "[" + std::to_string(partition) + "] " +
                            std::to_string(from) + ".." + std::to_string(to);
   if (from >= to) return to;
   kafka::PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = from;
-  if (auto err = rd_kafka_assign(consumer_.get(), list.get())) return failure(err, what);
+  if (auto err = rd_kafka_assign(consumer, list.get())) return failure(err, what);
   struct UnassignAfter {
     rd_kafka_t* rk;
     ~UnassignAfter() { rd_kafka_assign(rk, nullptr); }
-  } unassign_after{consumer_.get()};
+  } unassign_after{consumer};
 
   int64_t next = from;
   auto last_progress = Clock::now();
@@ -108,10 +137,10 @@ RangeReader::Result<int64_t> KafkaRangeReader::read(
                                    std::to_string(next) + " for " + std::to_string(stall_.count()) +
                                    " ms");
     }
-    kafka::MessagePtr m(rd_kafka_consumer_poll(consumer_.get(), 100));
+    kafka::MessagePtr m(rd_kafka_consumer_poll(consumer, 100));
     if (!m) {
       // Markers and aborted records deliver nothing: the position passes them.
-      next = std::max(next, std::min(position(topic, partition), to));
+      next = std::max(next, std::min(position(consumer, topic, partition), to));
       continue;
     }
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -136,10 +165,8 @@ RangeReader::Result<int64_t> KafkaRangeReader::read(
       next = to;
       break;
     }
-    auto record = summarize(*m);
-    limiter_.take(record.bytes);
     next = m->offset + 1;
-    deliver(std::move(record));
+    deliver(*m);
   }
   return next;
 }

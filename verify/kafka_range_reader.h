@@ -27,16 +27,24 @@ class KafkaRangeReader : public RangeReader {
   Result<int64_t> offset_at(const std::string& topic, int32_t partition, int64_t time_ms) override;
   Result<int64_t> read(const std::string& topic, int32_t partition, int64_t from, int64_t to,
                        const std::function<void(VerifyRecord&&)>& deliver) override;
+  Result<int64_t> count_uncommitted(const std::string& topic, int32_t partition, int64_t from,
+                                    int64_t to) override;
 
  private:
+  kafka::HandlePtr consumer(const std::string& isolation) const;
+  Result<int64_t> read_with(rd_kafka_t* consumer, const std::string& topic, int32_t partition,
+                            int64_t from, int64_t to,
+                            const std::function<void(const rd_kafka_message_t&)>& deliver);
   kafka::KafkaError failure(rd_kafka_resp_err_t err, const std::string& what) const;
-  int64_t position(const std::string& topic, int32_t partition) const;
+  static int64_t position(rd_kafka_t* consumer, const std::string& topic, int32_t partition);
 
   std::string cluster_;
   RateLimiter& limiter_;
   const std::atomic<bool>* stop_;
   std::chrono::milliseconds stall_;
+  kafka::Properties props_;
   kafka::HandlePtr consumer_;
+  kafka::HandlePtr uncommitted_;  // made on first use
 };
 
 }  // namespace duplex::verify

@@ -36,6 +36,10 @@ class RangeReader {
   // transaction) came first.
   virtual Result<int64_t> read(const std::string& topic, int32_t partition, int64_t from,
                                int64_t to, const std::function<void(VerifyRecord&&)>& deliver) = 0;
+  // How many records a read_uncommitted read of [from, to) delivers: below the last stable
+  // offset, where read() delivered none, the records of aborted transactions.
+  virtual Result<int64_t> count_uncommitted(const std::string& topic, int32_t partition,
+                                            int64_t from, int64_t to) = 0;
 };
 
 }  // namespace duplex::verify

@@ -21,6 +21,7 @@ constexpr std::pair<std::string_view, int64_t Tally::*> kCounts[] = {
     {"other_origin", &Tally::other_origin},
     {"repairs", &Tally::repairs},
     {"conflict_losers", &Tally::conflict_losers},
+    {"aborted", &Tally::aborted},
     {"source_gaps", &Tally::source_gaps},
     {"duplicates", &Tally::duplicates},
     {"pending", &Tally::pending},

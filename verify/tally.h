@@ -50,8 +50,8 @@ struct Tally {
   int64_t other_origin = 0;     // origin is a third region: copied by that region's own flow
   int64_t repairs = 0;          // last-writer-wins repairs: never copied
   int64_t conflict_losers = 0;  // older than the target's version of their key
-  int64_t source_gaps = 0;      // offsets without a committed record: aborted transactions,
-                                // transaction markers, compaction
+  int64_t aborted = 0;          // records of aborted source transactions
+  int64_t source_gaps = 0;      // other offsets without a record: transaction markers, compaction
   int64_t duplicates = 0;       // second copies of a record (at-least-once re-copies)
   int64_t pending = 0;          // after the newest offset sync: not copied yet
   // The target window's other records (written in the home region, or by other flows).

@@ -34,8 +34,8 @@ std::string span(const Tally& t) {
 std::string accounted(const Tally& t) {
   std::ostringstream out;
   out << "loops " << t.loops << ", other regions " << t.other_origin << ", repairs " << t.repairs
-      << ", conflict losers " << t.conflict_losers
-      << ", source gaps (aborted transactions, markers, compaction) " << t.source_gaps
+      << ", conflict losers " << t.conflict_losers << ", aborted transactions " << t.aborted
+      << ", source gaps (transaction markers, compaction) " << t.source_gaps
       << ", at-least-once duplicates " << t.duplicates << ", pending (not synced yet) "
       << t.pending;
   return out.str();
@@ -51,9 +51,9 @@ void tally_json(std::ostream& out, const Tally& t) {
       << ",\"digests_equal\":" << (t.source_digest == t.target_digest ? "true" : "false")
       << ",\"accounted\":{\"loops\":" << t.loops << ",\"other_origin\":" << t.other_origin
       << ",\"repairs\":" << t.repairs << ",\"conflict_losers\":" << t.conflict_losers
-      << ",\"source_gaps\":" << t.source_gaps << ",\"duplicates\":" << t.duplicates
-      << ",\"pending\":" << t.pending << "},\"target_records\":" << t.target_records
-      << ",\"target_other\":" << t.target_other;
+      << ",\"aborted\":" << t.aborted << ",\"source_gaps\":" << t.source_gaps
+      << ",\"duplicates\":" << t.duplicates << ",\"pending\":" << t.pending
+      << "},\"target_records\":" << t.target_records << ",\"target_other\":" << t.target_other;
   for (auto [name, origins] :
        {std::pair{"source_origins", &t.source_origins}, {"target_origins", &t.target_origins}}) {
     out << ",\"" << name << "\":{";

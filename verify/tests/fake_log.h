@@ -45,6 +45,7 @@ class FakeLog : public RangeReader {
  public:
   std::map<std::pair<std::string, int32_t>, std::vector<VerifyRecord>> logs;
   std::map<std::pair<std::string, int32_t>, int64_t> ends;  // high watermark, when set
+  std::map<std::pair<std::string, int32_t>, std::vector<int64_t>> aborted;  // their offsets
   int reads = 0;
 
   Result<std::map<std::string, int>> topics() override {
@@ -74,6 +75,12 @@ class FakeLog : public RangeReader {
       if (r.offset >= from && r.offset < to) deliver(VerifyRecord(r));
     }
     return to;
+  }
+  Result<int64_t> count_uncommitted(const std::string& topic, int32_t partition, int64_t from,
+                                    int64_t to) override {
+    int64_t n = 0;
+    for (int64_t offset : aborted[{topic, partition}]) n += offset >= from && offset < to;
+    return n;
   }
 };
 

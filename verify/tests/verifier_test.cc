@@ -17,7 +17,7 @@ class VerifierTest : public ::testing::Test {
     config.region = "west";
     flow.source = "east";
     config.flows.push_back(flow);
-    // east: 0..29 with a loop at 10 and an aborted transaction's offsets 20-21 missing.
+    // east: 0..29 with a loop at 10, and an aborted record at 20 and its abort marker at 21.
     auto& src = source.logs[{"orders", 0}];
     auto& dst = target.logs[{"orders", 0}];
     int64_t t = 0;
@@ -28,6 +28,7 @@ class VerifierTest : public ::testing::Test {
       if (i == 10) continue;
       dst.push_back(copy_of(src.back(), t++, "east"));
     }
+    source.aborted[{"orders", 0}] = {20};
     runs.add({"orders", "orders", 0, 0, 0, 10, 0});
     runs.add({"orders", "orders", 0, 11, 10, 9, 0});
     runs.add({"orders", "orders", 0, 22, 19, 8, 0});
@@ -56,11 +57,13 @@ TEST_F(VerifierTest, ChunksGiveWhatOneReadGives) {
   const Tally pieces = verify(small, chunked);
   EXPECT_EQ(whole.matching, 27);
   EXPECT_EQ(whole.loops, 1);
-  EXPECT_EQ(whole.source_gaps, 2);
+  EXPECT_EQ(whole.aborted, 1);
+  EXPECT_EQ(whole.source_gaps, 1);
   EXPECT_TRUE(whole.clean());
   EXPECT_EQ(pieces.matching, 27);
   EXPECT_EQ(pieces.loops, 1);
-  EXPECT_EQ(pieces.source_gaps, 2);
+  EXPECT_EQ(pieces.aborted, 1);
+  EXPECT_EQ(pieces.source_gaps, 1);
   EXPECT_TRUE(pieces.clean());
   EXPECT_EQ(whole.source_digest, whole.target_digest);
   EXPECT_EQ(pieces.source_digest, pieces.target_digest);
