@@ -1,6 +1,8 @@
 #include "verify/verifier.h"
 
+#include <chrono>
 #include <regex>
+#include <thread>
 #include <unordered_map>
 
 #include "config/topic_selector.h"
@@ -8,6 +10,10 @@
 
 namespace duplex::verify {
 namespace {
+
+// How long a target read waits for an open transaction to end (transaction.timeout.ms is at
+// most 15 minutes on the broker by default; duplex's own are 20 s).
+constexpr std::chrono::seconds kOpenTransactionWait{60};
 
 template <class T>
 kafka::KafkaError* error_of(RangeReader::Result<T>& result) {
@@ -128,12 +134,29 @@ kafka::KafkaError Verifier::verify(PartitionState& state) {
     const auto window_from = parts_.runs.to_target(state.source_topic, state.partition, from);
     const auto window_to = parts_.runs.to_target(state.source_topic, state.partition, to);
     if (window_from && window_to && *window_from < *window_to) {
-      auto read = parts_.target.read(target, state.partition, *window_from, *window_to,
-                                     [&](VerifyRecord&& r) {
-                                       bytes_read_ += r.bytes;
-                                       copies.push_back(std::move(r));
-                                     });
-      if (auto* e = error_of(read)) return *e;
+      // The window holds committed copies only (the syncs are read read_committed), but a
+      // transaction still open before its end (another producer's) holds the read back at the
+      // last stable offset: wait for it to end, as long as a transaction may last.
+      int64_t at = *window_from;
+      const auto deadline = std::chrono::steady_clock::now() + kOpenTransactionWait;
+      while (at < *window_to) {
+        auto read =
+            parts_.target.read(target, state.partition, at, *window_to, [&](VerifyRecord&& r) {
+              bytes_read_ += r.bytes;
+              copies.push_back(std::move(r));
+            });
+        if (auto* e = error_of(read)) return *e;
+        at = std::get<int64_t>(read);
+        if (at >= *window_to) break;
+        if (std::chrono::steady_clock::now() >= deadline || (parts_.stop && parts_.stop->load())) {
+          return kafka::KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT,
+                                   "target " + target + "[" + std::to_string(state.partition) +
+                                       "]: an open transaction holds reading at offset " +
+                                       std::to_string(at) + ", before the copies up to " +
+                                       std::to_string(*window_to));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
     }
     // Offsets read_committed passed over: a run of two or more may hold aborted records (a
     // lone one is a committed transaction's marker, or compaction; one at a chunk's edge may
