@@ -1,6 +1,9 @@
 #include "verify/verifier.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "verify/tests/fake_log.h"
 
@@ -97,6 +100,36 @@ TEST_F(VerifierTest, AResumedRunGoesOnWhereTheStateStopped) {
   EXPECT_EQ(t.loops, 1);
   EXPECT_TRUE(state.partitions().at({"orders", 0}).finished);
   EXPECT_EQ(source.reads, 1);  // [12, 30) in one chunk
+}
+
+TEST_F(VerifierTest, AnInterruptedRunResumedFromItsFileEndsAsAWholeRunDoes) {
+  const auto path =
+      std::filesystem::temp_directory_path() / ("verify-resume-" + std::to_string(getpid()));
+  Verifier::Options chunked;
+  chunked.chunk = 4;
+  std::atomic<bool> stop{false};
+  {
+    // Stopped after its second chunk, as SIGINT would.
+    VerifyState state(path.string(), "east", "west");
+    int chunks = 0;
+    Verifier verifier({config, config.flows[0], source, target, runs, state, &stop,
+                       [&](const PartitionState&, int64_t) { stop = ++chunks == 2; }, true},
+                      chunked);
+    EXPECT_TRUE(verifier.run());
+  }
+  VerifyState saved(path.string(), "east", "west");
+  ASSERT_EQ(saved.load(), "");
+  EXPECT_EQ(saved.partitions().at({"orders", 0}).next, 8);
+  EXPECT_FALSE(saved.partitions().at({"orders", 0}).finished);
+  source.reads = 0;
+  stop = false;
+  const Tally resumed = verify(saved, chunked, true);
+  EXPECT_EQ(source.reads, 6);  // [8, 30) in chunks of 4
+
+  VerifyState whole_state("", "east", "west");
+  const Tally whole = verify(whole_state, chunked);
+  EXPECT_EQ(resumed.encode(), whole.encode());
+  std::filesystem::remove(path);
 }
 
 }  // namespace
