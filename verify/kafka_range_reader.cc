@@ -26,6 +26,9 @@ KafkaRangeReader::KafkaRangeReader(const std::string& cluster, const kafka::Prop
                                    std::chrono::milliseconds stall)
     : cluster_(cluster), limiter_(limiter), stop_(stop), stall_(stall), props_(props) {
   consumer_ = consumer("read_committed");
+  // busy_records 0: nudged even while the queue is empty (a drained queue is the stall).
+  nudger_ = std::make_unique<kafka::FetchNudger>(consumer_.get(), flowing_,
+                                                 std::chrono::milliseconds(50), 0);
 }
 
 kafka::HandlePtr KafkaRangeReader::consumer(const std::string& isolation) const {

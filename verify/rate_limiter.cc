@@ -6,7 +6,7 @@
 namespace duplex::verify {
 
 RateLimiter::RateLimiter(double bytes_per_second, const std::atomic<bool>* stop)
-    : rate_(bytes_per_second), stop_(stop), tokens_(bytes_per_second / 10), last_(Clock::now()) {}
+    : rate_(bytes_per_second), stop_(stop), tokens_(0), last_(Clock::now()) {}
 
 void RateLimiter::take(size_t bytes) {
   if (rate_ <= 0) return;

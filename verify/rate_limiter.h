@@ -7,7 +7,7 @@
 namespace duplex::verify {
 
 // Holds reading to a byte rate (verify --rate), shared by the source and target reads: a
-// token bucket holding at most a tenth of a second of reading.
+// token bucket, empty at the start, holding at most a tenth of a second of reading.
 class RateLimiter {
  public:
   // bytes_per_second 0: no limit.
