@@ -1,5 +1,7 @@
 #include "verify/verify_record.h"
 
+#include <cstring>
+
 #include "kafka/record_headers.h"
 #include "offsets/offset_records.h"
 
@@ -15,13 +17,31 @@ std::optional<std::string_view> bytes_of(const void* data, size_t size) {
 
 RecordDigest::RecordDigest(std::optional<std::string_view> key,
                            std::optional<std::string_view> value, int64_t timestamp) {
-  digest_.value(key);
-  digest_.value(value);
-  digest_.value(std::to_string(timestamp));
+  field(key);
+  field(value);
+  word(static_cast<uint64_t>(timestamp));
+}
+
+void RecordDigest::field(std::optional<std::string_view> bytes) {
+  word(bytes ? bytes->size() : ~uint64_t{0});
+  if (!bytes) return;
+  size_t i = 0;
+  for (; i + 8 <= bytes->size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, bytes->data() + i, 8);
+    word(w);
+  }
+  if (i < bytes->size()) {
+    uint64_t tail = 0;
+    std::memcpy(&tail, bytes->data() + i, bytes->size() - i);
+    word(tail);
+  }
 }
 
 void RecordDigest::header(std::string_view name, std::optional<std::string_view> value) {
-  if (name != offsets::kOriginHeader) digest_.header(name, value);
+  if (name == offsets::kOriginHeader) return;
+  field(name);
+  field(value);
 }
 
 VerifyRecord summarize(const rd_kafka_message_t& message) {

@@ -63,6 +63,26 @@ TEST_F(ChunkCheckTest, TheDigestIsOrderSensitive) {
   EXPECT_EQ(t.divergences[0], (Divergence{Divergence::Kind::different, 2, 2}));
 }
 
+TEST(RecordDigestTest, SeesEveryFieldHeaderOrderAndNullsButNotTheOrigin) {
+  auto digest = [](std::optional<std::string_view> key, std::optional<std::string_view> value,
+                   int64_t ts, std::vector<std::pair<std::string, std::string>> headers) {
+    RecordDigest d(key, value, ts);
+    for (const auto& [name, v] : headers) d.header(name, v);
+    return d.digest();
+  };
+  const auto base = digest("k", "value-of-some-length", 1, {{"a", "1"}, {"b", "2"}});
+  EXPECT_EQ(base, digest("k", "value-of-some-length", 1,
+                         {{"a", "1"}, {"duplex.origin", "east"}, {"b", "2"}}));
+  EXPECT_NE(base, digest("k", "value-of-some-length", 1, {{"b", "2"}, {"a", "1"}}));
+  EXPECT_NE(base, digest("k", "value-of-some-lengtH", 1, {{"a", "1"}, {"b", "2"}}));
+  EXPECT_NE(base, digest("k", "value-of-some-length", 2, {{"a", "1"}, {"b", "2"}}));
+  EXPECT_NE(base, digest("k", "value-of-some-length", 1, {{"a", "1"}}));
+  EXPECT_NE(digest(std::nullopt, "v", 1, {}), digest("", "v", 1, {}));
+  EXPECT_NE(digest("k", std::nullopt, 1, {}), digest("k", "", 1, {}));
+  // Field boundaries count: the same bytes split otherwise differ.
+  EXPECT_NE(digest("ab", "c", 1, {}), digest("a", "bc", 1, {}));
+}
+
 TEST_F(ChunkCheckTest, TheStampedOriginIsNotAUserHeaderButMustBeTheSource) {
   // A record without an origin is stamped with the source; one with the source's keeps it.
   source.push_back(record(0, "a", "1"));
