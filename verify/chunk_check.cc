@@ -1,5 +1,6 @@
 #include "verify/chunk_check.h"
 
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -20,8 +21,7 @@ bool is_loser(const VerifyRecord& record, const std::string& origin, const FlowR
 }  // namespace
 
 ChunkResult check_chunk(const Chunk& chunk, const FlowRules& rules,
-                        const offsets::OffsetIndex& runs,
-                        const std::unordered_set<uint64_t>* previous) {
+                        const offsets::OffsetIndex& runs, const DigestSet* previous) {
   ChunkResult result;
   Tally& tally = result.tally;
   auto& compared_digests = result.compared;
@@ -31,13 +31,14 @@ ChunkResult check_chunk(const Chunk& chunk, const FlowRules& rules,
   const auto newest_run = runs.newest(chunk.source_topic, chunk.partition);
   const int64_t copied_end = newest_run ? newest_run->source_end() : 0;
 
-  std::unordered_map<int64_t, size_t> target_at;  // target offset -> index in `target`
-  std::unordered_multimap<uint64_t, size_t> by_digest;
-  for (size_t i = 0; i < target.size(); ++i) {
-    target_at.emplace(target[i].offset, i);
-    by_digest.emplace(target[i].digest, i);
-    ++tally.target_origins[target[i].origin.value_or(rules.home)];
-  }
+  // `target` is in offset order: found by binary search.
+  auto target_at = [&](int64_t offset) -> std::optional<size_t> {
+    auto it = std::lower_bound(target.begin(), target.end(), offset,
+                               [](const VerifyRecord& r, int64_t o) { return r.offset < o; });
+    if (it == target.end() || it->offset != offset) return std::nullopt;
+    return static_cast<size_t>(it - target.begin());
+  };
+  for (const auto& copy : target) ++tally.target_origins[copy.origin.value_or(rules.home)];
   tally.target_records = static_cast<int64_t>(target.size());
   std::vector<bool> claimed(target.size(), false);
 
@@ -81,20 +82,20 @@ ChunkResult check_chunk(const Chunk& chunk, const FlowRules& rules,
     const std::string origin = record.origin.value_or(rules.source);
     ++tally.compared;
     compared.push_back(&record);
-    compared_digests.insert(record.digest);
+    compared_digests.add(record.digest);
     const auto run = runs.run_with(chunk.source_topic, chunk.partition, record.offset);
     if (!run) {
       unsynced.push_back({&record, origin});
       continue;
     }
     const int64_t target_offset = run->target + (record.offset - run->source);
-    const auto at = target_at.find(target_offset);
-    if (at == target_at.end() || claimed[at->second]) {
+    const auto at = target_at(target_offset);
+    if (!at || claimed[*at]) {
       tally.diverge({Divergence::Kind::missing, record.offset, target_offset});
       continue;
     }
-    claimed[at->second] = true;
-    const auto& copy = target[at->second];
+    claimed[*at] = true;
+    const auto& copy = target[*at];
     if (copy.digest == record.digest && copy.origin == origin) {
       ++tally.matching;
     } else {
@@ -102,7 +103,13 @@ ChunkResult check_chunk(const Chunk& chunk, const FlowRules& rules,
     }
   }
 
-  // Steps 4 and 5.
+  compared_digests.seal();
+
+  // Steps 4 and 5 (syncs are rarely missing: the index by digest is built only then).
+  std::unordered_multimap<uint64_t, size_t> by_digest;
+  if (!unsynced.empty()) {
+    for (size_t i = 0; i < target.size(); ++i) by_digest.emplace(target[i].digest, i);
+  }
   for (const auto& [record, origin] : unsynced) {
     bool found = false;
     auto [begin, end] = by_digest.equal_range(record->digest);

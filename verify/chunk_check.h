@@ -1,10 +1,10 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "conflict/index_entry.h"
@@ -54,13 +54,24 @@ struct Chunk {
 //    here or in the previous chunk (an at-least-once re-copy), or undecided: the next chunk's
 //    records may be what it copies (a re-copy lies after the first copy, which the syncs put
 //    in the window of an earlier source range). PartitionCheck settles it.
+// Digests of a chunk's compared records: a sorted vector (one allocation, not one a record).
+class DigestSet {
+ public:
+  void add(uint64_t digest) { digests_.push_back(digest); }
+  void seal() { std::sort(digests_.begin(), digests_.end()); }  // before contains()
+  bool contains(uint64_t digest) const {
+    return std::binary_search(digests_.begin(), digests_.end(), digest);
+  }
+
+ private:
+  std::vector<uint64_t> digests_;
+};
 struct ChunkResult {
   Tally tally;
-  std::unordered_set<uint64_t> compared;  // digests of the records compared
+  DigestSet compared;  // of the records compared
   std::vector<Undecided> undecided;
 };
 ChunkResult check_chunk(const Chunk& chunk, const FlowRules& rules,
-                        const offsets::OffsetIndex& runs,
-                        const std::unordered_set<uint64_t>* previous = nullptr);
+                        const offsets::OffsetIndex& runs, const DigestSet* previous = nullptr);
 
 }  // namespace duplex::verify

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <unordered_set>
 #include <vector>
 
 #include "verify/chunk_check.h"
@@ -25,7 +24,7 @@ class PartitionCheck {
  private:
   FlowRules rules_;
   const offsets::OffsetIndex& runs_;
-  std::unordered_set<uint64_t> previous_;  // the previous chunk's compared digests
+  DigestSet previous_;  // the previous chunk's compared digests
   std::vector<Undecided> undecided_;
 };
 
