@@ -41,7 +41,9 @@ kafka::HandlePtr KafkaRangeReader::consumer(const std::string& isolation) const 
        {"isolation.level", isolation},
        {"auto.offset.reset", "error"},  // a range below the log start is an error, not a jump
        {"queued.max.messages.kbytes", queue_kbytes(limiter_.bytes_per_second())},
-       {"fetch.wait.max.ms", "100"}});
+       // The next range's fetch waits for the one in flight (a long poll at the end of the
+       // last range): 100 ms made every read of a small partition take 145 ms, 10 ms takes 10.
+       {"fetch.wait.max.ms", "10"}});
   return kafka::make_client(cluster_, RD_KAFKA_CONSUMER, std::move(conf));
 }
 
