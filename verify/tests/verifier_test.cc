@@ -72,6 +72,22 @@ TEST_F(VerifierTest, ChunksGiveWhatOneReadGives) {
   EXPECT_EQ(pieces.source_digest, pieces.target_digest);
 }
 
+TEST_F(VerifierTest, TheTargetTopicIsNamedByTheFlowsRenameTemplate) {
+  config.flows[0].rename = "{source}.{topic}";
+  target.logs[{"east.orders", 0}] = target.logs[{"orders", 0}];
+  target.logs.erase({"orders", 0});
+  offsets::OffsetIndex renamed;
+  renamed.add({"orders", "east.orders", 0, 0, 0, 10, 0});
+  renamed.add({"orders", "east.orders", 0, 11, 10, 9, 0});
+  renamed.add({"orders", "east.orders", 0, 22, 19, 8, 0});
+  VerifyState state("", "east", "west");
+  Verifier verifier(
+      {config, config.flows[0], source, target, renamed, state, nullptr, nullptr, false}, {});
+  EXPECT_FALSE(verifier.run());
+  EXPECT_EQ(verifier.target_topic("orders"), "east.orders");
+  EXPECT_EQ(state.partitions().at({"orders", 0}).tally.matching, 27);
+}
+
 TEST_F(VerifierTest, FromOffsetAndTopicSelectOnlyWhatTheyName) {
   source.logs[{"payments", 0}].push_back(record(0, "p", "1"));
   VerifyState state("", "east", "west");
