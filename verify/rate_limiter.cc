@@ -10,6 +10,7 @@ RateLimiter::RateLimiter(double bytes_per_second, const std::atomic<bool>* stop)
 
 void RateLimiter::take(size_t bytes) {
   if (rate_ <= 0) return;
+  std::lock_guard lock(mutex_);
   tokens_ -= static_cast<double>(bytes);
   for (;;) {
     const auto now = Clock::now();

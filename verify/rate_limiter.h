@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 
 namespace duplex::verify {
 
@@ -14,6 +15,7 @@ class RateLimiter {
   explicit RateLimiter(double bytes_per_second, const std::atomic<bool>* stop = nullptr);
 
   // Counts `bytes` read and sleeps while the reading is ahead of the rate (not past a stop).
+  // Thread-safe: the source and the target are read at once; one waits while the other sleeps.
   void take(size_t bytes);
 
   double bytes_per_second() const { return rate_; }
@@ -22,7 +24,8 @@ class RateLimiter {
   using Clock = std::chrono::steady_clock;
   double rate_;
   const std::atomic<bool>* stop_;
-  double tokens_;
+  std::mutex mutex_;
+  double tokens_;  // guarded by mutex_, as last_
   Clock::time_point last_;
 };
 

@@ -1,6 +1,7 @@
 #include "verify/verifier.h"
 
 #include <chrono>
+#include <future>
 #include <regex>
 #include <thread>
 #include <unordered_map>
@@ -77,6 +78,36 @@ kafka::KafkaError Verifier::save() {
   return {};
 }
 
+kafka::KafkaError Verifier::read_window(const std::string& target, const std::string& source_topic,
+                                        int32_t partition, int64_t from, int64_t to,
+                                        std::vector<VerifyRecord>& copies, uint64_t& bytes) {
+  const auto window_from = parts_.runs.to_target(source_topic, partition, from);
+  const auto window_to = parts_.runs.to_target(source_topic, partition, to);
+  if (!window_from || !window_to || *window_from >= *window_to) return {};
+  // The window holds committed copies only (the syncs are read read_committed), but a
+  // transaction still open before its end (another producer's) holds the read back at the
+  // last stable offset: wait for it to end, as long as a transaction may last.
+  int64_t at = *window_from;
+  const auto deadline = std::chrono::steady_clock::now() + kOpenTransactionWait;
+  for (;;) {
+    auto read = parts_.target.read(target, partition, at, *window_to, [&](VerifyRecord&& r) {
+      bytes += r.bytes;
+      copies.push_back(std::move(r));
+    });
+    if (auto* e = error_of(read)) return *e;
+    at = std::get<int64_t>(read);
+    if (at >= *window_to) return {};
+    if (std::chrono::steady_clock::now() >= deadline || (parts_.stop && parts_.stop->load())) {
+      return kafka::KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT,
+                               "target " + target + "[" + std::to_string(partition) +
+                                   "]: an open transaction holds reading at offset " +
+                                   std::to_string(at) + ", before the copies up to " +
+                                   std::to_string(*window_to));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
 kafka::KafkaError Verifier::verify(PartitionState& state) {
   const std::string target = target_topic(state.source_topic);
   FlowRules rules{parts_.flow.source, parts_.config.region, false, nullptr, nullptr};
@@ -114,48 +145,35 @@ kafka::KafkaError Verifier::verify(PartitionState& state) {
     if (parts_.stop && parts_.stop->load()) {
       return kafka::KafkaError(RD_KAFKA_RESP_ERR__DESTROY, "interrupted");
     }
-    // Step 3.
+    // Steps 3 and 4 at once: the target window of the range asked for is read on its own
+    // thread while the source range is read (the source may end the range sooner: below).
     const int64_t from = state.next;
+    const int64_t wanted = std::min(state.end, from + options_.chunk);
     source.clear();
     copies.clear();
-    auto got =
-        parts_.source.read(state.source_topic, state.partition, from,
-                           std::min(state.end, from + options_.chunk), [&](VerifyRecord&& r) {
-                             bytes_read_ += r.bytes;
-                             source.push_back(std::move(r));
-                           });
+    uint64_t window_bytes = 0;
+    auto window = std::async(std::launch::async, [&] {
+      return read_window(target, state.source_topic, state.partition, from, wanted, copies,
+                         window_bytes);
+    });
+    auto got = parts_.source.read(state.source_topic, state.partition, from, wanted,
+                                  [&](VerifyRecord&& r) {
+                                    bytes_read_ += r.bytes;
+                                    source.push_back(std::move(r));
+                                  });
+    const auto window_error = window.get();
+    bytes_read_ += window_bytes;
     if (auto* e = error_of(got)) return *e;
+    if (window_error) return window_error;
     const int64_t to = std::get<int64_t>(got);
     if (to <= from) {
       state.end = from;  // an open transaction at `from`: verified up to it
       break;
     }
-    // Step 4.
-    const auto window_from = parts_.runs.to_target(state.source_topic, state.partition, from);
-    const auto window_to = parts_.runs.to_target(state.source_topic, state.partition, to);
-    if (window_from && window_to && *window_from < *window_to) {
-      // The window holds committed copies only (the syncs are read read_committed), but a
-      // transaction still open before its end (another producer's) holds the read back at the
-      // last stable offset: wait for it to end, as long as a transaction may last.
-      int64_t at = *window_from;
-      const auto deadline = std::chrono::steady_clock::now() + kOpenTransactionWait;
-      while (at < *window_to) {
-        auto read =
-            parts_.target.read(target, state.partition, at, *window_to, [&](VerifyRecord&& r) {
-              bytes_read_ += r.bytes;
-              copies.push_back(std::move(r));
-            });
-        if (auto* e = error_of(read)) return *e;
-        at = std::get<int64_t>(read);
-        if (at >= *window_to) break;
-        if (std::chrono::steady_clock::now() >= deadline || (parts_.stop && parts_.stop->load())) {
-          return kafka::KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT,
-                                   "target " + target + "[" + std::to_string(state.partition) +
-                                       "]: an open transaction holds reading at offset " +
-                                       std::to_string(at) + ", before the copies up to " +
-                                       std::to_string(*window_to));
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (to < wanted) {
+      // The source's readable end came first: copies of what lies after it are not compared.
+      if (auto cut = parts_.runs.to_target(state.source_topic, state.partition, to)) {
+        std::erase_if(copies, [&](const VerifyRecord& r) { return r.offset >= *cut; });
       }
     }
     // Offsets read_committed passed over: a run of two or more may hold aborted records (a

@@ -27,7 +27,8 @@ namespace duplex::verify {
 //    partition in the resume state keeps its range and goes on where it stopped.
 // 2. Last-writer-wins topics: the target partition's newest version of each key (read whole).
 // 3. The source range's chunk, read_committed.
-// 4. The offset syncs map the chunk to a target window: [to_target(from), to_target(to)).
+// 4. The offset syncs map the chunk to a target window: [to_target(from), to_target(to)),
+//    read on a thread of its own while step 3 reads the source.
 // 5. PartitionCheck; 6. the state file, after every chunk.
 class Verifier {
  public:
@@ -62,6 +63,10 @@ class Verifier {
  private:
   kafka::KafkaError plan();
   kafka::KafkaError verify(PartitionState& state);
+  // Step 4: the copies of source range [from, to), on its own thread (bytes counted apart).
+  kafka::KafkaError read_window(const std::string& target, const std::string& source_topic,
+                                int32_t partition, int64_t from, int64_t to,
+                                std::vector<VerifyRecord>& copies, uint64_t& bytes);
   kafka::KafkaError save();
 
   Parts parts_;
