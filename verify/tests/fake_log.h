@@ -45,6 +45,8 @@ class FakeLog : public RangeReader {
  public:
   std::map<std::pair<std::string, int32_t>, std::vector<VerifyRecord>> logs;
   std::map<std::pair<std::string, int32_t>, int64_t> ends;  // high watermark, when set
+  // Where an open transaction holds read_committed reads back, when set.
+  std::map<std::pair<std::string, int32_t>, int64_t> stable_end;
   std::map<std::pair<std::string, int32_t>, std::vector<int64_t>> aborted;  // their offsets
   int reads = 0;
 
@@ -71,6 +73,9 @@ class FakeLog : public RangeReader {
   Result<int64_t> read(const std::string& topic, int32_t partition, int64_t from, int64_t to,
                        const std::function<void(VerifyRecord&&)>& deliver) override {
     ++reads;
+    if (auto it = stable_end.find({topic, partition}); it != stable_end.end()) {
+      to = std::min(to, std::max(from, it->second));
+    }
     for (const auto& r : logs[{topic, partition}]) {
       if (r.offset >= from && r.offset < to) deliver(VerifyRecord(r));
     }

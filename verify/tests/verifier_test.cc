@@ -72,6 +72,19 @@ TEST_F(VerifierTest, ChunksGiveWhatOneReadGives) {
   EXPECT_EQ(pieces.source_digest, pieces.target_digest);
 }
 
+TEST_F(VerifierTest, AnOpenSourceTransactionEndsTheRangeAndItsCopiesAreNotExtra) {
+  source.stable_end[{"orders", 0}] = 25;  // 25.. is in a transaction still open
+  VerifyState state("", "east", "west");
+  Verifier::Options chunked;
+  chunked.chunk = 7;  // the chunk [21, 28) ends early, at 25
+  const Tally t = verify(state, chunked);
+  const auto& p = state.partitions().at({"orders", 0});
+  EXPECT_EQ(p.end, 25);
+  EXPECT_TRUE(p.finished);
+  EXPECT_TRUE(t.clean());
+  EXPECT_EQ(t.matching, 22);  // 0..24 without the loop at 10 and the aborted 20, 21
+}
+
 TEST_F(VerifierTest, TheTargetTopicIsNamedByTheFlowsRenameTemplate) {
   config.flows[0].rename = "{source}.{topic}";
   target.logs[{"east.orders", 0}] = target.logs[{"orders", 0}];
