@@ -17,6 +17,7 @@ int demo_command(const std::vector<std::string>& args);
 int status_command(const std::vector<std::string>& args);
 int failover_command(const std::vector<std::string>& args);
 int offsets_command(const std::vector<std::string>& args);
+int verify_command(const std::vector<std::string>& args);
 
 // The top level: `duplex [--version | --help | COMMAND ...]`.
 int dispatch(int argc, char** argv);

@@ -22,6 +22,7 @@ constexpr const char* kUsage =
     "  status     per flow: partitions, lag, rate, p99 latency, errors (sidecar up or down)\n"
     "  failover   move consumer groups from a lost region to this one (and back)\n"
     "  offsets    translate: where a source offset continues on this region\n"
+    "  verify     prove this region holds what a source region holds (compare both, in order)\n"
     "  demo       two in-process regions replicating both ways: see duplex work, no Kafka needed\n"
     "\n"
     "Options:\n"
@@ -54,6 +55,7 @@ int dispatch(int argc, char** argv) {
   if (command == "status") return status_command(rest);
   if (command == "failover") return failover_command(rest);
   if (command == "offsets") return offsets_command(rest);
+  if (command == "verify") return verify_command(rest);
   std::cerr << "duplex: unknown command '" << command << "'\n\n" << kUsage;
   return kExitUsage;
 }

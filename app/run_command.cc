@@ -1,35 +1,18 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
-#include <csignal>
 #include <iostream>
 
 #include "app/command_line.h"
 #include "app/commands.h"
 #include "app/logging.h"
+#include "app/stop_signal.h"
 #include "app/stop_watchdog.h"
 #include "metrics/http_endpoint.h"
 #include "metrics/replication_metrics.h"
 #include "replicator/sidecar.h"
 
 namespace duplex::app {
-namespace {
-
-std::atomic<bool> g_stop{false};
-
-extern "C" void on_stop_signal(int) {
-  g_stop.store(true);
-}
-
-void install_stop_handlers() {
-  struct sigaction action {};
-  action.sa_handler = on_stop_signal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGTERM, &action, nullptr);
-  sigaction(SIGINT, &action, nullptr);
-}
-
-}  // namespace
 
 int run_command(const std::vector<std::string>& args) {
   po::options_description options("Options");
@@ -54,13 +37,13 @@ int run_command(const std::vector<std::string>& args) {
     std::atomic<const replicator::Sidecar*> running{nullptr};
     StopWatchdog watchdog(
         replicator::Sidecar::stop_bound(options),
-        [&] { return g_stop.load() || (running.load() && running.load()->stopping()); },
+        [&] { return stop_requested().load() || (running.load() && running.load()->stopping()); },
         [&] {
           auto* sidecar = running.load();
           return sidecar ? sidecar->still_running() : "the sidecar's clients and threads closing";
         });
     metrics::ReplicationMetrics metrics(DUPLEX_VERSION);
-    replicator::Sidecar sidecar(*config, g_stop, metrics, options);
+    replicator::Sidecar sidecar(*config, stop_requested(), metrics, options);
     running = &sidecar;
     metrics::HttpEndpoint endpoint(config->metrics_listen, {[&] { return metrics.serialize(); },
                                                             [&] { return sidecar.health(); },

@@ -28,6 +28,8 @@ class OffsetTranslator {
   kafka::KafkaError read_checkpoints(const std::string& group);
 
   std::string target_topic(const std::string& source_topic) const;
+  // The flow's runs, as read_runs() read them.
+  const OffsetIndex& runs() const { return forward_; }
   Translation translate(const std::string& source_topic, int32_t partition, int64_t upstream) const;
 
  private:

@@ -100,4 +100,37 @@ TEST(Cli, MissingConfigFileIsAClearError) {
   EXPECT_THAT(outcome.output, HasSubstr("/nonexistent/duplex.yaml: cannot read the config file"));
 }
 
+TEST(Cli, VerifyHelpAndBadUsage) {
+  auto help = duplex("verify --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.output, HasSubstr("Usage: duplex verify"));
+  EXPECT_THAT(help.output, HasSubstr("--resume"));
+  EXPECT_THAT(duplex("--help").output, HasSubstr("verify"));
+  auto path = write_config("verify", R"(region: west
+clusters:
+  west: { bootstrap.servers: "127.0.0.1:1" }
+  east: { bootstrap.servers: "127.0.0.1:1" }
+flows:
+  - source: east
+)");
+  const std::string base = "verify --config " + path + " ";
+  EXPECT_EQ(duplex("verify --from east").exit_code, 2);  // --config is required
+  auto both = duplex(base + "--from east --since 1h --from-offset 3");
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_THAT(both.output, HasSubstr("exclude each other"));
+  EXPECT_EQ(duplex(base + "--from east --rate 0").exit_code, 2);
+  EXPECT_EQ(duplex(base + "--from east --since yesterday").exit_code, 2);
+  EXPECT_EQ(duplex(base + "--from east --topic '('").exit_code, 2);
+  EXPECT_EQ(duplex(base + "--from east --output yaml").exit_code, 2);
+  auto no_flow = duplex(base + "--from south");
+  EXPECT_EQ(no_flow.exit_code, 2);
+  EXPECT_THAT(no_flow.output, HasSubstr("no flow from region 'south'"));
+  // A resume file of another flow is refused before anything is read.
+  auto state = std::filesystem::temp_directory_path() / "duplex-cli-verify.state";
+  std::ofstream(state) << "duplex-verify-state 1 south west\n";
+  auto other = duplex(base + "--from east --resume " + state.string());
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_THAT(other.output, HasSubstr("not the resume file"));
+}
+
 }  // namespace

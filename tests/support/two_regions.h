@@ -111,6 +111,18 @@ class TwoRegions : public ::testing::Test {
                                          const std::string& flow_extra = "",
                                          const std::string& extra = "", int worker = 0) {
     const std::string name = worker == 0 ? home : home + "-" + std::to_string(worker);
+    auto config = write_config(home, source, flow_extra, extra, worker);
+    return std::make_unique<Process>(
+        std::vector<std::string>{env_or("DUPLEX_BINARY", DUPLEX_BINARY), "run", "--config",
+                                 config.string()},
+        (dir_ / (name + ".log")).string());
+  }
+
+  // The config start_sidecar() runs with, written without starting anything.
+  std::filesystem::path write_config(const std::string& home, const std::string& source,
+                                     const std::string& flow_extra = "",
+                                     const std::string& extra = "", int worker = 0) {
+    const std::string name = worker == 0 ? home : home + "-" + std::to_string(worker);
     auto config = config_path(name);
     std::ofstream(config) << "region: " << home << "\n"
                           << "clusters:\n"
@@ -128,10 +140,7 @@ class TwoRegions : public ::testing::Test {
                           << flow_extra << extra
                           << "metrics: { listen: \"127.0.0.1:" << metrics_port(home) + worker
                           << "\" }\n";
-    return std::make_unique<Process>(
-        std::vector<std::string>{env_or("DUPLEX_BINARY", DUPLEX_BINARY), "run", "--config",
-                                 config.string()},
-        (dir_ / (name + ".log")).string());
+    return config;
   }
 
   std::filesystem::path config_path(const std::string& home) { return dir_ / (home + ".yaml"); }
