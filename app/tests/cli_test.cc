@@ -94,6 +94,25 @@ flows:
   EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
 }
 
+TEST(Cli, ValidateAcceptsOrRefusesTheSourceGapPolicy) {
+  const std::string head = R"(region: west
+clusters:
+  west: { bootstrap.servers: "127.0.0.1:29092" }
+  east: { bootstrap.servers: "127.0.0.1:19092" }
+flows:
+  - source: east
+)";
+  auto good = write_config("gap-continue", head + "    on.source.gap: continue\n");
+  auto outcome = duplex("validate --print-config --config " + good);
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_THAT(outcome.output, HasSubstr("on.source.gap: continue"));
+  auto bad = write_config("gap-bad", head + "    on.source.gap: ignore\n");
+  outcome = duplex("validate --config " + bad);
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
+  EXPECT_THAT(outcome.output, HasSubstr(bad + ":7: flows[0].on.source.gap: expected fail or "
+                                              "continue, got 'ignore'"));
+}
+
 TEST(Cli, MissingConfigFileIsAClearError) {
   auto outcome = duplex("validate --config /nonexistent/duplex.yaml");
   EXPECT_EQ(outcome.exit_code, 2);

@@ -1,0 +1,180 @@
+// Faults of the source that lose records, on real brokers: records that expire before they are
+// copied (a paused sidecar, a retention shorter than the pause) are counted exactly, logged with
+// their range, and either passed or stop the sidecar (on.source.gap); a topic deleted and
+// created again is copied from its new start while the flow's other topics go on; a partition
+// increase on the source is followed.
+#include <gmock/gmock.h>
+
+#include <csignal>
+
+#include "metrics/exposition.h"
+#include "metrics/http_get.h"
+#include "tests/support/command.h"
+#include "tests/support/two_regions.h"
+
+namespace duplex::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using SourceGapKafka = TwoRegions;
+
+class SourceGapKafkaTest : public TwoRegions {
+ protected:
+  double lost(const std::string& topic) {
+    try {
+      auto body = metrics::body_of(metrics::http_get(metrics_port("west"), "/metrics"));
+      if (body.find("duplex_records_lost_total{") == std::string::npos) return -1;
+      return metrics::sum_samples(body, "duplex_records_lost_total", {{"topic", topic}});
+    } catch (const std::exception&) {
+      return -1;
+    }
+  }
+
+  // Records 0..99 are copied and committed; then, the sidecar paused (SIGSTOP), 100..199 are
+  // written and expire (retention lowered until the log start passes them), 200..249 are
+  // written, and the sidecar resumes. Returns the sidecar, resumed.
+  std::unique_ptr<Process> pause_past_retention(const std::string& topic,
+                                                const std::string& flow_extra,
+                                                const std::string& extra) {
+    Cluster east(kEast);
+    east.create_topic(topic, 1);
+    produce_records(kEast, topic, records("east", 0, 100, 1));
+    auto sidecar = start_sidecar("west", "east", flow_extra, extra);
+    EXPECT_TRUE(await_flow_committed("west", "east", topic, 1)) << log_of(*sidecar);
+    EXPECT_EQ(lost(topic), 0) << "the series exists from the start, at 0";
+
+    sidecar->signal(SIGSTOP);
+    produce_records(kEast, topic, records("east", 100, 100, 1));
+    east.set_configs(topic, {{"retention.ms", "500"}});
+    EXPECT_TRUE(wait_until([&] { return start_offsets(kEast, topic)[0] == 200; }, 60s))
+        << "log start " << start_offsets(kEast, topic)[0];
+    east.set_configs(topic, {});  // the default retention again: nothing more expires
+    produce_records(kEast, topic, records("east", 200, 50, 1));
+    sidecar->signal(SIGCONT);
+    return sidecar;
+  }
+
+  void expect_gap_counted_and_passed(const std::string& delivery) {
+    const std::string topic = prefix_ + ".expiring";
+    auto sidecar = pause_past_retention(topic, "    on.source.gap: continue\n",
+                                        "delivery: " + delivery + "\n");
+    // The count is exactly the range that expired: the records the sidecar had not copied.
+    EXPECT_TRUE(wait_until([&] { return lost(topic) == 100; }, 60s)) << lost(topic) << "\n"
+                                                                     << log_of(*sidecar);
+    EXPECT_TRUE(await_flow_committed("west", "east", topic, 1)) << log_of(*sidecar);
+    EXPECT_EQ(lost(topic), 100);
+    EXPECT_EQ(sidecar->terminate(), 0) << log_of(*sidecar);
+    auto log = log_of(*sidecar);
+    EXPECT_THAT(log, HasSubstr("source gap: " + topic + "[0] offsets 100 to 199 (100 records)"));
+    size_t lines = 0;
+    for (auto at = log.find("source gap:"); at != std::string::npos;
+         at = log.find("source gap:", at + 1)) {
+      ++lines;
+    }
+    EXPECT_EQ(lines, 1u) << "one error per gap\n" << log;
+
+    // The target holds 0..99 and 200..249, each once, and nothing of the gap.
+    auto want = records("east", 0, 100, 1);
+    auto after = records("east", 200, 50, 1);
+    want.insert(want.end(), after.begin(), after.end());
+    auto got = read_all(kWest, topic, want.size(), 30s);
+    auto [missing, duplicates] = missing_and_duplicates(want, got);
+    EXPECT_EQ(missing, 0u);
+    EXPECT_EQ(duplicates, 0u);
+    EXPECT_EQ(got.size(), 150u);
+  }
+};
+
+TEST_F(SourceGapKafkaTest, ExpiredRecordsAreCountedExactlyAndPassedAtLeastOnce) {
+  expect_gap_counted_and_passed("at-least-once");
+}
+
+TEST_F(SourceGapKafkaTest, ExpiredRecordsAreCountedExactlyAndPassedExactlyOnce) {
+  expect_gap_counted_and_passed("exactly-once");
+}
+
+TEST_F(SourceGapKafkaTest, ExpiredRecordsStopTheSidecarByDefaultNamingTheRange) {
+  const std::string topic = prefix_ + ".expiring";
+  auto sidecar = pause_past_retention(topic, "", "");
+  EXPECT_EQ(sidecar->wait(60s), 1) << log_of(*sidecar);
+  EXPECT_THAT(log_of(*sidecar),
+              HasSubstr("source gap: " + topic + "[0] offsets 100 to 199 (100 records) expired"));
+  EXPECT_EQ(count_records(kWest, topic), 100) << "nothing after the gap was copied";
+
+  // duplex status, the sidecar down, finds the same gap below the group's commit.
+  Outcome status = run_command(env_or("DUPLEX_BINARY", DUPLEX_BINARY) +
+                               " status --output json --config " + config_path("west").string());
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_THAT(status.output, HasSubstr("\"records_lost\":100"));
+  EXPECT_THAT(status.output, HasSubstr("source gap: " + topic + "[0] offsets 100 to 199"));
+
+  // A restart finds it again: nothing was committed past it.
+  auto again = start_sidecar("west", "east");
+  EXPECT_EQ(again->wait(60s), 1) << log_of(*again);
+  EXPECT_THAT(log_of(*again), HasSubstr("source gap: " + topic + "[0] offsets 100 to 199"));
+}
+
+TEST_F(SourceGapKafka, ATopicDeletedAndCreatedAgainIsCopiedFromItsNewStart) {
+  const std::string kept = prefix_ + ".kept";
+  const std::string recreated = prefix_ + ".recreated";
+  Cluster east(kEast);
+  east.create_topic(kept, 1);
+  east.create_topic(recreated, 1);
+  produce_records(kEast, kept, records("east", 0, 50, 1));
+  produce_records(kEast, recreated, records("east", 0, 50, 1));
+  auto sidecar = start_sidecar("west", "east");
+  ASSERT_TRUE(await_flow_committed("west", "east", recreated, 1)) << log_of(*sidecar);
+
+  east.delete_topic(recreated);
+  // The flow's other topic goes on meanwhile.
+  produce_records(kEast, kept, records("east", 50, 50, 1));
+  EXPECT_TRUE(wait_until([&] { return count_records(kWest, kept) == 100; }, 60s))
+      << log_of(*sidecar);
+  ASSERT_TRUE(wait_until([&] { return east.topics().count(recreated) == 0; }, 30s));
+
+  east.create_topic(recreated, 1);
+  produce_records(kEast, recreated, records("east", 1000, 20, 1));  // offsets 0..19 again
+  // West's copy holds the old 50 and the new 20: never stuck at the old offset 50.
+  auto want = records("east", 0, 50, 1);
+  auto fresh = records("east", 1000, 20, 1);
+  want.insert(want.end(), fresh.begin(), fresh.end());
+  EXPECT_TRUE(wait_until([&] { return count_records(kWest, recreated) >= 70; }, 60s))
+      << count_records(kWest, recreated) << "\n"
+      << log_of(*sidecar);
+  auto got = read_all(kWest, recreated, want.size(), 30s);
+  auto [missing, duplicates] = missing_and_duplicates(want, got);
+  EXPECT_EQ(missing, 0u) << log_of(*sidecar);
+  EXPECT_EQ(duplicates, 0u);
+  EXPECT_TRUE(sidecar->running()) << log_of(*sidecar);
+  EXPECT_EQ(sidecar->terminate(), 0) << log_of(*sidecar);
+  std::cerr << "sidecar log:\n" << log_of(*sidecar);
+}
+
+TEST_F(SourceGapKafka, APartitionIncreaseOnTheSourceIsFollowed) {
+  const std::string topic = prefix_ + ".growing";
+  Cluster east(kEast), west(kWest);
+  east.create_topic(topic, 2);
+  produce_records(kEast, topic, records("east", 0, 200, 2));
+  auto sidecar = start_sidecar("west", "east");  // topics.refresh: 1s
+  ASSERT_TRUE(await_flow_committed("west", "east", topic, 2)) << log_of(*sidecar);
+
+  east.grow_topic(topic, 4);
+  EXPECT_TRUE(wait_until([&] { return west.topics()[topic] == 4; }, 30s)) << log_of(*sidecar);
+  produce_records(kEast, topic, records("east", 200, 400, 4));  // 100 to each new partition
+  EXPECT_TRUE(await_flow_committed("west", "east", topic, 4)) << log_of(*sidecar);
+  auto want = records("east", 0, 200, 2);
+  auto more = records("east", 200, 400, 4);
+  want.insert(want.end(), more.begin(), more.end());
+  auto got = read_all(kWest, topic, want.size(), 30s);
+  auto [missing, duplicates] = missing_and_duplicates(want, got);
+  EXPECT_EQ(missing, 0u);
+  EXPECT_EQ(duplicates, 0u);
+  for (const auto& r : got) {
+    auto seq = std::stoi(r.value->substr(r.value->find('-') + 1));
+    EXPECT_EQ(r.partition, seq < 200 ? seq % 2 : seq % 4) << *r.value << ": partition p to p";
+  }
+  EXPECT_EQ(sidecar->terminate(), 0) << log_of(*sidecar);
+}
+
+}  // namespace
+}  // namespace duplex::testing
