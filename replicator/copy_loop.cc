@@ -90,7 +90,7 @@ void CopyLoop::handle(SourceRecord record) {
   auto& received = metrics_.counters().records_received;  // one writer: this thread
   received.store(received.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   Partition* p = find(record.topic, record.partition);
-  if (!p) return;  // not ours (any more): the new owner copies it
+  if (!p) return;                 // not ours (any more): the new owner copies it
   if (!failure_.empty()) return;  // the flow stops: nothing more goes to the target
   if (p->state != State::copying) {
     // Fetched before the pause took hold: read again from here once copying.
@@ -161,8 +161,7 @@ bool CopyLoop::pass_jump(Partition& p, int64_t offset) {
   counted = jump.to;
   const int64_t lost = jump.to - from;
   const std::string range = to_string(p.tp) + " offsets " + std::to_string(from) + " to " +
-                            std::to_string(jump.to - 1) + " (" + std::to_string(lost) +
-                            " records)";
+                            std::to_string(jump.to - 1) + " (" + std::to_string(lost) + " records)";
   if (p.tp.topic == kHeartbeatTopic) {  // pulses, not data: a long stop outlives their retention
     spdlog::info("flow {}: {} of {} expired before they were read", metrics_.flow(), range,
                  kHeartbeatTopic);
