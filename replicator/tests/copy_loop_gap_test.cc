@@ -27,14 +27,6 @@ class CopyLoopGapTest : public CopyLoopTest {
     EXPECT_NE(at, std::string::npos) << text;
     return at == std::string::npos ? -1 : std::stod(text.substr(at + series.size()));
   }
-  // Acknowledges every copy and its offset syncs, and commits.
-  void settle() {
-    writer_.answer();
-    turns(1);
-    tick();
-    writer_.answer_topic(kSyncs);
-    turns(2);
-  }
 };
 
 TEST_F(CopyLoopGapTest, TheLostSeriesExistsAtZeroBeforeAnyGap) {
