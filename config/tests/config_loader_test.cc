@@ -107,6 +107,9 @@ TEST(ConfigLoader, PropertyLibrdkafkaRejects) {
 TEST(ConfigLoader, ManagedPropertyCannotBeOverridden) {
   expect_one_problem(valid_with("security.protocol: SASL_SSL", "enable.idempotence: false"), 6,
                      "set by duplex");
+  // A reset to the end would pass records without counting them as a source gap.
+  expect_one_problem(valid_with("security.protocol: SASL_SSL", "auto.offset.reset: latest"), 6,
+                     "set by duplex");
 }
 
 TEST(ConfigLoader, BadRenameTemplate) {
