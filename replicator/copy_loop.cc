@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include "kafka/timestamps.h"
 #include "offsets/offset_records.h"
@@ -202,6 +203,16 @@ void CopyLoop::apply_plan(TopicPlan plan) {
     if (auto error = source_.subscribe(topics)) {
       fail("subscribing to the source topics: " + error.message());
       return;
+    }
+    // A topic that leaves the plan stops alone; the others go on. Said once, when it leaves.
+    std::vector<std::string> gone;
+    std::set_difference(subscribed_.begin(), subscribed_.end(), topics.begin(), topics.end(),
+                        std::back_inserter(gone));
+    for (const auto& topic : gone) {
+      spdlog::warn(
+          "flow {}: source topic {} is gone (deleted, or no longer selected): its copy stops, the "
+          "flow's other topics go on; created again, it is copied from its start",
+          metrics_.flow(), topic);
     }
     subscribed_ = topics;
     if (topics.empty()) {

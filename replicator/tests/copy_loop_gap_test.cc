@@ -169,6 +169,21 @@ TEST_F(CopyLoopGapTest, ARecreatedTopicIsLoggedAndCopiedFromItsStart) {
   EXPECT_TRUE(loop_->failure().empty());
 }
 
+TEST_F(CopyLoopGapTest, ATopicThatLeavesThePlanIsNamedOnceAndTheOthersGoOn) {
+  duplex::testing::LogCapture log;
+  start();
+  topics_.plan({"orders", "payments"}, 4);
+  turns(2);
+  topics_.plan({"orders"}, 4);  // payments was deleted on the source
+  turns(2);
+  topics_.plan({"orders"}, 4);
+  append(2);
+  turns(4);
+  EXPECT_EQ(log.count("source topic payments is gone"), 1u) << log.text();
+  EXPECT_EQ(copied_values(), (std::vector<std::string>{"v0", "v1"}));
+  EXPECT_EQ(source_.subscription(), std::vector<std::string>{"orders"});
+}
+
 TEST_F(CopyLoopGapTest, HeartbeatsThatExpiredAreNeitherCountedNorFatal) {
   duplex::testing::LogCapture log;
   start();
