@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
+#include <memory>
+#include <thread>
 
 #include "kafka/record_headers.h"
 #include "kafka/timestamps.h"
@@ -15,6 +18,8 @@ namespace {
 constexpr int kSeekTimeoutMs = 5000;
 // A watermark asked from the broker (a paused partition's, for lag), from the lag thread.
 constexpr std::chrono::milliseconds kWatermarkTimeout{1000};
+// Destroying the consumer after it left the group: local work, unless librdkafka hangs.
+constexpr std::chrono::milliseconds kDestroyLimit{5000};
 
 kafka::PartitionListPtr list_of(const std::vector<TopicPartition>& partitions) {
   kafka::PartitionListPtr list(
@@ -98,7 +103,25 @@ KafkaSource::KafkaSource(const std::string& cluster, const kafka::Properties& cl
       std::make_unique<kafka::FetchNudger>(consumer_.get(), metrics.counters().records_received);
 }
 
-KafkaSource::~KafkaSource() = default;
+KafkaSource::~KafkaSource() {
+  fetch_nudger_.reset();
+  // librdkafka 2.0.2 may never finish destroying a consumer that read a partition of a topic
+  // deleted meanwhile (its fetch queue keeps the partition alive: librdkafka #4724, fixed in
+  // 2.6.1). The destroy gets a bounded time on a thread of its own; past that it is left to the
+  // process's exit, so a stop still ends in time.
+  auto finished = std::make_shared<std::promise<void>>();
+  auto done = finished->get_future();
+  std::thread([consumer = std::move(consumer_), finished]() mutable {
+    consumer.reset();
+    finished->set_value();
+  }).detach();
+  if (done.wait_for(kDestroyLimit) != std::future_status::ready) {
+    spdlog::warn(
+        "flow {}: the consumer of {} was not released within {} s (librdkafka 2.0.2, after a "
+        "source topic was deleted while it was read); left to the process's exit",
+        metrics_.flow(), cluster_, kDestroyLimit.count() / 1000);
+  }
+}
 
 std::optional<SourceRecord> KafkaSource::poll(std::chrono::milliseconds timeout) {
   kafka::MessagePtr m(rd_kafka_consumer_poll(consumer_.get(), static_cast<int>(timeout.count())));
