@@ -22,7 +22,7 @@ void print_table(const std::vector<status::FlowStatus>& flows, std::ostream& out
   out << std::left << std::setw(16) << "flow" << std::right << std::setw(9) << "sidecar"
       << std::setw(12) << "partitions" << std::setw(10) << "lag" << std::setw(12) << "records/s"
       << std::setw(10) << "p99 ms" << std::setw(11) << "silence s" << std::setw(14)
-      << "checkpoint s" << std::setw(8) << "errors"
+      << "checkpoint s" << std::setw(8) << "errors" << std::setw(8) << "lost"
       << "\n";
   for (const auto& f : flows) {
     out << std::left << std::setw(16) << f.flow << std::right << std::setw(9)
@@ -32,7 +32,7 @@ void print_table(const std::vector<status::FlowStatus>& flows, std::ostream& out
         << figure(f.latency_p99_seconds < 0 ? -1 : f.latency_p99_seconds * 1000, 1, false)
         << std::setw(11) << figure(f.source_silence_seconds, 1, false) << std::setw(14)
         << figure(f.checkpoint_age_seconds, 1, false) << std::setw(8) << figure(f.errors, 0, false)
-        << "\n";
+        << std::setw(8) << figure(f.records_lost, 0, false) << "\n";
   }
   for (const auto& f : flows) out << "  " << f.flow << ": " << f.note << "\n";
 }
@@ -49,8 +49,9 @@ void print_json(const std::vector<status::FlowStatus>& flows, std::ostream& out)
         << ",\"latency_p99_seconds\":" << figure(f.latency_p99_seconds, 6, true)
         << ",\"source_silence_seconds\":" << figure(f.source_silence_seconds, 3, true)
         << ",\"checkpoint_age_seconds\":" << figure(f.checkpoint_age_seconds, 3, true)
-        << ",\"errors\":" << figure(f.errors, 0, true) << ",\"note\":" << json_string(f.note)
-        << "}";
+        << ",\"errors\":" << figure(f.errors, 0, true)
+        << ",\"records_lost\":" << figure(f.records_lost, 0, true)
+        << ",\"note\":" << json_string(f.note) << "}";
   }
   out << "]\n";
 }
@@ -65,8 +66,9 @@ int status_command(const std::vector<std::string>& args) {
   int exit_code = kExitOk;
   auto vm = parse_command(
       "Usage: duplex status --config FILE [--watch] [--output table|json]\n"
-      "Per flow: partitions, lag, records/s, p99 latency, source silence, checkpoint age and\n"
-      "errors, from the sidecar's metrics endpoint, or from the clusters when the sidecar is down.",
+      "Per flow: partitions, lag, records/s, p99 latency, source silence, checkpoint age,\n"
+      "errors and records lost in source gaps, from the sidecar's metrics endpoint, or from\n"
+      "the clusters when the sidecar is down.",
       options, args, exit_code);
   if (!vm) return exit_code;
   const std::string output = (*vm)["output"].as<std::string>();

@@ -14,6 +14,8 @@ using Properties = std::map<std::string, std::string>;
 enum class Delivery { at_least_once, exactly_once };
 enum class ConflictPolicy { none, last_writer_wins };
 enum class LogFormat { text, json };
+// What a flow does when source records expired before it copied them (`on.source.gap`).
+enum class SourceGapPolicy { fail, continue_copying };
 
 struct NameFilter {
   std::vector<std::string> include{".*"};
@@ -35,6 +37,9 @@ struct Flow {
   TopicSelection topics;
   GroupSelection groups;
   std::string rename = "{topic}";
+  // fail (the default): the flow stops with exit 1 and names the range, copying nothing past
+  // it; continue: counted in duplex_records_lost_total, logged, copied on from the log start.
+  SourceGapPolicy on_source_gap = SourceGapPolicy::fail;
 };
 
 // Exactly-once: each source partition's transaction commits after `interval` or `max_records`

@@ -29,6 +29,7 @@ const std::set<std::string> kManagedProperties = {
     "acks",
     "request.required.acks",
     "partition.assignment.strategy",
+    "auto.offset.reset",  // a source gap is detected and counted only from the log start
 };
 
 const std::set<std::string> kLogLevels = {"trace", "debug",    "info", "warn",
@@ -204,7 +205,9 @@ class Walker {
 
   void flow(const YAML::Node& node, size_t index, Config& config, std::set<std::string>& sources) {
     const std::string where = "flows[" + std::to_string(index) + "]";
-    if (!expect_map(node, where, {"source", "topics", "groups", "rename"})) return;
+    if (!expect_map(node, where, {"source", "topics", "groups", "rename", "on.source.gap"})) {
+      return;
+    }
     Flow out;
     if (!node["source"]) {
       problem(node, where + ": source is missing");
@@ -238,6 +241,11 @@ class Walker {
         check_rename(node["rename"], where + ".rename", *rename);
         out.rename = *rename;
       }
+    }
+    if (node["on.source.gap"]) {
+      choice(node["on.source.gap"], where + ".on.source.gap",
+             {{"fail", SourceGapPolicy::fail}, {"continue", SourceGapPolicy::continue_copying}},
+             out.on_source_gap);
     }
     config.flows.push_back(std::move(out));
   }

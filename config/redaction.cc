@@ -69,7 +69,9 @@ std::string dump_redacted(const Config& config) {
     out << YAML::Key << "groups" << YAML::Value << YAML::BeginMap;
     emit_filter(out, flow.groups);
     out << YAML::Key << "sync" << YAML::Value << flow.groups.sync << YAML::EndMap;
-    out << YAML::Key << "rename" << YAML::Value << flow.rename << YAML::EndMap;
+    out << YAML::Key << "rename" << YAML::Value << flow.rename;
+    out << YAML::Key << "on.source.gap" << YAML::Value
+        << (flow.on_source_gap == SourceGapPolicy::fail ? "fail" : "continue") << YAML::EndMap;
   }
   out << YAML::EndSeq;
   out << YAML::Key << "delivery" << YAML::Value

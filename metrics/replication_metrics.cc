@@ -22,6 +22,10 @@ ReplicationMetrics::ReplicationMetrics(const std::string& version)
                    .Name("duplex_records_skipped_total")
                    .Help("Records not copied, by reason (loop, conflict, filtered)")
                    .Register(*registry_)),
+      lost_(BuildCounter()
+                .Name("duplex_records_lost_total")
+                .Help("Records that left the source before they were copied, by reason (expired)")
+                .Register(*registry_)),
       lag_(BuildGauge()
                .Name("duplex_lag_records")
                .Help("Source high watermark minus the next offset to copy")
@@ -86,6 +90,12 @@ prometheus::Counter& ReplicationMetrics::records_skipped(const std::string& flow
                                                          const std::string& topic,
                                                          const std::string& reason) {
   return skipped_.Add({{"flow", flow}, {"topic", topic}, {"reason", reason}});
+}
+
+prometheus::Counter& ReplicationMetrics::records_lost(const std::string& flow,
+                                                      const std::string& topic,
+                                                      const std::string& reason) {
+  return lost_.Add({{"flow", flow}, {"topic", topic}, {"reason", reason}});
 }
 
 prometheus::Gauge& ReplicationMetrics::lag(const std::string& flow, const std::string& topic,

@@ -23,6 +23,10 @@ class ReplicationMetrics {
   // reason: loop, conflict, filtered
   prometheus::Counter& records_skipped(const std::string& flow, const std::string& topic,
                                        const std::string& reason);
+  // Records that left the source before they were copied; reason: expired (the source's log
+  // start passed them: retention, or records deleted).
+  prometheus::Counter& records_lost(const std::string& flow, const std::string& topic,
+                                    const std::string& reason);
   prometheus::Gauge& lag(const std::string& flow, const std::string& topic, int32_t partition);
   void remove_lag(prometheus::Gauge& gauge) { lag_.Remove(&gauge); }
   // Target acknowledgement time minus the record's timestamp.
@@ -49,6 +53,7 @@ class ReplicationMetrics {
   prometheus::Family<prometheus::Counter>& copied_;
   prometheus::Family<prometheus::Counter>& bytes_;
   prometheus::Family<prometheus::Counter>& skipped_;
+  prometheus::Family<prometheus::Counter>& lost_;
   prometheus::Family<prometheus::Gauge>& lag_;
   prometheus::Family<prometheus::Histogram>& latency_;
   prometheus::Family<prometheus::Gauge>& silence_;

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include "kafka/timestamps.h"
 #include "offsets/offset_records.h"
 #include "replicator/heartbeat.h"
+#include "replicator/source_jump.h"
 
 namespace duplex::replicator {
 namespace {
@@ -89,13 +91,17 @@ void CopyLoop::handle(SourceRecord record) {
   auto& received = metrics_.counters().records_received;  // one writer: this thread
   received.store(received.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   Partition* p = find(record.topic, record.partition);
-  if (!p) return;  // not ours (any more): the new owner copies it
+  if (!p) return;                 // not ours (any more): the new owner copies it
+  if (!failure_.empty()) return;  // the flow stops: nothing more goes to the target
   if (p->state != State::copying) {
     // Fetched before the pause took hold: read again from here once copying.
     p->resume_from = std::min(p->resume_from.value_or(record.offset), record.offset);
     return;
   }
   if (p->first_offset < 0) p->first_offset = record.offset;
+  // 0. Offsets in order: the log start is read only when they skip.
+  if (p->expected && record.offset != *p->expected && !pass_jump(*p, record.offset)) return;
+  p->expected = record.offset + 1;
   if (record.topic == kHeartbeatTopic && record.key_len == judge_.source().size() &&
       std::memcmp(record.key, judge_.source().data(), record.key_len) == 0) {
     metrics_.counters().last_heartbeat_ms = kafka::steady_ms(now_);
@@ -108,7 +114,7 @@ void CopyLoop::handle(SourceRecord record) {
     return;
   }
   if (verdict.wait) {  // read again from this record once the stages can judge it
-    p->resume_from = record.offset;
+    p->resume_from = p->expected = record.offset;
     wait_for_stages(*p);
     return;
   }
@@ -129,13 +135,57 @@ void CopyLoop::handle(SourceRecord record) {
   auto error = sink_.write(p->id, std::move(record), std::move(verdict.headers), !verdict.skip,
                            std::move(units));
   if (error.code() == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
-    p->resume_from = offset;
+    p->resume_from = p->expected = offset;
     wait_for_target(*p);
   } else if (error) {
     fail(error.message());
   } else if (p->waiting_since) {
     p->waiting_since.reset();  // written: the target partition is there
   }
+}
+
+bool CopyLoop::pass_jump(Partition& p, int64_t offset) {
+  const auto jump = SourceJump::judge(p.expected, offset, source_.log_start(p.tp));
+  if (jump.kind == SourceJump::Kind::went_back) {
+    spdlog::error(
+        "flow {}: {} went back from offset {} to {}: the source topic was deleted and created "
+        "again (or its log truncated); copying it from offset {}. How many records of the old "
+        "topic were not copied before it went away cannot be known",
+        metrics_.flow(), to_string(p.tp), jump.from, jump.to, jump.to);
+    counted_gaps_.erase(p.tp);  // offsets of the old topic
+    return true;
+  }
+  if (jump.kind != SourceJump::Kind::gap) return true;
+  auto& counted = counted_gaps_[p.tp];
+  const int64_t from = std::max(jump.from, counted);
+  if (from >= jump.to) return options_.continue_after_source_gap;  // counted and logged already
+  counted = jump.to;
+  const int64_t lost = jump.to - from;
+  const std::string range = to_string(p.tp) + " offsets " + std::to_string(from) + " to " +
+                            std::to_string(jump.to - 1) + " (" + std::to_string(lost) + " records)";
+  if (p.tp.topic == kHeartbeatTopic) {  // pulses, not data: a long stop outlives their retention
+    spdlog::info("flow {}: {} of {} expired before they were read", metrics_.flow(), range,
+                 kHeartbeatTopic);
+    return true;
+  }
+  metrics_.counters().records_lost += static_cast<uint64_t>(lost);
+  p.metrics->expired->Increment(static_cast<double>(lost));
+  const std::string what = "source gap: " + range +
+                           " expired on the source before they were copied (its log start is "
+                           "now past them: retention, or deleted records)";
+  if (!options_.continue_after_source_gap) {
+    fail(what +
+         "; on.source.gap: fail stops the flow here, committing nothing past them. To copy on "
+         "from offset " +
+         std::to_string(jump.to) +
+         " and leave them lost, set on.source.gap: continue on this flow");
+    return false;
+  }
+  spdlog::error(
+      "flow {}: {}; counted in duplex_records_lost_total, copying on from offset {} "
+      "(on.source.gap: continue)",
+      metrics_.flow(), what, jump.to);
+  return true;
 }
 
 CopyLoop::Partition* CopyLoop::find(std::string_view topic, int32_t partition) {
@@ -153,6 +203,16 @@ void CopyLoop::apply_plan(TopicPlan plan) {
     if (auto error = source_.subscribe(topics)) {
       fail("subscribing to the source topics: " + error.message());
       return;
+    }
+    // A topic that leaves the plan stops alone; the others go on. Said once, when it leaves.
+    std::vector<std::string> gone;
+    std::set_difference(subscribed_.begin(), subscribed_.end(), topics.begin(), topics.end(),
+                        std::back_inserter(gone));
+    for (const auto& topic : gone) {
+      spdlog::warn(
+          "flow {}: source topic {} is gone (deleted, or no longer selected): its copy stops, the "
+          "flow's other topics go on; created again, it is copied from its start",
+          metrics_.flow(), topic);
     }
     subscribed_ = topics;
     if (topics.empty()) {
@@ -197,6 +257,7 @@ void CopyLoop::take_sink_events() {
           return;
         }
         sink_.rewound(p.id);
+        p.expected = *event.offset;
         // Not copying: where it is read from once it copies must not pass the rewind.
         if (p.state == State::seeking) {
           p.seek_to = std::min(*p.seek_to, *event.offset);
@@ -356,10 +417,12 @@ void CopyLoop::finish() {
   metrics_.counters().phase = "committing";
   if (auto error = commit(true)) fail("the final commit failed: " + error.message());
   sink_.close(ids);
-  spdlog::info("flow {}: stopped ({} records copied, {} loops and {} conflicts skipped)",
-               metrics_.flow(), metrics_.counters().records_copied.load(),
-               metrics_.counters().skipped_loop.load(),
-               metrics_.counters().skipped_conflict.load());
+  spdlog::info(
+      "flow {}: stopped ({} records copied, {} loops and {} conflicts skipped, {} lost in source "
+      "gaps)",
+      metrics_.flow(), metrics_.counters().records_copied.load(),
+      metrics_.counters().skipped_loop.load(), metrics_.counters().skipped_conflict.load(),
+      metrics_.counters().records_lost.load());
 }
 
 void CopyLoop::fail(const std::string& reason) {

@@ -26,6 +26,9 @@ struct CopyLoopOptions {
   // A partition that cannot be read from its start offset (seek) or whose target partition
   // is missing for this long fails the flow, with the reason.
   std::chrono::milliseconds start_limit{60000};
+  // Records that expired on the source before they were copied (source_jump.h) are counted
+  // and logged; then the flow fails (exit 1, nothing committed past them) unless this is set.
+  bool continue_after_source_gap = false;
 };
 
 // The copy path of one flow, on one thread:
@@ -34,6 +37,9 @@ struct CopyLoopOptions {
 //     ▲                                                                          │
 //     └──────────────────────── [5 commit on the source group] ◄────────────────┘
 //
+// 0. The record's offset is checked against the one expected: records that expired on the
+//    source before they were read (a gap) are counted and logged, then fail the flow or, with
+//    on.source.gap: continue, are passed; a partition that went back (re-created) is logged.
 // 1. The origin header decides: a loop (origin = home) or a mesh record from a third region is
 //    skipped; the rest is copied, stamped with the source region when it has no origin.
 // 2. Further stages may skip a record (conflict resolution: an older version than the
@@ -113,6 +119,9 @@ class CopyLoop : private SourceListener {
     bool said_waiting = false;                       // named in the log once while it waits
     std::optional<int64_t> committed;                // on the source group
     int64_t first_offset = -1;                       // first record taken in this assignment
+    // The offset the next record should have: after the last one taken, or where the
+    // assignment starts (the group's commit, the sink's stored progress, a rewind).
+    std::optional<int64_t> expected;
   };
 
   // SourceListener
@@ -125,6 +134,8 @@ class CopyLoop : private SourceListener {
   void take_sink_events();
   void advance_waiting();
   void handle(SourceRecord record);
+  // Step 0: false when the flow failed on it.
+  bool pass_jump(Partition& p, int64_t offset);
   Partition* find(std::string_view topic, int32_t partition);
   void open_in_sink(Partition& p);
   void ready(Partition& p, std::optional<int64_t> offset);
@@ -160,6 +171,9 @@ class CopyLoop : private SourceListener {
   std::vector<std::string> subscribed_;  // sorted source topics
   std::map<TopicPartition, Partition> partitions_;
   std::unordered_map<PartitionId, TopicPartition> by_id_;
+  // Per source partition, across assignments: the end of the last gap counted. A partition
+  // lost and assigned again (a pause past the session) meets the same gap once more.
+  std::map<TopicPartition, int64_t> counted_gaps_;
   Partition* last_ = nullptr;  // the partition of the last record: most records follow it
   bool any_waiting_ = false;   // a partition waits for its target, its stages or a seek
   PartitionId next_id_ = 1;

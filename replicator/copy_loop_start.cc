@@ -20,8 +20,12 @@ void CopyLoop::on_assigned(const std::vector<TopicPartition>& partitions) {
     fail("assigning partitions: " + error.message());
     return;
   }
+  // Where each starts reading (the sink may say otherwise): the first record is checked
+  // against it, so records that expired meanwhile are not passed silently.
+  const auto committed = source_.committed(partitions);
   for (const auto& tp : partitions) {
     Partition& p = partitions_[tp];
+    if (auto it = committed.find(tp); it != committed.end()) p.expected = it->second;
     p.id = next_id_;
     next_id_ = next_id_ == kMaxPartitionId ? 1 : next_id_ + 1;
     p.tp = tp;
@@ -54,6 +58,7 @@ void CopyLoop::open_in_sink(Partition& p) {
 }
 
 void CopyLoop::ready(Partition& p, std::optional<int64_t> offset) {
+  if (offset) p.expected = offset;
   p.seek_to = offset ? offset : p.resume_from;
   p.resume_from.reset();
   if (!p.seek_to) {

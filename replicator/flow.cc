@@ -74,6 +74,8 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
   loop_options.hold_before_pause = options.hold_before_pause;
   loop_options.flush_timeout = options.flush_timeout;
   loop_options.lag_interval = options.lag_interval;
+  loop_options.continue_after_source_gap =
+      flow.on_source_gap == config::SourceGapPolicy::continue_copying;
   RecordJudge judge(OriginFilter(flow.source, config.region));
   if (conflict) {
     if (config.conflict.audit) {

@@ -27,10 +27,12 @@ FlowMetrics::FlowMetrics(metrics::ReplicationMetrics& registry, std::string flow
 TopicMetrics& FlowMetrics::topic(const std::string& topic) {
   auto [it, inserted] = topics_.try_emplace(topic);
   if (inserted) {
-    it->second = {&registry_.records_copied(flow_, topic), &registry_.bytes_copied(flow_, topic),
+    it->second = {&registry_.records_copied(flow_, topic),
+                  &registry_.bytes_copied(flow_, topic),
                   &registry_.records_skipped(flow_, topic, "loop"),
                   &registry_.records_skipped(flow_, topic, "filtered"),
-                  &registry_.records_skipped(flow_, topic, "conflict")};
+                  &registry_.records_skipped(flow_, topic, "conflict"),
+                  &registry_.records_lost(flow_, topic, "expired")};
   }
   return it->second;
 }

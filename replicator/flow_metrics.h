@@ -22,6 +22,7 @@ struct FlowCounters {
   std::atomic<uint64_t> skipped_loop{0};          // origin is the home region
   std::atomic<uint64_t> skipped_other_origin{0};  // mesh: another flow brings it directly
   std::atomic<uint64_t> skipped_conflict{0};      // last-writer-wins: older; or a repair
+  std::atomic<uint64_t> records_lost{0};          // expired on the source before copied
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> offset_syncs{0};  // offset-sync runs acknowledged
   std::atomic<uint64_t> assigned_partitions{0};
@@ -40,6 +41,7 @@ struct TopicMetrics {
   prometheus::Counter* loops = nullptr;
   prometheus::Counter* filtered = nullptr;
   prometheus::Counter* conflicts = nullptr;
+  prometheus::Counter* expired = nullptr;  // lost: the source's log start passed them
 };
 
 // One flow's counters and metric series. Everything is thread-safe but topic(), which only

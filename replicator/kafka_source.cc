@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
+#include <memory>
+#include <thread>
 
 #include "kafka/record_headers.h"
 #include "kafka/timestamps.h"
@@ -15,6 +18,8 @@ namespace {
 constexpr int kSeekTimeoutMs = 5000;
 // A watermark asked from the broker (a paused partition's, for lag), from the lag thread.
 constexpr std::chrono::milliseconds kWatermarkTimeout{1000};
+// Destroying the consumer after it left the group: local work, unless librdkafka hangs.
+constexpr std::chrono::milliseconds kDestroyLimit{5000};
 
 kafka::PartitionListPtr list_of(const std::vector<TopicPartition>& partitions) {
   kafka::PartitionListPtr list(
@@ -68,8 +73,7 @@ KafkaSource::KafkaSource(const std::string& cluster, const kafka::Properties& cl
                          std::chrono::milliseconds metadata_refresh,
                          std::chrono::milliseconds commit_timeout, FlowMetrics& metrics)
     : cluster_(cluster), commit_timeout_(commit_timeout), metrics_(metrics) {
-  kafka::Properties props = {{"auto.offset.reset", "earliest"},
-                             // About 0.25 s of a fast copy of large records: the fetcher refills
+  kafka::Properties props = {// About 0.25 s of a fast copy of large records: the fetcher refills
                              // the queue only when the nudger wakes it (every 50 ms).
                              {"queued.max.messages.kbytes", "65536"},
                              {"statistics.interval.ms", "5000"}};
@@ -81,6 +85,10 @@ KafkaSource::KafkaSource(const std::string& cluster, const kafka::Properties& cl
        {"enable.auto.offset.store", "false"},
        {"partition.assignment.strategy", "cooperative-sticky"},
        {"isolation.level", "read_committed"},
+       // A position below the log start (records expired before they were copied) reads on
+       // from the log start; the copy loop tells that gap from a compaction hole by the log
+       // start the fetch saw (source_jump.h), and counts it.
+       {"auto.offset.reset", "earliest"},
        {"enable.partition.eof", "false"},
        {"topic.metadata.refresh.interval.ms", std::to_string(metadata_refresh.count())},
        {"client.id", client_id}});
@@ -95,7 +103,25 @@ KafkaSource::KafkaSource(const std::string& cluster, const kafka::Properties& cl
       std::make_unique<kafka::FetchNudger>(consumer_.get(), metrics.counters().records_received);
 }
 
-KafkaSource::~KafkaSource() = default;
+KafkaSource::~KafkaSource() {
+  fetch_nudger_.reset();
+  // librdkafka 2.0.2 may never finish destroying a consumer that read a partition of a topic
+  // deleted meanwhile (its fetch queue keeps the partition alive: librdkafka #4724, fixed in
+  // 2.6.1). The destroy gets a bounded time on a thread of its own; past that it is left to the
+  // process's exit, so a stop still ends in time.
+  auto finished = std::make_shared<std::promise<void>>();
+  auto done = finished->get_future();
+  std::thread([consumer = std::move(consumer_), finished]() mutable {
+    consumer.reset();
+    finished->set_value();
+  }).detach();
+  if (done.wait_for(kDestroyLimit) != std::future_status::ready) {
+    spdlog::warn(
+        "flow {}: the consumer of {} was not released within {} s (librdkafka 2.0.2, after a "
+        "source topic was deleted while it was read); left to the process's exit",
+        metrics_.flow(), cluster_, kDestroyLimit.count() / 1000);
+  }
+}
 
 std::optional<SourceRecord> KafkaSource::poll(std::chrono::milliseconds timeout) {
   kafka::MessagePtr m(rd_kafka_consumer_poll(consumer_.get(), static_cast<int>(timeout.count())));
@@ -184,6 +210,31 @@ kafka::KafkaError KafkaSource::commit(const std::map<TopicPartition, int64_t>& o
     report_committed(err, done);
   }
   return kafka::KafkaError::from(err, "committing on " + cluster_);
+}
+
+std::map<TopicPartition, int64_t> KafkaSource::committed(
+    const std::vector<TopicPartition>& partitions) {
+  std::map<TopicPartition, int64_t> out;
+  auto list = list_of(partitions);
+  if (auto err = rd_kafka_committed(consumer_.get(), list.get(),
+                                    static_cast<int>(commit_timeout_.count()))) {
+    spdlog::warn("flow {}: reading the group's committed offsets on {}: {}", metrics_.flow(),
+                 cluster_, rd_kafka_err2str(err));
+    return out;
+  }
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& p = list->elems[i];
+    if (p.err == RD_KAFKA_RESP_ERR_NO_ERROR && p.offset >= 0) {
+      out[{p.topic, p.partition}] = p.offset;
+    }
+  }
+  return out;
+}
+
+std::optional<int64_t> KafkaSource::log_start(const TopicPartition& tp) {
+  int64_t low = -1, high = -1;
+  rd_kafka_get_watermark_offsets(consumer_.get(), tp.topic.c_str(), tp.partition, &low, &high);
+  return low >= 0 ? std::optional<int64_t>(low) : std::nullopt;
 }
 
 std::optional<int64_t> KafkaSource::high_watermark(const TopicPartition& tp, bool ask_broker) {

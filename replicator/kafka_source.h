@@ -39,6 +39,10 @@ class KafkaSource : public Source {
   kafka::KafkaError seek(const TopicPartition& partition, int64_t offset) override;
   // A synchronous commit waits at most commit_timeout for the coordinator's answer.
   kafka::KafkaError commit(const std::map<TopicPartition, int64_t>& offsets, bool sync) override;
+  // Waits at most commit_timeout for the coordinator.
+  std::map<TopicPartition, int64_t> committed(
+      const std::vector<TopicPartition>& partitions) override;
+  std::optional<int64_t> log_start(const TopicPartition& partition) override;
   std::optional<int64_t> high_watermark(const TopicPartition& partition, bool ask_broker) override;
   std::optional<int64_t> position(const TopicPartition& partition) override;
 

@@ -84,6 +84,14 @@ class Source {
   // Asynchronous unless `sync`; successes are reported through on_committed().
   virtual kafka::KafkaError commit(const std::map<TopicPartition, int64_t>& offsets, bool sync) = 0;
 
+  // The group's committed offsets of these partitions (those it has), asked now: where an
+  // assignment starts reading. Empty when the group coordinator does not answer in time.
+  virtual std::map<TopicPartition, int64_t> committed(
+      const std::vector<TopicPartition>& partitions) = 0;
+  // The partition's log start offset as the last fetch saw it (no request): records below it
+  // are gone from the source. nullopt: unknown.
+  virtual std::optional<int64_t> log_start(const TopicPartition& partition) = 0;
+
   // Thread-safe, for lag: the partition's high watermark, from the last fetch or (when
   // `ask_broker`, e.g. for a paused partition that does not fetch) asked now. nullopt: unknown.
   virtual std::optional<int64_t> high_watermark(const TopicPartition& partition,

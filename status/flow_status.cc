@@ -43,6 +43,7 @@ void read_from_source(const config::Config& config, const config::Flow& flow, Fl
     return;
   }
   int64_t lag = 0;
+  int64_t expired = 0;
   for (int i = 0; i < partitions->cnt; ++i) {
     const auto& p = partitions->elems[i];
     int64_t low = 0, high = 0;
@@ -54,8 +55,16 @@ void read_from_source(const config::Config& config, const config::Flow& flow, Fl
       return;
     }
     lag += high - (p.offset >= 0 ? p.offset : low);  // never committed: all of it
+    // Heartbeats are pulses, not data: a long stop outlives their retention.
+    if (p.offset >= 0 && p.offset < low && std::string_view(p.topic) != "duplex.heartbeats") {
+      expired += low - p.offset;
+      out.note += "; source gap: " + std::string(p.topic) + "[" + std::to_string(p.partition) +
+                  "] offsets " + std::to_string(p.offset) + " to " + std::to_string(low - 1) +
+                  " expired before they were copied";
+    }
   }
   out.lag = lag;
+  out.records_lost = static_cast<double>(expired);
 }
 
 // The age of the newest checkpoint in duplex.checkpoints.<source>: what failover would use.
@@ -109,6 +118,7 @@ std::vector<FlowStatus> read_status(const config::Config& config,
       s.latency_p99_seconds =
           metrics::histogram_quantile(second, "duplex_replication_latency_seconds", 0.99, labels);
       s.errors = metrics::sum_samples(second, "duplex_errors_total", labels);
+      s.records_lost = metrics::sum_samples(second, "duplex_records_lost_total", labels);
       s.source_silence_seconds =
           metrics::sum_samples(second, "duplex_source_silence_seconds", labels);
       s.checkpoint_age_seconds =

@@ -18,6 +18,10 @@ struct FlowStatus {
   double latency_p99_seconds = -1;
   double source_silence_seconds = -1;
   double errors = -1;
+  // Records that expired on the source before they were copied: counted by the sidecar
+  // (duplex_records_lost_total), or, when it is down, those below the source's log start that
+  // the group's commits have not passed yet (what a restart finds as a source gap).
+  double records_lost = -1;
   double checkpoint_age_seconds = -1;  // of the newest checkpoint of the source's groups
   std::string note;                    // where the figures come from, or why they are missing
 };

@@ -76,22 +76,36 @@ flows:
   EXPECT_THAT(outcome.output, Not(HasSubstr("s3cr3t-value")));
 }
 
-TEST(Cli, LastWriterWinsNeedsItsRegionRank) {
-  const std::string head = R"(region: west
+// Two regions and a flow east -> west: the start of the configs below.
+const std::string kHead = R"(region: west
 clusters:
   west: { bootstrap.servers: "127.0.0.1:29092" }
   east: { bootstrap.servers: "127.0.0.1:19092" }
 flows:
   - source: east
 )";
-  auto without = write_config("lww", head + "conflict: { policy: last-writer-wins }\n");
+
+TEST(Cli, LastWriterWinsNeedsItsRegionRank) {
+  auto without = write_config("lww", kHead + "conflict: { policy: last-writer-wins }\n");
   auto outcome = duplex("validate --config " + without);
   EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
   EXPECT_THAT(outcome.output, HasSubstr(without + ":7: conflict.region_rank: missing"));
   auto with = write_config(
-      "lww-ranked", head + "conflict: { policy: last-writer-wins, region_rank: [east, west] }\n");
+      "lww-ranked", kHead + "conflict: { policy: last-writer-wins, region_rank: [east, west] }\n");
   outcome = duplex("validate --config " + with);
   EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+}
+
+TEST(Cli, ValidateAcceptsOrRefusesTheSourceGapPolicy) {
+  auto good = write_config("gap-continue", kHead + "    on.source.gap: continue\n");
+  auto outcome = duplex("validate --print-config --config " + good);
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_THAT(outcome.output, HasSubstr("on.source.gap: continue"));
+  auto bad = write_config("gap-bad", kHead + "    on.source.gap: ignore\n");
+  outcome = duplex("validate --config " + bad);
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
+  EXPECT_THAT(outcome.output, HasSubstr(bad + ":7: flows[0].on.source.gap: expected fail or "
+                                              "continue, got 'ignore'"));
 }
 
 TEST(Cli, MissingConfigFileIsAClearError) {

@@ -107,6 +107,9 @@ TEST(ConfigLoader, PropertyLibrdkafkaRejects) {
 TEST(ConfigLoader, ManagedPropertyCannotBeOverridden) {
   expect_one_problem(valid_with("security.protocol: SASL_SSL", "enable.idempotence: false"), 6,
                      "set by duplex");
+  // A reset to the end would pass records without counting them as a source gap.
+  expect_one_problem(valid_with("security.protocol: SASL_SSL", "auto.offset.reset: latest"), 6,
+                     "set by duplex");
 }
 
 TEST(ConfigLoader, BadRenameTemplate) {
@@ -122,6 +125,25 @@ TEST(ConfigLoader, BadEnums) {
   expect_one_problem(valid_with("format: json", "format: xml"), 16, "log.format");
   expect_one_problem(valid_with("level: info", "level: loud"), 16, "log.level");
   expect_one_problem(valid_with("sync: true", "sync: maybe"), 10, "true or false");
+}
+
+TEST(ConfigLoader, SourceGapPolicyIsPerFlowAndFailsByDefault) {
+  auto loaded = [](const std::string& yaml) {
+    auto result = ConfigLoader::load_string(yaml);
+    EXPECT_TRUE(std::holds_alternative<Config>(result))
+        << ConfigLoader::format("f", std::get<std::vector<Problem>>(result));
+    return std::get<Config>(result).flows.at(0).on_source_gap;
+  };
+  EXPECT_EQ(loaded(kValid), SourceGapPolicy::fail);
+  EXPECT_EQ(loaded(valid_with("rename: \"{topic}\"", "on.source.gap: continue")),
+            SourceGapPolicy::continue_copying);
+  EXPECT_EQ(loaded(valid_with("rename: \"{topic}\"", "on.source.gap: fail")),
+            SourceGapPolicy::fail);
+  expect_one_problem(valid_with("rename: \"{topic}\"", "on.source.gap: skip"), 11,
+                     "flows[0].on.source.gap: expected fail or continue, got 'skip'");
+  // A flow's setting, not a top-level one.
+  expect_one_problem(valid_with("delivery:", "on.source.gap: continue\ndelivery:"), 12,
+                     "unknown key 'on.source.gap'");
 }
 
 TEST(ConfigLoader, LastWriterWinsWithItsRegionRank) {

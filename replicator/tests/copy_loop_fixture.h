@@ -49,6 +49,15 @@ class CopyLoopTest : public ::testing::Test {
     now_ += options_.commit_interval;
     loop_->turn(now_);
   }
+  // Acknowledges everything, writes the runs at a tick and acknowledges them: what can be
+  // committed is.
+  void settle() {
+    writer_.answer();
+    turns(1);
+    tick();
+    writer_.answer_topic(kSyncs);
+    turns(2);
+  }
   void append(int n) {
     for (int i = 0; i < n; ++i) source_.append(p0_, "v" + std::to_string(next_value_++));
   }

@@ -42,15 +42,6 @@ bool value_is(const SourceRecord& record, std::string_view value) {
 
 class CopyLoopStageTest : public CopyLoopTest {
  protected:
-  // Acknowledges everything, writes the runs at a tick and acknowledges them: what can be
-  // committed is.
-  void settle() {
-    writer_.answer();
-    turns(1);
-    tick();
-    writer_.answer_topic(kSyncs);
-    turns(2);
-  }
   FakeStage stage_;
 };
 

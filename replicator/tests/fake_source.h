@@ -50,6 +50,16 @@ class FakeSource : public Source {
   // Offsets that hold no record (transaction markers, compaction).
   void append_gap(const TopicPartition& tp) { logs_[tp].emplace_back().gap = true; }
 
+  // Retention deleted the partition's records below `log_start`: a position below it reads on
+  // from there, as librdkafka does with auto.offset.reset=earliest.
+  void expire(const TopicPartition& tp, int64_t log_start) { log_starts_[tp] = log_start; }
+  // The topic was deleted and created again: its offsets start from 0, and a position past its
+  // end reads on from its start.
+  void recreate(const TopicPartition& tp) {
+    logs_[tp].clear();
+    log_starts_.erase(tp);
+  }
+
   // Group decisions, served one per poll() in order.
   void give(std::vector<TopicPartition> partitions) {
     decisions_.push_back({std::move(partitions), false, false});
@@ -91,6 +101,8 @@ class FakeSource : public Source {
     for (auto& [tp, position] : positions_) {
       if (paused_.count(tp)) continue;
       auto& log = logs_[tp];
+      const int64_t start = log_start(tp).value_or(0);
+      if (position < start || position > static_cast<int64_t>(log.size())) position = start;
       while (position < static_cast<int64_t>(log.size()) && log[position].gap) ++position;
       if (position >= static_cast<int64_t>(log.size())) continue;
       const Stored& s = log[position];
@@ -152,6 +164,18 @@ class FakeSource : public Source {
     listener_->on_committed(offsets);
     return {};
   }
+  std::map<TopicPartition, int64_t> committed(
+      const std::vector<TopicPartition>& partitions) override {
+    std::map<TopicPartition, int64_t> out;
+    for (const auto& tp : partitions) {
+      if (auto offset = committed(tp)) out[tp] = *offset;
+    }
+    return out;
+  }
+  std::optional<int64_t> log_start(const TopicPartition& tp) override {
+    auto it = log_starts_.find(tp);
+    return it == log_starts_.end() ? 0 : it->second;
+  }
   std::optional<int64_t> high_watermark(const TopicPartition& tp, bool) override {
     return static_cast<int64_t>(logs_[tp].size());
   }
@@ -180,6 +204,7 @@ class FakeSource : public Source {
   std::map<TopicPartition, int64_t> positions_;  // assigned partitions: next offset to deliver
   std::set<TopicPartition> paused_;
   std::map<TopicPartition, int64_t> committed_;
+  std::map<TopicPartition, int64_t> log_starts_;
   std::vector<std::string> subscription_;
   std::vector<std::pair<TopicPartition, int64_t>> seeks_;
   size_t commits_ = 0;

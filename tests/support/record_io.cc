@@ -167,6 +167,13 @@ std::map<int, std::pair<int64_t, int64_t>> watermarks(const std::string& bootstr
 }
 }  // namespace
 
+std::map<int, int64_t> start_offsets(const std::string& bootstrap, const std::string& topic) {
+  std::map<int, int64_t> starts;
+  for (const auto& [partition, marks] : watermarks(bootstrap, topic))
+    starts[partition] = marks.first;
+  return starts;
+}
+
 std::map<int, int64_t> end_offsets(const std::string& bootstrap, const std::string& topic) {
   std::map<int, int64_t> ends;
   for (const auto& [partition, marks] : watermarks(bootstrap, topic))

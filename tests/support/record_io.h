@@ -46,6 +46,9 @@ std::vector<Record> read_all(const std::string& bootstrap, const std::string& to
 // Records in the topic: the sum of its partitions' high watermarks (no transactions assumed);
 // -1 while the topic is missing or its partitions have no leader yet.
 int64_t count_records(const std::string& bootstrap, const std::string& topic);
+// Each partition's log start offset (low watermark: records below it are gone); empty when the
+// topic cannot be read.
+std::map<int, int64_t> start_offsets(const std::string& bootstrap, const std::string& topic);
 // Each partition's end offset (high watermark); empty when the topic cannot be read.
 std::map<int, int64_t> end_offsets(const std::string& bootstrap, const std::string& topic);
 
