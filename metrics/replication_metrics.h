@@ -23,6 +23,11 @@ class ReplicationMetrics {
   // reason: loop, conflict, filtered
   prometheus::Counter& records_skipped(const std::string& flow, const std::string& topic,
                                        const std::string& reason);
+  // Records written to duplex.dlq instead of the target topic (reason: oversized).
+  prometheus::Counter& records_dead_lettered(const std::string& flow, const std::string& topic,
+                                             const std::string& reason);
+  // Records whose duplex.origin header is malformed or names no region of the config.
+  prometheus::Counter& malformed_origin(const std::string& flow, const std::string& topic);
   prometheus::Gauge& lag(const std::string& flow, const std::string& topic, int32_t partition);
   void remove_lag(prometheus::Gauge& gauge) { lag_.Remove(&gauge); }
   // Target acknowledgement time minus the record's timestamp.
@@ -49,6 +54,8 @@ class ReplicationMetrics {
   prometheus::Family<prometheus::Counter>& copied_;
   prometheus::Family<prometheus::Counter>& bytes_;
   prometheus::Family<prometheus::Counter>& skipped_;
+  prometheus::Family<prometheus::Counter>& dead_lettered_;
+  prometheus::Family<prometheus::Counter>& malformed_origin_;
   prometheus::Family<prometheus::Gauge>& lag_;
   prometheus::Family<prometheus::Histogram>& latency_;
   prometheus::Family<prometheus::Gauge>& silence_;
