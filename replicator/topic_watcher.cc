@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "kafka/timestamps.h"
+#include "replicator/dead_letter.h"
 
 namespace duplex::replicator {
 namespace {
@@ -118,6 +119,7 @@ bool TopicWatcher::refresh() {
     plan.targets[topic] = target_topic;
     plan.target_partitions[target_topic] = target_partitions;
   }
+  read_limits(plan, target_topics);
   last_ = plan;
   {
     std::lock_guard lock(mutex_);
@@ -125,6 +127,28 @@ bool TopicWatcher::refresh() {
     fresh_ = true;
   }
   return true;
+}
+
+void TopicWatcher::read_limits(TopicPlan& plan, const std::map<std::string, int>& target_topics) {
+  std::vector<std::string> topics;
+  for (const auto& [topic, partitions] : plan.target_partitions) {
+    if (partitions > 0) topics.push_back(topic);
+  }
+  if (target_topics.count(std::string(kDeadLetterTopic))) {
+    topics.emplace_back(kDeadLetterTopic);
+  }
+  auto limits = target_.max_message_bytes(topics, settings_.admin_timeout);
+  if (auto* e = std::get_if<kafka::KafkaError>(&limits)) {
+    // Copies go on; only a record the target then refuses stops the flow (exit 1).
+    warn_once("limits",
+              "cannot read max.message.bytes of the target topics (" + e->message() +
+                  "): records are checked against the producer's message.max.bytes only",
+              spdlog::level::info);
+    plan.max_message_bytes = last_.max_message_bytes;
+    return;
+  }
+  warned_.erase("limits");
+  plan.max_message_bytes = std::move(std::get<0>(limits));
 }
 
 std::optional<TopicPlan> TopicWatcher::take_plan() {
