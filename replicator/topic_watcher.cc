@@ -15,6 +15,11 @@ namespace {
 constexpr std::chrono::milliseconds kMinRefreshGap{500};
 // How often the thread looks at the flow's stop flag while it waits.
 constexpr std::chrono::milliseconds kStopCheck{100};
+// Reading the target topics' limits: a broker answers in milliseconds; one that cannot (no
+// DescribeConfigs, e.g. librdkafka's mock cluster, or no permission) is asked again only after
+// a while, and the plan keeps the limits last read meanwhile.
+constexpr std::chrono::milliseconds kLimitsTimeout{2000};
+constexpr std::chrono::seconds kLimitsRetry{30};
 
 }  // namespace
 
@@ -137,14 +142,19 @@ void TopicWatcher::read_limits(TopicPlan& plan, const std::map<std::string, int>
   if (target_topics.count(std::string(kDeadLetterTopic))) {
     topics.emplace_back(kDeadLetterTopic);
   }
-  auto limits = target_.max_message_bytes(topics, settings_.admin_timeout);
+  plan.max_message_bytes = last_.max_message_bytes;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < limits_retry_at_) return;
+  auto limits =
+      target_.max_message_bytes(topics, std::min(settings_.admin_timeout, kLimitsTimeout));
   if (auto* e = std::get_if<kafka::KafkaError>(&limits)) {
+    limits_retry_at_ = now + kLimitsRetry;
     // Copies go on; only a record the target then refuses stops the flow (exit 1).
     warn_once("limits",
               "cannot read max.message.bytes of the target topics (" + e->message() +
-                  "): records are checked against the producer's message.max.bytes only",
+                  "): records are checked against the producer's message.max.bytes only, "
+                  "until it answers",
               spdlog::level::info);
-    plan.max_message_bytes = last_.max_message_bytes;
     return;
   }
   warned_.erase("limits");

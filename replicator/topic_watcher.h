@@ -87,7 +87,8 @@ class TopicWatcher : public TopicFeed {
   FlowMetrics& metrics_;
   const std::atomic<bool>* flow_stop_;
   bool internal_ready_ = false;
-  std::map<std::string, std::string> warned_;  // what -> last message logged
+  std::map<std::string, std::string> warned_;                // what -> last message logged
+  std::chrono::steady_clock::time_point limits_retry_at_{};  // after a failed read of them
 
   std::mutex mutex_;
   std::condition_variable wake_;
