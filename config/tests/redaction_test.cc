@@ -6,6 +6,16 @@
 
 namespace duplex::config {
 
+// The smallest valid config: west pulling from east.
+constexpr const char* kTwoRegions = R"(
+region: west
+clusters:
+  west: { bootstrap.servers: "127.0.0.1:29092" }
+  east: { bootstrap.servers: "127.0.0.1:19092" }
+flows:
+  - source: east
+)";
+
 TEST(Redaction, SecretKeys) {
   EXPECT_TRUE(is_secret_property("sasl.password"));
   EXPECT_TRUE(is_secret_property("sasl.username"));
@@ -37,13 +47,7 @@ flows:
 }
 
 TEST(Redaction, DumpShowsTheConflictSettingsAndReadsBack) {
-  auto result = ConfigLoader::load_string(R"(
-region: west
-clusters:
-  west: { bootstrap.servers: "127.0.0.1:29092" }
-  east: { bootstrap.servers: "127.0.0.1:19092" }
-flows:
-  - source: east
+  auto result = ConfigLoader::load_string(std::string(kTwoRegions) + R"(
 conflict:
   region_rank: [east, west]
   audit: true
@@ -87,14 +91,7 @@ flows:
 // /metrics is reachable from other hosts only when the operator says so.
 TEST(Redaction, MetricsListenDefaultsToLoopback) {
   EXPECT_EQ(Config{}.metrics_listen, "127.0.0.1:9464");
-  auto result = ConfigLoader::load_string(R"(
-region: west
-clusters:
-  west: { bootstrap.servers: "127.0.0.1:29092" }
-  east: { bootstrap.servers: "127.0.0.1:19092" }
-flows:
-  - source: east
-)");
+  auto result = ConfigLoader::load_string(kTwoRegions);
   ASSERT_TRUE(std::holds_alternative<Config>(result));
   EXPECT_EQ(std::get<Config>(result).metrics_listen, "127.0.0.1:9464");
 }
