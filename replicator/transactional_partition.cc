@@ -69,27 +69,22 @@ void TransactionalPartition::start(int64_t next_offset) {
 
 void TransactionalPartition::push(SourceRecord record, kafka::HeadersPtr headers, bool copy,
                                   InflightBudget::Units units) {
-  bool was_empty;
-  {
-    std::lock_guard lock(mutex_);
-    auto state = state_.load();
-    if (state != State::running && state != State::rewinding) return;  // nobody copies it here
-    was_empty = inbox_.empty();
-    inbox_.push_back({std::move(record), std::move(headers), copy, std::move(units)});
-  }
-  if (was_empty) wake_.notify_one();
+  enqueue({std::move(record), std::move(headers), copy, std::move(units)});
 }
 
 void TransactionalPartition::push_dead_letter(SourceRecord record, kafka::HeadersPtr headers,
                                               bool metadata_only, InflightBudget::Units units) {
+  enqueue({std::move(record), std::move(headers), false, std::move(units), true, metadata_only});
+}
+
+void TransactionalPartition::enqueue(Item item) {
   bool was_empty;
   {
     std::lock_guard lock(mutex_);
     auto state = state_.load();
     if (state != State::running && state != State::rewinding) return;  // nobody copies it here
     was_empty = inbox_.empty();
-    inbox_.push_back(
-        {std::move(record), std::move(headers), false, std::move(units), true, metadata_only});
+    inbox_.push_back(std::move(item));
   }
   if (was_empty) wake_.notify_one();
 }

@@ -116,6 +116,7 @@ class TransactionalPartition {
     InflightBudget::Units units;  // until its delivery report
   };
 
+  void enqueue(Item item);
   kafka::HandlePtr make_producer();
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);
   void run();
