@@ -1,6 +1,7 @@
 #include <iostream>
 #include <regex>
 
+#include "app/cluster_check.h"
 #include "app/command_line.h"
 #include "app/commands.h"
 #include "app/failover_report.h"
@@ -45,6 +46,12 @@ int failover_command(const std::vector<std::string>& args) {
   if (!flow_from(*config, from, "failover")) return kExitUsage;
   const bool dry_run = vm->count("dry-run") > 0;
 
+  // Everything failover reads and writes is on the home cluster: say so now when it is silent.
+  if (auto silent = silent_clusters(*config, {config->region}, kCommandClusterWait);
+      !silent.empty()) {
+    std::cerr << "duplex failover: " << silent.front() << "\n";
+    return kExitFailure;
+  }
   offsets::Failover failover(*config, from);
   if (auto err = failover.read_checkpoints()) {
     std::cerr << "duplex failover: " << err.message() << "\n";

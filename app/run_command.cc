@@ -3,6 +3,7 @@
 #include <atomic>
 #include <iostream>
 
+#include "app/cluster_check.h"
 #include "app/command_line.h"
 #include "app/commands.h"
 #include "app/logging.h"
@@ -31,6 +32,13 @@ int run_command(const std::vector<std::string>& args) {
   auto config = load_config((*vm)["config"].as<std::string>());
   if (!config) return kExitUsage;
   setup_logging(config->log_level, config->log_format);
+  if (config->startup_wait.count() > 0) {
+    // A wrong host, port or name is said within startup.wait, not retried without a word.
+    auto silent = silent_clusters(*config, clusters_of(*config), config->startup_wait, &g_stop);
+    for (const auto& line : silent) spdlog::error("duplex: {}", line);
+    if (g_stop.load()) return kExitOk;
+    if (!silent.empty()) return kExitFailure;
+  }
   try {
     const replicator::FlowOptions options;
     // Declared first, so that it outlives (and guards) every destructor below.

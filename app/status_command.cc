@@ -3,6 +3,7 @@
 #include <sstream>
 #include <thread>
 
+#include "app/cluster_check.h"
 #include "app/command_line.h"
 #include "app/commands.h"
 #include "status/flow_status.h"
@@ -84,10 +85,14 @@ int status_command(const std::vector<std::string>& args) {
     output == "json" ? print_json(flows, std::cout) : print_table(flows, std::cout);
     std::cout.flush();
     if (!vm->count("watch")) {
-      for (const auto& f : flows) {
-        if (f.lag < 0) return kExitFailure;  // the flow's lag could not be read
+      bool unread = false;
+      for (const auto& f : flows) unread = unread || f.lag < 0;
+      if (!unread) return kExitOk;
+      // The flow's lag could not be read: name the cluster that is silent, if one is.
+      for (const auto& line : silent_clusters(*config, clusters_of(*config), kCommandClusterWait)) {
+        std::cerr << "duplex status: " << line << "\n";
       }
-      return kExitOk;
+      return kExitFailure;
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));  // plus the 1 s scrape window
   }

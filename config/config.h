@@ -16,6 +16,8 @@ enum class ConflictPolicy { none, last_writer_wins };
 enum class LogFormat { text, json };
 // What a flow does when source records expired before it copied them (`on.source.gap`).
 enum class SourceGapPolicy { fail, continue_copying };
+// What a record larger than the target accepts does: stop the sidecar, or go to duplex.dlq.
+enum class OversizedPolicy { fail, skip };
 
 struct NameFilter {
   std::vector<std::string> include{".*"};
@@ -94,6 +96,10 @@ struct Config {
   Delivery delivery = Delivery::at_least_once;
   TransactionSettings transaction;
   ConflictSettings conflict;
+  OversizedPolicy oversized = OversizedPolicy::fail;  // errors.oversized
+  // startup.wait: how long `duplex run` waits for every cluster it uses to answer before it
+  // fails (exit 1) naming the silent one; milliseconds::max(): forever; 0: no check.
+  std::chrono::milliseconds startup_wait{std::chrono::seconds(30)};
   std::chrono::milliseconds checkpoint_interval{std::chrono::seconds(5)};
   std::string metrics_listen = "127.0.0.1:9464";
   std::string log_level = "info";

@@ -138,6 +138,23 @@ class Walker {
     out = *parsed;
   }
 
+  // A duration, 0s (no wait) or forever.
+  void startup_wait(const YAML::Node& node, std::chrono::milliseconds& out) {
+    auto value = text(node, "startup.wait");
+    if (!value) return;
+    if (*value == "forever") {
+      out = std::chrono::milliseconds::max();
+      return;
+    }
+    auto parsed = parse_duration(*value);
+    if (!parsed) {
+      problem(node, "startup.wait: bad duration '" + *value +
+                        "' (use e.g. 30s, 5m, 0s for no wait, or forever)");
+      return;
+    }
+    out = *parsed;
+  }
+
   void positive(const YAML::Node& node, const std::string& what, int& out) {
     auto value = text(node, what);
     if (!value) return;
@@ -400,8 +417,8 @@ class Walker {
   Config walk(const YAML::Node& root) {
     Config config;
     if (!expect_map(root, "config",
-                    {"region", "clusters", "flows", "delivery", "transaction", "conflict",
-                     "checkpoint", "metrics", "log"})) {
+                    {"region", "clusters", "flows", "delivery", "transaction", "conflict", "errors",
+                     "startup", "checkpoint", "metrics", "log"})) {
       return config;
     }
     if (!root["clusters"]) {
@@ -445,6 +462,15 @@ class Walker {
       }
     }
     if (root["conflict"]) conflict(root["conflict"], config);
+    if (const auto& errors = root["errors"];
+        errors && expect_map(errors, "errors", {"oversized"}) && errors["oversized"]) {
+      choice(errors["oversized"], "errors.oversized",
+             {{"fail", OversizedPolicy::fail}, {"skip", OversizedPolicy::skip}}, config.oversized);
+    }
+    if (const auto& startup = root["startup"];
+        startup && expect_map(startup, "startup", {"wait"}) && startup["wait"]) {
+      startup_wait(startup["wait"], config.startup_wait);
+    }
     if (const auto& checkpoint = root["checkpoint"];
         checkpoint && expect_map(checkpoint, "checkpoint", {"interval"}) &&
         checkpoint["interval"]) {

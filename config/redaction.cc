@@ -77,6 +77,15 @@ std::string dump_redacted(const Config& config) {
   out << YAML::Key << "delivery" << YAML::Value
       << (config.delivery == Delivery::exactly_once ? "exactly-once" : "at-least-once");
   emit_conflict(out, config.conflict);
+  out << YAML::Key << "errors" << YAML::Value << YAML::BeginMap << YAML::Key << "oversized"
+      << YAML::Value << (config.oversized == OversizedPolicy::skip ? "skip" : "fail")
+      << YAML::EndMap;
+  out << YAML::Key << "startup" << YAML::Value << YAML::BeginMap << YAML::Key << "wait"
+      << YAML::Value
+      << (config.startup_wait == std::chrono::milliseconds::max()
+              ? std::string("forever")
+              : duration_text(config.startup_wait))
+      << YAML::EndMap;
   out << YAML::Key << "checkpoint" << YAML::Value << YAML::BeginMap << YAML::Key << "interval"
       << YAML::Value << duration_text(config.checkpoint_interval) << YAML::EndMap;
   out << YAML::Key << "metrics" << YAML::Value << YAML::BeginMap << YAML::Key << "listen"

@@ -7,13 +7,29 @@
 
 namespace duplex::kafka {
 
+namespace {
+
+// `message` with every occurrence of `value` replaced.
+std::string without_value(std::string message, const std::string& value) {
+  if (value.empty()) return message;
+  for (size_t at = message.find(value); at != std::string::npos; at = message.find(value, at)) {
+    message.replace(at, value.size(), "[redacted]");
+    at += 10;
+  }
+  return message;
+}
+
+}  // namespace
+
 ConfPtr make_conf(const std::string& cluster, const Properties& user, const Properties& ours) {
   ConfPtr conf(rd_kafka_conf_new());
   char err[512];
   auto set = [&](const std::string& key, const std::string& value) {
     if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), err, sizeof err) !=
         RD_KAFKA_CONF_OK) {
-      throw std::runtime_error("cluster " + cluster + ": property '" + key + "': " + err);
+      // librdkafka quotes the rejected value; it may be a secret, so it never reaches a log.
+      throw std::runtime_error("cluster " + cluster + ": property '" + key +
+                               "': " + without_value(err, value));
     }
   };
   for (const auto& [key, value] : user) set(key, value);

@@ -30,6 +30,7 @@ void MockCluster::fail_next(int16_t api, rd_kafka_resp_err_t error) {
 void MockCluster::create_duplex_topics(const std::vector<std::string>& remotes) {
   create_topic("duplex.heartbeats", 1);
   create_topic("duplex.conflicts", 1);
+  create_topic("duplex.dlq", 1);
   for (const auto& remote : remotes) {
     create_topic("duplex.offset-syncs." + remote, 1);
     create_topic("duplex.checkpoints." + remote, 1);

@@ -1,5 +1,8 @@
 #include "kafka/topic_admin.h"
 
+#include <cstdlib>
+#include <string_view>
+
 namespace duplex::kafka {
 
 namespace {
@@ -64,6 +67,42 @@ Result<std::map<std::string, std::string>> TopicAdmin::topic_configs(
     configs[rd_kafka_ConfigEntry_name(entry)] = rd_kafka_ConfigEntry_value(entry);
   }
   return configs;
+}
+
+Result<std::map<std::string, size_t>> TopicAdmin::max_message_bytes(
+    const std::vector<std::string>& topics, std::chrono::milliseconds timeout) const {
+  const std::string what =
+      "describing max.message.bytes of " + std::to_string(topics.size()) + " topics";
+  if (topics.empty()) return std::map<std::string, size_t>{};
+  QueuePtr queue(rd_kafka_queue_new(rk_));
+  std::vector<rd_kafka_ConfigResource_t*> resources;
+  for (const auto& topic : topics) {
+    resources.push_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
+  }
+  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout);
+  rd_kafka_DescribeConfigs(rk_, resources.data(), resources.size(), opts.get(), queue.get());
+  for (auto* resource : resources) rd_kafka_ConfigResource_destroy(resource);
+  auto event = await_admin(queue.get(), timeout, cluster_, what);
+  if (auto* e = std::get_if<KafkaError>(&event)) return *e;
+  const auto* result = rd_kafka_event_DescribeConfigs_result(std::get<EventPtr>(event).get());
+  size_t count = 0;
+  const auto** described = rd_kafka_DescribeConfigs_result_resources(result, &count);
+  std::map<std::string, size_t> limits;
+  for (size_t i = 0; i < count; ++i) {
+    if (rd_kafka_ConfigResource_error(described[i])) continue;
+    size_t entry_count = 0;
+    const auto** entries = rd_kafka_ConfigResource_configs(described[i], &entry_count);
+    for (size_t j = 0; j < entry_count; ++j) {
+      const char* value = rd_kafka_ConfigEntry_value(entries[j]);
+      if (value && std::string_view(rd_kafka_ConfigEntry_name(entries[j])) == "max.message.bytes") {
+        char* end = nullptr;
+        const unsigned long long bytes = std::strtoull(value, &end, 10);
+        if (end != value && *end == '\0')
+          limits[rd_kafka_ConfigResource_name(described[i])] = bytes;
+      }
+    }
+  }
+  return limits;
 }
 
 KafkaError TopicAdmin::create_topic(const std::string& topic, int partitions,

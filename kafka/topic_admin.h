@@ -4,6 +4,7 @@
 #include <map>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "kafka/admin_request.h"
 #include "kafka/handles.h"
@@ -23,6 +24,11 @@ class TopicAdmin {
   // The topic's configs that were set for it (not broker defaults), secrets left out.
   Result<std::map<std::string, std::string>> topic_configs(const std::string& topic,
                                                            std::chrono::milliseconds timeout) const;
+
+  // Each topic's effective max.message.bytes (its own, or the broker's default), in one
+  // request; a topic the answer leaves out (e.g. not authorized) is left out here too.
+  Result<std::map<std::string, size_t>> max_message_bytes(const std::vector<std::string>& topics,
+                                                          std::chrono::milliseconds timeout) const;
 
   // Creates a topic with the broker's default replication factor. An existing topic is fine.
   KafkaError create_topic(const std::string& topic, int partitions,

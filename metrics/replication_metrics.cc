@@ -26,6 +26,16 @@ ReplicationMetrics::ReplicationMetrics(const std::string& version)
                 .Name("duplex_records_lost_total")
                 .Help("Records that left the source before they were copied, by reason (expired)")
                 .Register(*registry_)),
+      dead_lettered_(BuildCounter()
+                         .Name("duplex_records_dead_lettered_total")
+                         .Help("Records written to duplex.dlq instead of the target, by reason "
+                               "(oversized)")
+                         .Register(*registry_)),
+      malformed_origin_(BuildCounter()
+                            .Name("duplex_records_malformed_origin_total")
+                            .Help("Records whose duplex.origin header is empty, not UTF-8, too "
+                                  "long, or names no region of the config")
+                            .Register(*registry_)),
       lag_(BuildGauge()
                .Name("duplex_lag_records")
                .Help("Source high watermark minus the next offset to copy")
@@ -84,6 +94,17 @@ prometheus::Counter& ReplicationMetrics::records_copied(const std::string& flow,
 prometheus::Counter& ReplicationMetrics::bytes_copied(const std::string& flow,
                                                       const std::string& topic) {
   return bytes_.Add({{"flow", flow}, {"topic", topic}});
+}
+
+prometheus::Counter& ReplicationMetrics::records_dead_lettered(const std::string& flow,
+                                                               const std::string& topic,
+                                                               const std::string& reason) {
+  return dead_lettered_.Add({{"flow", flow}, {"topic", topic}, {"reason", reason}});
+}
+
+prometheus::Counter& ReplicationMetrics::malformed_origin(const std::string& flow,
+                                                          const std::string& topic) {
+  return malformed_origin_.Add({{"flow", flow}, {"topic", topic}});
 }
 
 prometheus::Counter& ReplicationMetrics::records_skipped(const std::string& flow,

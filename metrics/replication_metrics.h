@@ -27,6 +27,11 @@ class ReplicationMetrics {
   // start passed them: retention, or records deleted).
   prometheus::Counter& records_lost(const std::string& flow, const std::string& topic,
                                     const std::string& reason);
+  // Records written to duplex.dlq instead of the target topic (reason: oversized).
+  prometheus::Counter& records_dead_lettered(const std::string& flow, const std::string& topic,
+                                             const std::string& reason);
+  // Records whose duplex.origin header is malformed or names no region of the config.
+  prometheus::Counter& malformed_origin(const std::string& flow, const std::string& topic);
   prometheus::Gauge& lag(const std::string& flow, const std::string& topic, int32_t partition);
   void remove_lag(prometheus::Gauge& gauge) { lag_.Remove(&gauge); }
   // Target acknowledgement time minus the record's timestamp.
@@ -54,6 +59,8 @@ class ReplicationMetrics {
   prometheus::Family<prometheus::Counter>& bytes_;
   prometheus::Family<prometheus::Counter>& skipped_;
   prometheus::Family<prometheus::Counter>& lost_;
+  prometheus::Family<prometheus::Counter>& dead_lettered_;
+  prometheus::Family<prometheus::Counter>& malformed_origin_;
   prometheus::Family<prometheus::Gauge>& lag_;
   prometheus::Family<prometheus::Histogram>& latency_;
   prometheus::Family<prometheus::Gauge>& silence_;

@@ -8,6 +8,7 @@
 
 #include "kafka/timestamps.h"
 #include "offsets/offset_records.h"
+#include "replicator/dead_letter.h"
 #include "replicator/heartbeat.h"
 #include "replicator/source_jump.h"
 
@@ -40,7 +41,8 @@ CopyLoop::CopyLoop(Parts parts, RecordJudge judge, CopyLoopOptions options,
       judge_(std::move(judge)),
       options_(options),
       stop_(stop),
-      backpressure_(budget_, options.hold_before_pause) {
+      backpressure_(budget_, options.hold_before_pause),
+      smallest_limit_(options.producer_max_bytes) {
   source_.set_listener(this);
 }
 
@@ -88,6 +90,8 @@ void CopyLoop::turn(Clock::time_point now) {
 }
 
 void CopyLoop::handle(SourceRecord record) {
+  // A failed flow writes nothing more: a record after the one it failed on would let the
+  // source commit pass that one (its offset is in no sink's progress).
   auto& received = metrics_.counters().records_received;  // one writer: this thread
   received.store(received.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   Partition* p = find(record.topic, record.partition);
@@ -118,6 +122,7 @@ void CopyLoop::handle(SourceRecord record) {
     wait_for_stages(*p);
     return;
   }
+  if (verdict.malformed_origin) p->metrics->malformed_origin->Increment();
   if (verdict.skip == SkipReason::loop) {
     metrics_.counters().skipped_loop++;
     p->metrics->loops->Increment();
@@ -130,17 +135,28 @@ void CopyLoop::handle(SourceRecord record) {
   }
 
   // 3. The sink, copy or skip, with the record's share of the budget.
+  if (!verdict.skip) {
+    const size_t bytes = batch_bytes(record.key_len, record.value_len, verdict.headers.get());
+    if (bytes > smallest_limit_ && bytes > size_limit(p->target_topic).first) {
+      oversized(*p, std::move(record), std::move(verdict.headers), bytes);
+      return;
+    }
+  }
   const int64_t offset = record.offset;
   auto units = budget_.take(record.size());
-  auto error = sink_.write(p->id, std::move(record), std::move(verdict.headers), !verdict.skip,
-                           std::move(units));
+  written(*p, offset,
+          sink_.write(p->id, std::move(record), std::move(verdict.headers), !verdict.skip,
+                      std::move(units)));
+}
+
+void CopyLoop::written(Partition& p, int64_t offset, const kafka::KafkaError& error) {
   if (error.code() == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
-    p->resume_from = p->expected = offset;
-    wait_for_target(*p);
+    p.resume_from = p.expected = offset;
+    wait_for_target(p);
   } else if (error) {
     fail(error.message());
-  } else if (p->waiting_since) {
-    p->waiting_since.reset();  // written: the target partition is there
+  } else if (p.waiting_since) {
+    p.waiting_since.reset();  // written: the target partition is there
   }
 }
 
@@ -188,6 +204,44 @@ bool CopyLoop::pass_jump(Partition& p, int64_t offset) {
   return true;
 }
 
+std::pair<size_t, std::string> CopyLoop::size_limit(const std::string& target_topic) const {
+  auto topic = plan_.max_message_bytes.find(target_topic);
+  if (topic != plan_.max_message_bytes.end() && topic->second < options_.producer_max_bytes) {
+    return {topic->second, "max.message.bytes of the target topic " + target_topic + " (" +
+                               std::to_string(topic->second) + ")"};
+  }
+  return {options_.producer_max_bytes, "message.max.bytes of the producer on the target cluster (" +
+                                           std::to_string(options_.producer_max_bytes) + ")"};
+}
+
+void CopyLoop::oversized(Partition& p, SourceRecord record, kafka::HeadersPtr headers,
+                         size_t bytes) {
+  const std::string what = to_string(p.tp) + "@" + std::to_string(record.offset);
+  const std::string over =
+      std::to_string(bytes) + " bytes, over the " + size_limit(p.target_topic).second;
+  if (options_.oversized == config::OversizedPolicy::fail) {
+    fail("record " + what + " is " + over +
+         "; it is not copied and the source commit stays before it. Raise max.message.bytes "
+         "of the target topic (and message.max.bytes of the target cluster's properties when "
+         "that is the limit), or set errors.oversized: skip to write such records to " +
+         std::string(kDeadLetterTopic));
+    return;
+  }
+  const std::string detail = "record batch of " + over;
+  auto letter = dead_letter_headers(record, headers.get(), "oversized", detail, false);
+  const bool metadata_only = batch_bytes(record.key_len, record.value_len, letter.get()) >
+                             size_limit(std::string(kDeadLetterTopic)).first;
+  if (metadata_only) letter = dead_letter_headers(record, headers.get(), "oversized", detail, true);
+  spdlog::warn("flow {}: record {} is {}: written to {}{}", metrics_.flow(), what, over,
+               kDeadLetterTopic,
+               metadata_only ? " without key, value and headers (too large there too)" : "");
+  const int64_t offset = record.offset;
+  auto units = budget_.take(record.size());
+  written(p, offset,
+          sink_.write_dead_letter(p.id, std::move(record), std::move(letter), metadata_only,
+                                  std::move(units)));
+}
+
 CopyLoop::Partition* CopyLoop::find(std::string_view topic, int32_t partition) {
   if (last_ && last_->tp.partition == partition && last_->tp.topic == topic) return last_;
   auto it = partitions_.find(TopicPartition{std::string(topic), partition});
@@ -197,6 +251,10 @@ CopyLoop::Partition* CopyLoop::find(std::string_view topic, int32_t partition) {
 
 void CopyLoop::apply_plan(TopicPlan plan) {
   plan_ = std::move(plan);
+  smallest_limit_ = options_.producer_max_bytes;
+  for (const auto& [topic, bytes] : plan_.max_message_bytes) {
+    smallest_limit_ = std::min(smallest_limit_, bytes);
+  }
   std::vector<std::string> topics;
   for (const auto& [topic, target] : plan_.targets) topics.push_back(topic);
   if (topics != subscribed_) {

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "config/config.h"
 #include "replicator/backpressure.h"
 #include "replicator/flow_metrics.h"
 #include "replicator/inflight_budget.h"
@@ -29,6 +30,10 @@ struct CopyLoopOptions {
   // Records that expired on the source before they were copied (source_jump.h) are counted
   // and logged; then the flow fails (exit 1, nothing committed past them) unless this is set.
   bool continue_after_source_gap = false;
+  // A copy larger than the target takes (the target topic's max.message.bytes, or the
+  // producer's message.max.bytes, the smaller) fails the flow or goes to duplex.dlq.
+  config::OversizedPolicy oversized = config::OversizedPolicy::fail;
+  size_t producer_max_bytes = 1000000;  // librdkafka's default message.max.bytes
 };
 
 // The copy path of one flow, on one thread:
@@ -45,7 +50,9 @@ struct CopyLoopOptions {
 // 2. Further stages may skip a record (conflict resolution: an older version than the
 //    target's), or make its partition wait until they can judge it (from that record on).
 // 3. Every record, copied or skipped, goes to the sink in offset order with its share of the
-//    in-flight budget; the sink gives the budget back as the target acknowledges.
+//    in-flight budget; the sink gives the budget back as the target acknowledges. A copy
+//    larger than the target takes never reaches the producer (where it would fail its whole
+//    batch): errors.oversized fails the flow before it, or sends it to duplex.dlq instead.
 // 4. The sink says how far each partition is safely in the target, offset syncs included.
 // 5. Every commit interval (and as soon as the sink says so) that offset is committed on the
 //    source: a crash re-copies at most what came after it and loses nothing. Every 10 s all
@@ -136,6 +143,11 @@ class CopyLoop : private SourceListener {
   void handle(SourceRecord record);
   // Step 0: false when the flow failed on it.
   bool pass_jump(Partition& p, int64_t offset);
+  // Writes the sink's answer for the record at `offset` into the partition's state.
+  void written(Partition& p, int64_t offset, const kafka::KafkaError& error);
+  // The largest record batch the target takes for `target_topic`, and what says so.
+  std::pair<size_t, std::string> size_limit(const std::string& target_topic) const;
+  void oversized(Partition& p, SourceRecord record, kafka::HeadersPtr headers, size_t bytes);
   Partition* find(std::string_view topic, int32_t partition);
   void open_in_sink(Partition& p);
   void ready(Partition& p, std::optional<int64_t> offset);
@@ -168,6 +180,7 @@ class CopyLoop : private SourceListener {
   Backpressure backpressure_;
 
   TopicPlan plan_;
+  size_t smallest_limit_;  // of every planned target topic: a record below it needs no lookup
   std::vector<std::string> subscribed_;  // sorted source topics
   std::map<TopicPartition, Partition> partitions_;
   std::unordered_map<PartitionId, TopicPartition> by_id_;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "kafka/client_factory.h"
+#include "replicator/dead_letter.h"
 #include "replicator/idempotent_sink.h"
 #include "replicator/transactional_sink.h"
 
@@ -42,6 +43,9 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
   if (conflict && config.conflict.audit) {
     internal.push_back({conflict::kAuditTopic, {{"cleanup.policy", "delete"}}});
   }
+  if (config.oversized == config::OversizedPolicy::skip) {
+    internal.push_back({std::string(kDeadLetterTopic), {{"cleanup.policy", "delete"}}});
+  }
   rd_kafka_t* target_handle = nullptr;
   if (exactly_once) {
     // Small segments, so compaction keeps the log that a new owner reads short.
@@ -76,7 +80,14 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
   loop_options.lag_interval = options.lag_interval;
   loop_options.continue_after_source_gap =
       flow.on_source_gap == config::SourceGapPolicy::continue_copying;
-  RecordJudge judge(OriginFilter(flow.source, config.region));
+  loop_options.oversized = config.oversized;
+  if (auto limit = config.home_cluster().find("message.max.bytes");
+      limit != config.home_cluster().end()) {
+    loop_options.producer_max_bytes = std::stoul(limit->second);  // librdkafka accepted it
+  }
+  std::set<std::string, std::less<>> regions;
+  for (const auto& [region, properties] : config.clusters) regions.insert(region);
+  RecordJudge judge(OriginFilter(flow.source, config.region, std::move(regions)));
   if (conflict) {
     if (config.conflict.audit) {
       audit_ = std::make_unique<KafkaConflictAudit>(config, client_id + "-audit", metrics_);

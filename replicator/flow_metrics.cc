@@ -32,7 +32,9 @@ TopicMetrics& FlowMetrics::topic(const std::string& topic) {
                   &registry_.records_skipped(flow_, topic, "loop"),
                   &registry_.records_skipped(flow_, topic, "filtered"),
                   &registry_.records_skipped(flow_, topic, "conflict"),
-                  &registry_.records_lost(flow_, topic, "expired")};
+                  &registry_.records_lost(flow_, topic, "expired"),
+                  &registry_.records_dead_lettered(flow_, topic, "oversized"),
+                  &registry_.malformed_origin(flow_, topic)};
   }
   return it->second;
 }
@@ -42,6 +44,11 @@ void FlowMetrics::copied(const TopicMetrics& topic, size_t records, size_t bytes
   counters_.bytes_copied += bytes;
   topic.copied->Increment(static_cast<double>(records));
   topic.bytes->Increment(static_cast<double>(bytes));
+}
+
+void FlowMetrics::dead_lettered(const TopicMetrics& topic, size_t records) {
+  counters_.dead_lettered += records;
+  topic.oversized->Increment(static_cast<double>(records));
 }
 
 void FlowMetrics::latency(int64_t timestamp_ms, int64_t now_ms) {

@@ -23,6 +23,7 @@ struct FlowCounters {
   std::atomic<uint64_t> skipped_other_origin{0};  // mesh: another flow brings it directly
   std::atomic<uint64_t> skipped_conflict{0};      // last-writer-wins: older; or a repair
   std::atomic<uint64_t> records_lost{0};          // expired on the source before copied
+  std::atomic<uint64_t> dead_lettered{0};         // written to duplex.dlq, acknowledged
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> offset_syncs{0};  // offset-sync runs acknowledged
   std::atomic<uint64_t> assigned_partitions{0};
@@ -42,6 +43,8 @@ struct TopicMetrics {
   prometheus::Counter* filtered = nullptr;
   prometheus::Counter* conflicts = nullptr;
   prometheus::Counter* expired = nullptr;  // lost: the source's log start passed them
+  prometheus::Counter* oversized = nullptr;         // dead-lettered: too large for the target
+  prometheus::Counter* malformed_origin = nullptr;  // see OriginFilter
 };
 
 // One flow's counters and metric series. Everything is thread-safe but topic(), which only
@@ -63,6 +66,8 @@ class FlowMetrics {
   void copied(const TopicMetrics& topic, size_t records, size_t bytes);
   // One record reached the target at `now_ms`; it was written at `timestamp_ms` on the source.
   void latency(int64_t timestamp_ms, int64_t now_ms);
+  // `records` went to duplex.dlq instead (acknowledged, or committed in a transaction).
+  void dead_lettered(const TopicMetrics& topic, size_t records = 1);
   void error(std::string_view kind);
   void offset_syncs(size_t runs) { counters_.offset_syncs += runs; }
 

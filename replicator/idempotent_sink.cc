@@ -4,6 +4,7 @@
 
 #include "kafka/timestamps.h"
 #include "offsets/offset_records.h"
+#include "replicator/dead_letter.h"
 
 namespace duplex::replicator {
 namespace {
@@ -17,11 +18,19 @@ using Clock = std::chrono::steady_clock;
 constexpr int kOffsetBits = 40;
 constexpr uint64_t kOffsetMask = (uint64_t{1} << kOffsetBits) - 1;
 constexpr uint64_t kRunToken = 0;
+// Set in a token's offset part: the delivery report of a dead letter, not of a copy.
+constexpr uint64_t kDeadLetterBit = uint64_t{1} << (kOffsetBits - 1);
 static_assert(kMaxPartitionId < (uint64_t{1} << (64 - kOffsetBits)));
 
 void* make_token(uint64_t high, uint64_t low) {
   return reinterpret_cast<void*>((high << kOffsetBits) | (low & kOffsetMask));
 }
+
+// A record the broker refused as too large although it passed the copy loop's check (the
+// target topic's limit could not be read, or compression and batching differ).
+constexpr std::string_view kTooLargeHint =
+    " (raise max.message.bytes of the target topic; the sidecar could not check this record "
+    "against it beforehand, so errors.oversized does not apply)";
 
 // How long finish() waits between looks at what is still in flight.
 constexpr std::chrono::milliseconds kFinishPoll{10};
@@ -50,18 +59,41 @@ kafka::KafkaError IdempotentSink::write(PartitionId id, SourceRecord record,
     p.progress.add_settled(record.offset);  // a skipped record settles at once
     return {};
   }
+  OutgoingCopy out{record.partition, record.key,       record.key_len, record.value,
+                   record.value_len, record.timestamp, nullptr};
+  return write_pending(p, p.target, out, headers, record, std::move(units),
+                       "writing " + to_string(p.source) + "@" + std::to_string(record.offset));
+}
+
+kafka::KafkaError IdempotentSink::write_dead_letter(PartitionId id, SourceRecord record,
+                                                    kafka::HeadersPtr headers, bool metadata_only,
+                                                    InflightBudget::Units units) {
+  Partition& p = partitions_.at(id);
+  if (!dead_letters_ref_) dead_letters_ref_ = writer_.topic(std::string(kDeadLetterTopic));
+  OutgoingCopy out{0, nullptr, 0, nullptr, 0, record.timestamp, nullptr};
+  if (!metadata_only) {
+    out.key = record.key;
+    out.key_len = record.key_len;
+    out.value = record.value;
+    out.value_len = record.value_len;
+  }
+  return write_pending(p, *dead_letters_ref_, out, headers, record, std::move(units),
+                       "writing the dead letter of " + to_string(p.source) + "@" +
+                           std::to_string(record.offset) + " to " + std::string(kDeadLetterTopic));
+}
+
+kafka::KafkaError IdempotentSink::write_pending(Partition& p, RecordWriter::TopicRef topic,
+                                                OutgoingCopy out, kafka::HeadersPtr& headers,
+                                                const SourceRecord& record,
+                                                InflightBudget::Units units,
+                                                const std::string& what) {
   const int64_t base = p.base_offset < 0 ? record.offset : p.base_offset;
-  OutgoingCopy out{record.partition,
-                   record.key,
-                   record.key_len,
-                   record.value,
-                   record.value_len,
-                   record.timestamp,
-                   make_token(id, static_cast<uint64_t>(record.offset - base))};
-  if (auto err = writer_.write(p.target, out, headers)) {
+  uint64_t relative = static_cast<uint64_t>(record.offset - base);
+  if (topic != p.target) relative |= kDeadLetterBit;
+  out.token = make_token(p.id, relative);
+  if (auto err = writer_.write(topic, out, headers)) {
     // Not pending: the commit cannot pass it, and it can be written again.
-    return kafka::KafkaError::from(
-        err, "writing " + to_string(p.source) + "@" + std::to_string(record.offset));
+    return kafka::KafkaError::from(err, what);
   }
   // Pending only once queued: its delivery report cannot come before a later poll.
   p.base_offset = base;
@@ -170,15 +202,26 @@ void IdempotentSink::on_delivery(const Delivery& d) {
   if (it == partitions_.end()) return;  // closed meanwhile
   Partition& p = it->second;
   p.in_flight--;
-  const int64_t offset = p.base_offset + static_cast<int64_t>(token & kOffsetMask);
-  if (d.error) {
+  const bool dead_letter = (token & kDeadLetterBit) != 0;
+  const int64_t offset =
+      p.base_offset + static_cast<int64_t>(token & kOffsetMask & ~kDeadLetterBit);
+  if (dead_letter) {
+    if (d.error) {  // stays pending: its source offset is never committed
+      metrics_.error("produce");
+      fail("the target rejected the dead letter of " + to_string(p.source) + "@" +
+           std::to_string(offset) + " in " + std::string(kDeadLetterTopic) + ": " +
+           rd_kafka_err2str(d.error));
+      return;
+    }
+    if (p.progress.settle(offset)) metrics_.dead_lettered(*p.metrics);  // no offset sync
+  } else if (d.error) {
     // Stays pending, so its offset is never committed: nothing is lost.
     metrics_.error("produce");
     fail("the target rejected " + to_string(p.source) + "@" + std::to_string(offset) + ": " +
-         rd_kafka_err2str(d.error));
+         rd_kafka_err2str(d.error) +
+         (d.error == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? std::string(kTooLargeHint) : ""));
     return;
-  }
-  if (auto settled = p.progress.settle(offset, d.offset)) {
+  } else if (auto settled = p.progress.settle(offset, d.offset)) {
     metrics_.copied(*p.metrics, 1, settled->bytes);
     metrics_.latency(settled->timestamp, kafka::now_ms());
   }

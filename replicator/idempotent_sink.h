@@ -28,6 +28,9 @@ namespace duplex::replicator {
 // 4. A tick's settled prefix becomes committable once its runs are acknowledged: a commit
 //    never passes a copy whose run is missing (checkpoints rely on it, offsets/translation.h).
 //
+// A dead letter (write_dead_letter) takes a copy's place in PartitionProgress and settles
+// like a skip once acknowledged.
+//
 // A delivery report with an error (only a permanent one arrives: message.timeout.ms is 0 by
 // default) fails the flow; the record stays pending, so its offset is never committed.
 class IdempotentSink : public Sink, private DeliveryHandler {
@@ -40,6 +43,9 @@ class IdempotentSink : public Sink, private DeliveryHandler {
   bool open(const SinkPartition& partition) override;
   kafka::KafkaError write(PartitionId id, SourceRecord record, kafka::HeadersPtr headers, bool copy,
                           InflightBudget::Units units) override;
+  kafka::KafkaError write_dead_letter(PartitionId id, SourceRecord record,
+                                      kafka::HeadersPtr headers, bool metadata_only,
+                                      InflightBudget::Units units) override;
   void serve(std::chrono::milliseconds wait) override;
   std::vector<SinkEvent> take_events() override;
   void tick() override;
@@ -52,11 +58,13 @@ class IdempotentSink : public Sink, private DeliveryHandler {
  private:
   struct Partition {
     Partition(const SinkPartition& p, RecordWriter::TopicRef target_ref)
-        : source(p.source),
+        : id(p.id),
+          source(p.source),
           target(target_ref),
           metrics(p.metrics),
           runs(p.source.topic, p.target_topic, p.source.partition) {}
 
+    PartitionId id;
     TopicPartition source;
     RecordWriter::TopicRef target;
     const TopicMetrics* metrics;
@@ -72,11 +80,16 @@ class IdempotentSink : public Sink, private DeliveryHandler {
   void on_fatal(const std::string& reason) override { fail(reason); }
   void write_runs(PartitionId id, Partition& partition);
   void fail(const std::string& reason);
+  // Queues `out` for the partition's record at `offset` and counts it pending.
+  kafka::KafkaError write_pending(Partition& p, RecordWriter::TopicRef topic, OutgoingCopy out,
+                                  kafka::HeadersPtr& headers, const SourceRecord& record,
+                                  InflightBudget::Units units, const std::string& what);
 
   RecordWriter& writer_;
   FlowMetrics& metrics_;
   std::string offset_syncs_topic_;
   RecordWriter::TopicRef offset_syncs_ref_;
+  std::optional<RecordWriter::TopicRef> dead_letters_ref_;  // once the first is written
   std::unordered_map<PartitionId, Partition> partitions_;
   std::vector<SinkEvent> events_;
   bool commit_due_ = false;  // runs were acknowledged since the last take_events()

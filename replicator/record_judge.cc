@@ -10,7 +10,17 @@ RecordJudge::Verdict RecordJudge::judge(SourceRecord& record, const std::string&
   Verdict verdict;
   const bool repair =
       kafka::header_value(record.headers, conflict::ContentDigest::kRepairHeader).has_value();
+  bool restamp = false;
   switch (origin_.judge(record.origin, repair)) {
+    case OriginFilter::Verdict::skip_unknown_origin:
+      verdict.malformed_origin = true;
+      verdict.skip = SkipReason::other_origin;
+      return verdict;
+    case OriginFilter::Verdict::copy_and_restamp:
+      verdict.malformed_origin = true;
+      restamp = true;
+      record.origin = origin_.source();  // for the stages: written in the source region
+      break;
     case OriginFilter::Verdict::skip_loop:
       verdict.skip = SkipReason::loop;
       return verdict;
@@ -41,7 +51,8 @@ RecordJudge::Verdict RecordJudge::judge(SourceRecord& record, const std::string&
   }
   verdict.headers.reset(record.headers ? rd_kafka_headers_copy(record.headers)
                                        : rd_kafka_headers_new(1));
-  if (!record.origin) {  // first copied here: stamped with where it was written
+  if (restamp) rd_kafka_header_remove(verdict.headers.get(), offsets::kOriginHeader.data());
+  if (!record.origin || restamp) {  // first copied here: stamped with where it was written
     const std::string& source = origin_.source();
     rd_kafka_header_add(verdict.headers.get(), offsets::kOriginHeader.data(),
                         static_cast<ssize_t>(offsets::kOriginHeader.size()), source.data(),

@@ -22,11 +22,12 @@ class RecordJudge {
 
   struct Verdict {
     std::optional<SkipReason> skip;
-    bool wait = false;          // a stage cannot decide yet: see RecordStage
-    std::string failure;        // non-empty: a stage says the flow cannot go on
-    kafka::HeadersPtr headers;  // the copy's: the source's plus its origin; null unless copied
+    bool malformed_origin = false;  // counted: see OriginFilter
+    bool wait = false;              // a stage cannot decide yet: see RecordStage
+    std::string failure;            // non-empty: a stage says the flow cannot go on
+    kafka::HeadersPtr headers;      // the copy's: the source's plus its origin; null unless copied
   };
-  // Sets `record.origin` from its header.
+  // Sets `record.origin` from its header (the source's, for a malformed one).
   Verdict judge(SourceRecord& record, const std::string& target_topic);
   // Whether every stage can judge the partition's records again (after a wait).
   StageVerdict ready(const std::string& target_topic, int32_t partition);

@@ -73,6 +73,16 @@ class Sink {
   virtual kafka::KafkaError write(PartitionId id, SourceRecord record, kafka::HeadersPtr headers,
                                   bool copy, InflightBudget::Units units) = 0;
 
+  // Instead of its copy, a record the target cannot take (e.g. too large for the target topic)
+  // goes to duplex.dlq (replicator/dead_letter.h) with `headers`, and with its key and value
+  // unless `metadata_only`. It settles as a copy does: the source may commit past it only once
+  // the dead letter is acknowledged (exactly-once: committed in the partition's transaction).
+  // It is no copy: no offset sync maps it, and it is counted as dead-lettered, not copied.
+  // Errors as for write().
+  virtual kafka::KafkaError write_dead_letter(PartitionId id, SourceRecord record,
+                                              kafka::HeadersPtr headers, bool metadata_only,
+                                              InflightBudget::Units units) = 0;
+
   // Serves acknowledgements, waiting up to `wait` for the first.
   virtual void serve(std::chrono::milliseconds wait) = 0;
   // The loop asks about once a millisecond, not per record.

@@ -14,6 +14,8 @@ namespace duplex::replicator {
 struct TopicPlan {
   std::map<std::string, std::string> targets;    // source topic -> target topic
   std::map<std::string, int> target_partitions;  // target topic -> its partition count
+  // Target topic (duplex.dlq included) -> its max.message.bytes, where the target said.
+  std::map<std::string, size_t> max_message_bytes;
 
   // The source partition's topic is planned and its target has the same partition.
   bool has_target_partition(const TopicPartition& source) const {

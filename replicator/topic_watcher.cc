@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "kafka/timestamps.h"
+#include "replicator/dead_letter.h"
 
 namespace duplex::replicator {
 namespace {
@@ -14,6 +15,11 @@ namespace {
 constexpr std::chrono::milliseconds kMinRefreshGap{500};
 // How often the thread looks at the flow's stop flag while it waits.
 constexpr std::chrono::milliseconds kStopCheck{100};
+// Reading the target topics' limits: a broker answers in milliseconds; one that cannot (no
+// DescribeConfigs, e.g. librdkafka's mock cluster, or no permission) is asked again only after
+// a while, and the plan keeps the limits last read meanwhile.
+constexpr std::chrono::milliseconds kLimitsTimeout{2000};
+constexpr std::chrono::seconds kLimitsRetry{30};
 
 }  // namespace
 
@@ -118,6 +124,7 @@ bool TopicWatcher::refresh() {
     plan.targets[topic] = target_topic;
     plan.target_partitions[target_topic] = target_partitions;
   }
+  read_limits(plan, target_topics);
   last_ = plan;
   {
     std::lock_guard lock(mutex_);
@@ -125,6 +132,33 @@ bool TopicWatcher::refresh() {
     fresh_ = true;
   }
   return true;
+}
+
+void TopicWatcher::read_limits(TopicPlan& plan, const std::map<std::string, int>& target_topics) {
+  std::vector<std::string> topics;
+  for (const auto& [topic, partitions] : plan.target_partitions) {
+    if (partitions > 0) topics.push_back(topic);
+  }
+  if (target_topics.count(std::string(kDeadLetterTopic))) {
+    topics.emplace_back(kDeadLetterTopic);
+  }
+  plan.max_message_bytes = last_.max_message_bytes;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < limits_retry_at_) return;
+  auto limits =
+      target_.max_message_bytes(topics, std::min(settings_.admin_timeout, kLimitsTimeout));
+  if (auto* e = std::get_if<kafka::KafkaError>(&limits)) {
+    limits_retry_at_ = now + kLimitsRetry;
+    // Copies go on; only a record the target then refuses stops the flow (exit 1).
+    warn_once("limits",
+              "cannot read max.message.bytes of the target topics (" + e->message() +
+                  "): records are checked against the producer's message.max.bytes only, "
+                  "until it answers",
+              spdlog::level::info);
+    return;
+  }
+  warned_.erase("limits");
+  plan.max_message_bytes = std::move(std::get<0>(limits));
 }
 
 std::optional<TopicPlan> TopicWatcher::take_plan() {

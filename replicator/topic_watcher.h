@@ -35,7 +35,8 @@ namespace duplex::replicator {
 // 3. A selected topic is created on the target (partitions and configs) or grown to the
 //    source's partition count; one that fails is left out (and logged once per distinct
 //    error), unless it is already being copied.
-// 4. The plan goes to the copy loop, which subscribes and starts partitions from it.
+// 4. The plan, with the target topics' max.message.bytes, goes to the copy loop, which
+//    subscribes and starts partitions from it.
 class TopicWatcher : public TopicFeed {
  public:
   struct InternalTopic {
@@ -72,6 +73,8 @@ class TopicWatcher : public TopicFeed {
   void run();
   bool stopping() const;
   bool ensure_internal_topics();
+  // The plan's target topics' max.message.bytes (and duplex.dlq's), or the last known.
+  void read_limits(TopicPlan& plan, const std::map<std::string, int>& target_topics);
   // Logs `message` unless it is what was logged last for `what`.
   void warn_once(const std::string& what, const std::string& message,
                  spdlog::level::level_enum level = spdlog::level::warn);
@@ -84,7 +87,8 @@ class TopicWatcher : public TopicFeed {
   FlowMetrics& metrics_;
   const std::atomic<bool>* flow_stop_;
   bool internal_ready_ = false;
-  std::map<std::string, std::string> warned_;  // what -> last message logged
+  std::map<std::string, std::string> warned_;                // what -> last message logged
+  std::chrono::steady_clock::time_point limits_retry_at_{};  // after a failed read of them
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -8,6 +8,7 @@
 #include "kafka/produce.h"
 #include "kafka/timestamps.h"
 #include "offsets/offset_records.h"
+#include "replicator/dead_letter.h"
 #include "replicator/transactional_producer.h"
 
 namespace duplex::replicator {
@@ -101,13 +102,22 @@ void TransactionalPartition::start(int64_t next_offset) {
 
 void TransactionalPartition::push(SourceRecord record, kafka::HeadersPtr headers, bool copy,
                                   InflightBudget::Units units) {
+  enqueue({std::move(record), std::move(headers), copy, std::move(units)});
+}
+
+void TransactionalPartition::push_dead_letter(SourceRecord record, kafka::HeadersPtr headers,
+                                              bool metadata_only, InflightBudget::Units units) {
+  enqueue({std::move(record), std::move(headers), false, std::move(units), true, metadata_only});
+}
+
+void TransactionalPartition::enqueue(Item item) {
   bool was_empty;
   {
     std::lock_guard lock(mutex_);
     auto state = state_.load();
     if (state != State::running && state != State::rewinding) return;  // nobody copies it here
     was_empty = inbox_.empty();
-    inbox_.push_back({std::move(record), std::move(headers), copy, std::move(units)});
+    inbox_.push_back(std::move(item));
   }
   if (was_empty) wake_.notify_one();
 }
@@ -234,6 +244,10 @@ void TransactionalPartition::write(Item& item) {
   if (first_offset_ < 0) first_offset_ = r.offset;
   if (!in_transaction_ && !begin()) return;
   next_offset_ = r.offset + 1;
+  if (item.dead_letter) {
+    write_dead_letter(item);
+    return;
+  }
   if (!item.copy) return;  // skipped: only the progress moves past it
   const auto index = static_cast<uint32_t>(copies_.size());
   copies_.push_back({r.offset, -1, r.timestamp, r.size(), std::move(item.units)});
@@ -264,6 +278,31 @@ void TransactionalPartition::write(Item& item) {
   }
   if (static_cast<int>(copies_.size()) >= settings_.transaction.max_records) {
     commit(milliseconds::max());
+  }
+}
+
+void TransactionalPartition::write_dead_letter(Item& item) {
+  const SourceRecord& r = item.record;
+  const std::string topic(kDeadLetterTopic);
+  const kafka::OutgoingRecord out{nullptr,
+                                  topic.c_str(),
+                                  0,
+                                  item.metadata_only ? nullptr : r.key,
+                                  item.metadata_only ? 0 : r.key_len,
+                                  item.metadata_only ? nullptr : r.value,
+                                  item.metadata_only ? 0 : r.value_len,
+                                  r.timestamp,
+                                  make_token(generation_, kInternal)};
+  auto err = kafka::produce(producer_.get(), out, item.headers, &stopping_);
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    dead_letters_++;
+    return;
+  }
+  abort("could not write to " + topic);        // this record and the rest are read again
+  if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {  // full only when stopping
+    end(State::failed, "cannot write the dead letter of " + to_string(settings_.source) + "@" +
+                           std::to_string(r.offset) + " to " + topic + ": " +
+                           rd_kafka_err2str(err));
   }
 }
 
@@ -373,8 +412,10 @@ void TransactionalPartition::count_committed(size_t runs) {
     metrics_.latency(copy.timestamp, now);
   }
   metrics_.copied(topic_, copies_.size(), bytes);
+  if (dead_letters_ > 0) metrics_.dead_lettered(topic_, dead_letters_);
   metrics_.offset_syncs(runs);
   copies_.clear();
+  dead_letters_ = 0;
 }
 
 bool TransactionalPartition::produce_internal(const std::string& topic, const std::string& key,
@@ -425,8 +466,9 @@ void TransactionalPartition::abort(const std::string& why) {
 int64_t TransactionalPartition::rewind_to_committed() {
   in_transaction_ = false;
   batch_void_ = true;
-  abandoned_ = copies_.size();
+  abandoned_ = copies_.size() + dead_letters_;
   copies_.clear();
+  dead_letters_ = 0;
   answered_.release();
   runs_ = committed_runs_;
   next_offset_ = committed_next_;

@@ -40,7 +40,8 @@ namespace duplex::replicator {
 //     [5 committed_next, copies counted] ◄─ [4 EndTxn] ◄─ [3 flush; runs + progress]
 //
 // 1. A transaction begins with the first record after the last one ended.
-// 2. Copies go to partition p of the target topic; skipped records only move the progress.
+// 2. Copies go to partition p of the target topic; skipped records only move the progress;
+//    a dead letter goes to duplex.dlq in the transaction, in its copy's place.
 //    A copy's budget units go back with its delivery report (librdkafka let go of it then).
 // 3. Once every copy is acknowledged, their target offsets make the offset-sync runs; the
 //    runs and then the progress record join the transaction.
@@ -78,6 +79,10 @@ class TransactionalPartition {
 
   // A consumed record, in offset order: copied (with `headers`) or only passed (a skip).
   void push(SourceRecord record, kafka::HeadersPtr headers, bool copy, InflightBudget::Units units);
+  // A consumed record, in offset order, that goes to duplex.dlq instead of its copy, in the
+  // same transaction (Sink::write_dead_letter).
+  void push_dead_letter(SourceRecord record, kafka::HeadersPtr headers, bool metadata_only,
+                        InflightBudget::Units units);
 
   // After an aborted transaction the partition must be read again from its stored progress:
   // the flow seeks its source there and then calls rewound(), which drops what was queued.
@@ -100,6 +105,8 @@ class TransactionalPartition {
     kafka::HeadersPtr headers;
     bool copy;
     InflightBudget::Units units;
+    bool dead_letter = false;  // to duplex.dlq instead: copy is false
+    bool metadata_only = false;
   };
   struct Copy {
     int64_t source_offset;
@@ -109,6 +116,7 @@ class TransactionalPartition {
     InflightBudget::Units units;  // until its delivery report
   };
 
+  void enqueue(Item item);
   kafka::HandlePtr make_producer();
   // The producer with its target topic handle and its delivery reports watched; closing undoes
   // it in the order librdkafka needs.
@@ -138,6 +146,7 @@ class TransactionalPartition {
   void producer_failed(rd_kafka_resp_err_t code, const std::string& why);
   void end(State state, const std::string& why);
   bool produce_internal(const std::string& topic, const std::string& key, const std::string& value);
+  void write_dead_letter(Item& item);
   bool abort_wanted() const;  // stopping because the partition was lost
 
   Settings settings_;
@@ -171,6 +180,7 @@ class TransactionalPartition {
   int64_t first_offset_ = -1;       // the first record of this assignment
   int64_t next_offset_ = -1;        // after the last record written into the open transaction
   std::vector<Copy> copies_;        // of the open transaction, in source-offset order
+  size_t dead_letters_ = 0;         // of the open transaction
   InflightBudget::Units answered_;  // of copies answered since the last poll: released at once
   rd_kafka_resp_err_t delivery_error_ = RD_KAFKA_RESP_ERR_NO_ERROR;
   std::string delivery_error_detail_;

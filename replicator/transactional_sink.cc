@@ -97,6 +97,15 @@ kafka::KafkaError TransactionalSink::write(PartitionId id, SourceRecord record,
   return {};
 }
 
+kafka::KafkaError TransactionalSink::write_dead_letter(PartitionId id, SourceRecord record,
+                                                       kafka::HeadersPtr headers,
+                                                       bool metadata_only,
+                                                       InflightBudget::Units units) {
+  partitions_.at(id)->txn->push_dead_letter(std::move(record), std::move(headers), metadata_only,
+                                            std::move(units));
+  return {};
+}
+
 void TransactionalSink::serve(std::chrono::milliseconds wait) {
   // Acknowledgements are served on the partitions' own threads; this only paces the loop.
   std::this_thread::sleep_for(wait);

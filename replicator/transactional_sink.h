@@ -52,6 +52,9 @@ class TransactionalSink : public Sink {
   bool open(const SinkPartition& partition) override;
   kafka::KafkaError write(PartitionId id, SourceRecord record, kafka::HeadersPtr headers, bool copy,
                           InflightBudget::Units units) override;
+  kafka::KafkaError write_dead_letter(PartitionId id, SourceRecord record,
+                                      kafka::HeadersPtr headers, bool metadata_only,
+                                      InflightBudget::Units units) override;
   void serve(std::chrono::milliseconds wait) override;
   std::vector<SinkEvent> take_events() override;
   void tick() override {}  // transactions commit on their own threads

@@ -285,6 +285,32 @@ TEST(ConfigLoader, LastWriterWinsInATopicOverride) {
                 "clusters, once each, the one that wins a timestamp tie first"}));
 }
 
+TEST(ConfigLoader, OversizedPolicy) {
+  EXPECT_EQ(std::get<Config>(ConfigLoader::load_string(kValid)).oversized, OversizedPolicy::fail);
+  auto skip = ConfigLoader::load_string(std::string(kValid) + "errors: { oversized: skip }\n");
+  ASSERT_TRUE(std::holds_alternative<Config>(skip));
+  EXPECT_EQ(std::get<Config>(skip).oversized, OversizedPolicy::skip);
+  expect_one_problem(std::string(kValid) + "errors: { oversized: drop }\n", 17,
+                     "errors.oversized: expected fail or skip, got 'drop'");
+  expect_one_problem(std::string(kValid) + "errors: { oversize: skip }\n", 17,
+                     "errors: unknown key 'oversize'");
+}
+
+TEST(ConfigLoader, StartupWait) {
+  EXPECT_EQ(std::get<Config>(ConfigLoader::load_string(kValid)).startup_wait,
+            std::chrono::seconds(30));
+  auto wait_of = [](const std::string& value) {
+    auto result =
+        ConfigLoader::load_string(std::string(kValid) + "startup: { wait: " + value + " }\n");
+    return std::get<Config>(result).startup_wait;
+  };
+  EXPECT_EQ(wait_of("0s"), std::chrono::milliseconds(0));
+  EXPECT_EQ(wait_of("2m"), std::chrono::minutes(2));
+  EXPECT_EQ(wait_of("forever"), std::chrono::milliseconds::max());
+  expect_one_problem(std::string(kValid) + "startup: { wait: soon }\n", 17,
+                     "startup.wait: bad duration 'soon'");
+}
+
 TEST(ConfigLoader, ExactlyOnceWithTransactionSettings) {
   auto result = ConfigLoader::load_string(
       valid_with("delivery: at-least-once",

@@ -6,6 +6,16 @@
 
 namespace duplex::config {
 
+// The smallest valid config: west pulling from east.
+constexpr const char* kTwoRegions = R"(
+region: west
+clusters:
+  west: { bootstrap.servers: "127.0.0.1:29092" }
+  east: { bootstrap.servers: "127.0.0.1:19092" }
+flows:
+  - source: east
+)";
+
 TEST(Redaction, SecretKeys) {
   EXPECT_TRUE(is_secret_property("sasl.password"));
   EXPECT_TRUE(is_secret_property("sasl.username"));
@@ -37,13 +47,7 @@ flows:
 }
 
 TEST(Redaction, DumpShowsTheConflictSettingsAndReadsBack) {
-  auto result = ConfigLoader::load_string(R"(
-region: west
-clusters:
-  west: { bootstrap.servers: "127.0.0.1:29092" }
-  east: { bootstrap.servers: "127.0.0.1:19092" }
-flows:
-  - source: east
+  auto result = ConfigLoader::load_string(std::string(kTwoRegions) + R"(
 conflict:
   region_rank: [east, west]
   audit: true
@@ -60,6 +64,36 @@ conflict:
   ASSERT_TRUE(std::holds_alternative<Config>(again))
       << ConfigLoader::format("dump", std::get<std::vector<Problem>>(again)) << dump;
   EXPECT_EQ(dump_redacted(std::get<Config>(again)), dump);
+}
+
+// A property librdkafka rejects is reported by name; a secret's value never is.
+TEST(Redaction, ProblemsNeverShowASecretValue) {
+  auto result = ConfigLoader::load_string(R"(
+region: west
+clusters:
+  west: { bootstrap.servers: "127.0.0.1:29092" }
+  east:
+    bootstrap.servers: "127.0.0.1:19092"
+    sasl.passwrod: "hunter2-secret-value"
+    ssl.keystore.passwd: "hunter3-secret-value"
+flows:
+  - source: east
+)");
+  ASSERT_TRUE(std::holds_alternative<std::vector<Problem>>(result));
+  const std::string text = ConfigLoader::format("f.yaml", std::get<std::vector<Problem>>(result));
+  EXPECT_NE(text.find("f.yaml:7: clusters.east: librdkafka rejects 'sasl.passwrod'"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("'ssl.keystore.passwd'"), std::string::npos) << text;
+  EXPECT_EQ(text.find("hunter"), std::string::npos) << text;
+}
+
+// /metrics is reachable from other hosts only when the operator says so.
+TEST(Redaction, MetricsListenDefaultsToLoopback) {
+  EXPECT_EQ(Config{}.metrics_listen, "127.0.0.1:9464");
+  auto result = ConfigLoader::load_string(kTwoRegions);
+  ASSERT_TRUE(std::holds_alternative<Config>(result));
+  EXPECT_EQ(std::get<Config>(result).metrics_listen, "127.0.0.1:9464");
 }
 
 }  // namespace duplex::config

@@ -28,7 +28,7 @@ class CopyLoopTest : public ::testing::Test {
              const std::vector<RecordStage*>& stages = {}) {
     budget_ = std::make_unique<InflightBudget>(64u << 20, max_records);
     idempotent_ = std::make_unique<IdempotentSink>(writer_, metrics_, kSyncs);
-    RecordJudge judge(OriginFilter("east", "west"));
+    RecordJudge judge(OriginFilter("east", "west", {"east", "west", "central"}));
     for (RecordStage* stage : stages) judge.add_stage(*stage);
     loop_ = std::make_unique<CopyLoop>(
         CopyLoop::Parts{source_, sink ? *sink : *idempotent_, topics_, *budget_, metrics_, nullptr},

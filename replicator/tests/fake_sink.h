@@ -7,6 +7,7 @@
 #include <set>
 #include <vector>
 
+#include "kafka/record_headers.h"
 #include "replicator/sink.h"
 
 namespace duplex::replicator::testing {
@@ -18,10 +19,17 @@ class FakeSink : public Sink {
     int64_t offset;
     bool copy;
   };
+  struct DeadLetter {
+    PartitionId id;
+    int64_t offset;
+    std::map<std::string, std::string> headers;
+    bool metadata_only;
+  };
 
   bool ready_at_open = true;
   std::vector<SinkPartition> opened;
   std::vector<Write> writes;
+  std::vector<DeadLetter> dead_letters;
   std::vector<PartitionId> rewound_ids;
   std::set<PartitionId> finished, closed;
   std::map<PartitionId, int64_t> committable_at;
@@ -42,6 +50,17 @@ class FakeSink : public Sink {
   kafka::KafkaError write(PartitionId id, SourceRecord record, kafka::HeadersPtr, bool copy,
                           InflightBudget::Units) override {
     writes.push_back({id, record.offset, copy});
+    return {};
+  }
+  kafka::KafkaError write_dead_letter(PartitionId id, SourceRecord record,
+                                      kafka::HeadersPtr headers, bool metadata_only,
+                                      InflightBudget::Units) override {
+    DeadLetter letter{id, record.offset, {}, metadata_only};
+    kafka::for_each_header(headers.get(),
+                           [&](std::string_view name, std::optional<std::string_view> value) {
+                             letter.headers[std::string(name)] = std::string(value.value_or(""));
+                           });
+    dead_letters.push_back(std::move(letter));
     return {};
   }
   void serve(std::chrono::milliseconds) override {}

@@ -8,8 +8,11 @@ namespace duplex::replicator::testing {
 class FakeTopicFeed : public TopicFeed {
  public:
   // Plans `topics` (same names on the target) with `partitions` each, for the next turn.
-  void plan(const std::vector<std::string>& topics, int partitions) {
+  // `limits`: target topic -> max.message.bytes, as the target says.
+  void plan(const std::vector<std::string>& topics, int partitions,
+            std::map<std::string, size_t> limits = {}) {
     TopicPlan p;
+    p.max_message_bytes = std::move(limits);
     for (const auto& t : topics) {
       p.targets[t] = t;
       p.target_partitions[t] = partitions;

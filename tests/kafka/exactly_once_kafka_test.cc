@@ -209,43 +209,5 @@ TEST_F(ExactlyOnce, TargetOutageAbortsAndRewindsWithoutDuplicates) {
   EXPECT_EQ(sidecar->terminate(), 0) << log_of(*sidecar);
 }
 
-// A record the target refuses for good stops the sidecar (exit 1, the record named) in both
-// modes, and its source offset is never committed: a restart meets it again, nothing is lost.
-// At least once, records after it may be on the target already (copied again after the fix);
-// exactly once, they are in the aborted transaction.
-TEST_F(ExactlyOnce, OversizedRecordStopsTheSidecarAndIsNeverSkipped) {
-  for (const std::string delivery : {"at-least-once", "exactly-once"}) {
-    prefix_ = unique_name(delivery);  // each sidecar sees only its own topic
-    const std::string topic = prefix_ + ".refusing";
-    Cluster(kEast).create_topic(topic, 1);
-    Cluster(kWest).create_topic(topic, 1, {{"max.message.bytes", "100000"}});
-    auto sidecar = start_sidecar("west", "east", "", "delivery: " + delivery + "\n");
-    produce_records(kEast, topic, records("east", 0, 100, 1));
-    auto got = read_all(kWest, topic, 100, 60s);
-    EXPECT_EQ(ids(got), ids(records("east", 0, 100, 1))) << delivery << log_of(*sidecar);
-    auto oversized = records("east", 100, 1, 1);
-    oversized[0].value = std::string(200000, 'x');
-    produce_records(kEast, topic, oversized);
-    produce_records(kEast, topic, records("east", 101, 100, 1));
-    for (int run = 0; run < 2; ++run) {
-      if (run > 0) sidecar = start_sidecar("west", "east", "", "delivery: " + delivery + "\n");
-      EXPECT_TRUE(wait_until([&] { return !sidecar->running(); }, 60s)) << delivery;
-      EXPECT_EQ(sidecar->terminate(), 1) << delivery << "\n" << log_of(*sidecar);
-      EXPECT_THAT(log_of(*sidecar), HasSubstr("too large")) << delivery;
-    }
-    if (delivery == "exactly-once") {
-      EXPECT_EQ(ids(read_all(kWest, topic, 100, 5s)), ids(got)) << "copied past the refused record";
-    }
-    auto client = kafka::make_client("test", RD_KAFKA_PRODUCER,
-                                     kafka::make_conf("test", {{"bootstrap.servers", kEast}}, {}));
-    kafka::GroupAdmin admin(client.get(), "east", {{"bootstrap.servers", kEast}});
-    auto committed = admin.committed("duplex.west.from.east", {{topic, 1}}, 10s);
-    ASSERT_TRUE(std::holds_alternative<kafka::GroupOffsets>(committed));
-    for (const auto& [tp, offset] : std::get<kafka::GroupOffsets>(committed)) {
-      EXPECT_LE(offset, 100) << delivery << ": committed past the refused record";
-    }
-  }
-}
-
 }  // namespace
 }  // namespace duplex::testing
