@@ -75,6 +75,10 @@ std::string dump_redacted(const Config& config) {
   out << YAML::Key << "delivery" << YAML::Value
       << (config.delivery == Delivery::exactly_once ? "exactly-once" : "at-least-once");
   emit_conflict(out, config.conflict);
+  if (!config.instance_id.empty()) {
+    out << YAML::Key << "membership" << YAML::Value << YAML::BeginMap << YAML::Key << "instance_id"
+        << YAML::Value << config.instance_id << YAML::EndMap;
+  }
   out << YAML::Key << "checkpoint" << YAML::Value << YAML::BeginMap << YAML::Key << "interval"
       << YAML::Value << duration_text(config.checkpoint_interval) << YAML::EndMap;
   out << YAML::Key << "metrics" << YAML::Value << YAML::BeginMap << YAML::Key << "listen"

@@ -112,15 +112,16 @@ class TwoRegions : public ::testing::Test {
                                          const std::string& extra = "", int worker = 0) {
     const std::string name = worker == 0 ? home : home + "-" + std::to_string(worker);
     auto config = config_path(name);
+    // A killed sidecar's group member lingers for the session timeout: keep it short so a
+    // restart gets its partitions back quickly (0: the sidecar's default).
+    const std::string session = session_timeout_ms_ > 0
+                                    ? ", session.timeout.ms: " + std::to_string(session_timeout_ms_)
+                                    : "";
     std::ofstream(config) << "region: " << home << "\n"
                           << "clusters:\n"
-                          // A killed sidecar's group member lingers for the session timeout:
-                          // keep it short so a restart gets its partitions back quickly.
-                          << "  east: { bootstrap.servers: \"" << kEast
-                          << "\", session.timeout.ms: " << session_timeout_ms_
+                          << "  east: { bootstrap.servers: \"" << kEast << "\"" << session
                           << cluster_extra_["east"] << " }\n"
-                          << "  west: { bootstrap.servers: \"" << kWest
-                          << "\", session.timeout.ms: " << session_timeout_ms_
+                          << "  west: { bootstrap.servers: \"" << kWest << "\"" << session
                           << cluster_extra_["west"] << " }\n"
                           << "flows:\n"
                           << "  - source: " << source << "\n"
@@ -192,7 +193,8 @@ class TwoRegions : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::string prefix_;
-  int session_timeout_ms_ = 8000;  // a test that pauses a sidecar on purpose may need longer
+  // A test that pauses a sidecar on purpose may need longer; 0 leaves the sidecar's default.
+  int session_timeout_ms_ = 8000;
   std::map<std::string, std::string> cluster_extra_;  // region -> ", key: value" for its cluster
 };
 
