@@ -96,6 +96,37 @@ class Brokers {
   std::vector<std::string> paused_;
 };
 
+// What the flow source -> home has committed on the source, per partition.
+class FlowCommits {
+ public:
+  FlowCommits(const std::string& home, const std::string& source)
+      : bootstrap_(source == "east" ? kEast : kWest),
+        group_("duplex." + home + ".from." + source),
+        client_(
+            kafka::make_client("test", RD_KAFKA_PRODUCER,
+                               kafka::make_conf("test", {{"bootstrap.servers", bootstrap_}}, {}))),
+        admin_(client_.get(), source, {{"bootstrap.servers", bootstrap_}}) {}
+
+  // Partition -> committed offset; -1 for a partition without one (or when the ask failed).
+  std::map<int, int64_t> of(const std::string& topic, int partitions) {
+    std::map<int, int64_t> out;
+    auto offsets = admin_.committed(group_, {{topic, partitions}}, 10s);
+    for (int p = 0; p < partitions; ++p) {
+      out[p] = -1;
+      if (auto* o = std::get_if<kafka::GroupOffsets>(&offsets)) {
+        if (auto it = o->find({topic, p}); it != o->end()) out[p] = it->second;
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::string bootstrap_;
+  std::string group_;
+  kafka::HandlePtr client_;
+  kafka::GroupAdmin admin_;
+};
+
 class TwoRegions : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -145,25 +176,18 @@ class TwoRegions : public ::testing::Test {
                                                   const std::string& source,
                                                   const std::string& topic, int partitions) {
     const std::string& bootstrap = source == "east" ? kEast : kWest;
-    kafka::HandlePtr client =
-        kafka::make_client("test", RD_KAFKA_PRODUCER,
-                           kafka::make_conf("test", {{"bootstrap.servers", bootstrap}}, {}));
-    kafka::GroupAdmin admin(client.get(), source, {{"bootstrap.servers", bootstrap}});
+    FlowCommits commits(home, source);
     const std::string group = "duplex." + home + ".from." + source;
     std::ostringstream last;
     bool settled = wait_until(
         [&] {
-          auto offsets = admin.committed(group, {{topic, partitions}}, 10s);
+          auto committed = commits.of(topic, partitions);
           auto ends = end_offsets(bootstrap, topic);
           last.str("");
           bool all = ends.size() == static_cast<size_t>(partitions);
           for (const auto& [partition, end] : ends) {
-            int64_t committed = -1;
-            if (auto* o = std::get_if<kafka::GroupOffsets>(&offsets)) {
-              if (auto it = o->find({topic, partition}); it != o->end()) committed = it->second;
-            }
-            last << " [" << partition << "] " << committed << "/" << end;
-            all = all && committed == end;
+            last << " [" << partition << "] " << committed[partition] << "/" << end;
+            all = all && committed[partition] == end;
           }
           return all;
         },
