@@ -2,6 +2,8 @@
 // partitions after SIGKILLs (each killed member stays in the flow's group until its session
 // times out), and how the workers of one flow share it when one dies and one is added. The
 // sidecars run with the user's defaults: no session.timeout.ms in their config.
+#include <gmock/gmock.h>
+
 #include <csignal>
 #include <iomanip>
 #include <thread>
@@ -242,6 +244,22 @@ TEST_F(Membership, ExactlyOnceRestartAfterSixKills) {
 TEST_F(Membership, StaticMemberRestartAfterSixKills) {
   auto r = recovery("exactly-once", 6, "membership: { instance_id: west-a }\n");
   EXPECT_LE(r.all, std::chrono::duration<double>(kStaticRecoveryBound).count());
+}
+
+// Two processes under one instance id: the group fences the older one, which stops with exit 1
+// and the reason, instead of both copying the same partitions.
+TEST_F(Membership, DuplicateInstanceIdStopsTheOlderProcess) {
+  const std::string topic = prefix_ + ".orders";
+  Cluster(kEast).create_topic(topic, 2);
+  const std::string config = "membership: { instance_id: west-twin }\n";
+  auto first = start_sidecar("west", "east", "", config, 0);
+  EXPECT_TRUE(wait_until([&] { return partitions_held(metrics_port("west"), topic) == 2; }, 60s))
+      << log_of(*first);
+  auto second = start_sidecar("west", "east", "", config, 1);
+  EXPECT_EQ(first->wait(60s), 1) << log_of(*first);
+  EXPECT_THAT(log_of(*first), ::testing::HasSubstr("fatal error"));
+  EXPECT_TRUE(second->running()) << log_of(*second);
+  EXPECT_EQ(second->terminate(), 0) << log_of(*second);
 }
 
 TEST_F(Membership, AtLeastOnceScaleOutLosesNothing) {
