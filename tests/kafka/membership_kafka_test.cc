@@ -17,10 +17,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The bound asserted on a restart's wait for its first copied record: the sidecar's default
-// session timeout (10 s) for the last killed member, plus a rebalance, fencing and process
-// start on a loaded 2-core machine. Measured: see docs/operations.md.
-constexpr auto kRecoveryBound = 20s;
+// The bound asserted on a restart's wait for its first copied record and for every partition:
+// two sessions (10 s each by default) and a rebalance, fencing and process start on a loaded
+// 2-core machine. A member killed while its JoinGroup waited is kept until that rebalance
+// completes (at most one session after the restart) and then for one more session: measured
+// runs take one session, a few seconds more; see docs/operations.md.
+constexpr auto kRecoveryBound = 30s;
 // A static member's restart waits for no session: a rebalance at most, and fencing.
 constexpr auto kStaticRecoveryBound = 8s;
 
@@ -216,9 +218,8 @@ class Membership : public TwoRegions {
   }
 };
 
-// Each kill leaves a member in the group that holds its partitions for the session timeout,
-// so every partition copies again at most about one session timeout (10 s) after the restart,
-// plus a rebalance (and fencing, exactly-once).
+// Each kill leaves a member in the group that holds its partitions for its session, so every
+// partition copies again within about one or two session timeouts of the restart.
 void expect_bounded(const Recovery& r) {
   EXPECT_LE(r.first, std::chrono::duration<double>(kRecoveryBound).count());
   EXPECT_LE(r.all, std::chrono::duration<double>(kRecoveryBound).count());
