@@ -106,6 +106,15 @@ KafkaSource::~KafkaSource() = default;
 std::optional<SourceRecord> KafkaSource::poll(std::chrono::milliseconds timeout) {
   kafka::MessagePtr m(rd_kafka_consumer_poll(consumer_.get(), static_cast<int>(timeout.count())));
   if (!m) return std::nullopt;
+  if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+    // A consumer's fatal error (e.g. a static member fenced by another process under its
+    // instance id) comes through the consumer queue, not the error callback.
+    if (auto fatal = metrics_.client_error(consumer_.get(), m->err, "consumer");
+        fatal && listener_) {
+      listener_->on_fatal(*fatal);
+    }
+    return std::nullopt;
+  }
   if (m->err) {
     metrics_.error("consume");
     spdlog::warn("flow {}: reading {}: {}", metrics_.flow(), cluster_,
