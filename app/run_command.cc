@@ -9,6 +9,7 @@
 #include "app/logging.h"
 #include "app/stop_signal.h"
 #include "app/stop_watchdog.h"
+#include "config/config_loader.h"
 #include "metrics/http_endpoint.h"
 #include "metrics/replication_metrics.h"
 #include "replicator/sidecar.h"
@@ -17,10 +18,13 @@ namespace duplex::app {
 
 int run_command(const std::vector<std::string>& args) {
   po::options_description options("Options");
-  options.add_options()("config,c", po::value<std::string>()->required(), "config file (YAML)");
+  options.add_options()("config,c", po::value<std::string>()->required(), "config file (YAML)")(
+      "instance-id", po::value<std::string>(),
+      "static group membership under this id (overrides membership.instance_id): unique per "
+      "process of the region, e.g. the host name");
   int exit_code = kExitOk;
   auto vm = parse_command(
-      "Usage: duplex run --config FILE\n"
+      "Usage: duplex run --config FILE [--instance-id ID]\n"
       "Runs the sidecar: copies records from every flow's source region into the home region\n"
       "until SIGTERM or SIGINT, then flushes, commits what the target acknowledged and exits 0\n"
       "(1 when it could not commit). A stop ends within 30 s whatever the clusters do: past\n"
@@ -31,6 +35,13 @@ int run_command(const std::vector<std::string>& args) {
   install_stop_handlers();
   auto config = load_config((*vm)["config"].as<std::string>());
   if (!config) return kExitUsage;
+  if (vm->count("instance-id")) {
+    config->instance_id = (*vm)["instance-id"].as<std::string>();
+    if (auto why = config::instance_id_problem(config->instance_id); !why.empty()) {
+      std::cerr << "duplex run: --instance-id: " << why << "\n";
+      return kExitUsage;
+    }
+  }
   setup_logging(config->log_level, config->log_format);
   if (config->startup_wait.count() > 0) {
     // A wrong host, port or name is said within startup.wait, not retried without a word.

@@ -93,6 +93,9 @@ struct Config {
   std::string region;                          // the home region: where this sidecar writes
   std::map<std::string, Properties> clusters;  // region -> its cluster's properties
   std::vector<Flow> flows;
+  // group.instance.id of every flow's source consumer (static membership): a restart under
+  // the same id within the session timeout keeps the partitions. Empty: dynamic membership.
+  std::string instance_id;
   Delivery delivery = Delivery::at_least_once;
   TransactionSettings transaction;
   ConflictSettings conflict;

@@ -193,6 +193,12 @@ class Walker {
     for (const auto& entry : node) {
       auto key = entry.first.as<std::string>();
       bool secret = is_secret_property(key);
+      if (key == "group.instance.id") {
+        problem(entry.first, where + ": '" + key +
+                                 "' is set by duplex: use membership.instance_id (or duplex run "
+                                 "--instance-id) for static membership");
+        continue;
+      }
       if (kManagedProperties.count(key)) {
         problem(entry.first, where + ": '" + key + "' is set by duplex and cannot be overridden");
         continue;
@@ -418,7 +424,7 @@ class Walker {
     Config config;
     if (!expect_map(root, "config",
                     {"region", "clusters", "flows", "delivery", "transaction", "conflict", "errors",
-                     "startup", "checkpoint", "metrics", "log"})) {
+                     "startup", "checkpoint", "metrics", "log", "membership"})) {
       return config;
     }
     if (!root["clusters"]) {
@@ -471,6 +477,16 @@ class Walker {
         startup && expect_map(startup, "startup", {"wait"}) && startup["wait"]) {
       startup_wait(startup["wait"], config.startup_wait);
     }
+    if (const auto& membership = root["membership"];
+        membership && expect_map(membership, "membership", {"instance_id"}) &&
+        membership["instance_id"]) {
+      if (auto id = text(membership["instance_id"], "membership.instance_id")) {
+        if (auto why = instance_id_problem(*id); !why.empty()) {
+          problem(membership["instance_id"], "membership.instance_id: " + why);
+        }
+        config.instance_id = *id;
+      }
+    }
     if (const auto& checkpoint = root["checkpoint"];
         checkpoint && expect_map(checkpoint, "checkpoint", {"interval"}) &&
         checkpoint["interval"]) {
@@ -515,6 +531,14 @@ LoadResult load_node(const YAML::Node& root) {
 }
 
 }  // namespace
+
+std::string instance_id_problem(const std::string& id) {
+  static const std::regex legal("^[A-Za-z0-9._-]{1,249}$");
+  if (std::regex_match(id, legal)) return {};
+  return "'" + id +
+         "' is not a group instance id (1 to 249 letters, digits, '.', '_' or '-'; unique per "
+         "sidecar process of the region, e.g. the host name)";
+}
 
 LoadResult ConfigLoader::load_string(const std::string& yaml) {
   try {

@@ -14,6 +14,9 @@ struct Problem {
   std::string message;
 };
 
+// Why `id` cannot be a group.instance.id (Kafka's rule: 1 to 249 of [A-Za-z0-9._-]), or empty.
+std::string instance_id_problem(const std::string& id);
+
 using LoadResult = std::variant<Config, std::vector<Problem>>;
 
 // Reads a YAML config file, substitutes ${ENV} in values and validates everything it can

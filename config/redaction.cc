@@ -86,6 +86,10 @@ std::string dump_redacted(const Config& config) {
               ? std::string("forever")
               : duration_text(config.startup_wait))
       << YAML::EndMap;
+  if (!config.instance_id.empty()) {
+    out << YAML::Key << "membership" << YAML::Value << YAML::BeginMap << YAML::Key << "instance_id"
+        << YAML::Value << config.instance_id << YAML::EndMap;
+  }
   out << YAML::Key << "checkpoint" << YAML::Value << YAML::BeginMap << YAML::Key << "interval"
       << YAML::Value << duration_text(config.checkpoint_interval) << YAML::EndMap;
   out << YAML::Key << "metrics" << YAML::Value << YAML::BeginMap << YAML::Key << "listen"

@@ -24,6 +24,7 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
            std::optional<FlowConflict> conflict)
     : stop_(stop),
       group_id_(group_id_for(config.region, flow.source)),
+      instance_id_(config.instance_id),
       metrics_(metrics, flow.source + "->" + config.region),
       budget_(options.max_inflight_bytes,
               config.delivery == config::Delivery::exactly_once
@@ -36,8 +37,8 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
   const bool exactly_once = config.delivery == config::Delivery::exactly_once;
 
   source_ = std::make_unique<KafkaSource>(flow.source, config.clusters.at(flow.source), group_id_,
-                                          client_id + "-consumer", flow.topics.refresh,
-                                          options.commit_timeout, metrics_);
+                                          config.instance_id, client_id + "-consumer",
+                                          flow.topics.refresh, options.commit_timeout, metrics_);
   std::vector<TopicWatcher::InternalTopic> internal = {
       {offset_syncs_topic, {{"cleanup.policy", "compact"}}}};
   if (conflict && config.conflict.audit) {
@@ -106,7 +107,12 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
 Flow::~Flow() = default;
 
 int Flow::run() {
-  spdlog::info("flow {}: starting (group {})", metrics_.flow(), group_id_);
+  if (instance_id_.empty()) {
+    spdlog::info("flow {}: starting (group {})", metrics_.flow(), group_id_);
+  } else {
+    spdlog::info("flow {}: starting (group {}, static member {})", metrics_.flow(), group_id_,
+                 instance_id_);
+  }
   watcher_->start();
   // The watcher is told to stop as soon as the loop does: a request it is waiting on ends
   // while the loop settles and commits, not after.
@@ -122,6 +128,12 @@ int Flow::run() {
   metrics_.counters().phase = "leaving the group";
   if (auto error = source_->close(close_timeout_)) {
     spdlog::warn("flow {}: {}", metrics_.flow(), error.message());
+  } else if (!instance_id_.empty()) {
+    // A static member stays in the group: nobody else copies its partitions meanwhile.
+    spdlog::info(
+        "flow {}: static member {} keeps its partitions until it is back or the "
+        "session timeout passes",
+        metrics_.flow(), instance_id_);
   }
   metrics_.counters().phase = "stopped";
   return code;

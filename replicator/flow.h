@@ -90,6 +90,7 @@ class Flow {
  private:
   const std::atomic<bool>& stop_;
   std::string group_id_;
+  std::string instance_id_;  // static membership when not empty
   FlowMetrics metrics_;
   InflightBudget budget_;
   std::chrono::milliseconds close_timeout_;

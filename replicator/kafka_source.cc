@@ -69,15 +69,21 @@ SourceRecord to_source_record(kafka::MessagePtr m) {
 }
 
 KafkaSource::KafkaSource(const std::string& cluster, const kafka::Properties& cluster_props,
-                         const std::string& group_id, const std::string& client_id,
-                         std::chrono::milliseconds metadata_refresh,
+                         const std::string& group_id, const std::string& instance_id,
+                         const std::string& client_id, std::chrono::milliseconds metadata_refresh,
                          std::chrono::milliseconds commit_timeout, FlowMetrics& metrics)
     : cluster_(cluster), commit_timeout_(commit_timeout), metrics_(metrics) {
   kafka::Properties props = {// About 0.25 s of a fast copy of large records: the fetcher refills
                              // the queue only when the nudger wakes it (every 50 ms).
                              {"queued.max.messages.kbytes", "65536"},
-                             {"statistics.interval.ms", "5000"}};
+                             {"statistics.interval.ms", "5000"},
+                             // A crashed sidecar holds its partitions for the session timeout:
+                             // 10 s, not librdkafka's 45 s, bounds a restart's wait. A heartbeat
+                             // a second tells the survivors of a rebalance within a second.
+                             {"session.timeout.ms", "10000"},
+                             {"heartbeat.interval.ms", "1000"}};
   for (const auto& [key, value] : cluster_props) props[key] = value;
+  if (!instance_id.empty()) props["group.instance.id"] = instance_id;
   auto conf = kafka::make_conf(
       cluster, props,
       {{"group.id", group_id},
@@ -126,6 +132,15 @@ KafkaSource::~KafkaSource() {
 std::optional<SourceRecord> KafkaSource::poll(std::chrono::milliseconds timeout) {
   kafka::MessagePtr m(rd_kafka_consumer_poll(consumer_.get(), static_cast<int>(timeout.count())));
   if (!m) return std::nullopt;
+  if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+    // A consumer's fatal error (e.g. a static member fenced by another process under its
+    // instance id) comes through the consumer queue, not the error callback.
+    if (auto fatal = metrics_.client_error(consumer_.get(), m->err, "consumer");
+        fatal && listener_) {
+      listener_->on_fatal(*fatal);
+    }
+    return std::nullopt;
+  }
   if (m->err) {
     metrics_.error("consume");
     spdlog::warn("flow {}: reading {}: {}", metrics_.flow(), cluster_,

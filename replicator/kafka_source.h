@@ -16,15 +16,16 @@ SourceRecord to_source_record(kafka::MessagePtr message);
 
 // Source over a librdkafka consumer in the flow's group: cooperative-sticky, read_committed
 // (records of aborted source transactions are never copied), no automatic commits or offset
-// stores (only what the target acknowledged is committed). Its callbacks (rebalance, commit
-// results, errors, statistics) are served on the polling thread, through the consumer queue.
-// Not copyable or movable: `this` is librdkafka's opaque.
+// stores (only what the target acknowledged is committed). A static member when `instance_id`
+// is set. Membership defaults are the sidecar's own (see the constructor). Its callbacks
+// (rebalance, commit results, errors, statistics) are served on the polling thread, through the
+// consumer queue. Not copyable or movable: `this` is librdkafka's opaque.
 class KafkaSource : public Source {
  public:
   KafkaSource(const std::string& cluster, const kafka::Properties& cluster_props,
-              const std::string& group_id, const std::string& client_id,
-              std::chrono::milliseconds metadata_refresh, std::chrono::milliseconds commit_timeout,
-              FlowMetrics& metrics);
+              const std::string& group_id, const std::string& instance_id,
+              const std::string& client_id, std::chrono::milliseconds metadata_refresh,
+              std::chrono::milliseconds commit_timeout, FlowMetrics& metrics);
   ~KafkaSource() override;
   KafkaSource(const KafkaSource&) = delete;
   KafkaSource& operator=(const KafkaSource&) = delete;
@@ -48,7 +49,8 @@ class KafkaSource : public Source {
 
   // Leaves the group (the listener hears of the revocation first), from the polling thread,
   // waiting at most `timeout` for the brokers; the group notices a consumer that could not
-  // say goodbye after its session timeout.
+  // say goodbye after its session timeout. A static member does not leave: its partitions
+  // wait (unassigned) for it to come back within the session timeout.
   kafka::KafkaError close(std::chrono::milliseconds timeout);
   // For metadata requests on the source cluster (topic listings), from any thread.
   rd_kafka_t* handle() const { return consumer_.get(); }

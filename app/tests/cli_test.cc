@@ -61,6 +61,20 @@ checkpoint: { interval: often }
   EXPECT_EQ(duplex("run --config " + path).exit_code, 2);
 }
 
+TEST(Cli, RunRefusesABadInstanceId) {
+  auto path = write_config("instance", R"(region: west
+clusters:
+  west: { bootstrap.servers: "127.0.0.1:29092" }
+  east: { bootstrap.servers: "127.0.0.1:19092" }
+flows:
+  - source: east
+)");
+  auto outcome = duplex("run --config " + path + " --instance-id 'host 1'");
+  EXPECT_EQ(outcome.exit_code, 2);
+  EXPECT_THAT(outcome.output, HasSubstr("--instance-id: 'host 1' is not a group instance id"));
+  EXPECT_THAT(duplex("run --help").output, HasSubstr("--instance-id"));
+}
+
 TEST(Cli, PrintConfigNeverShowsSecrets) {
   auto path = write_config("secret", R"(region: west
 clusters:

@@ -327,6 +327,27 @@ TEST(ConfigLoader, ExactlyOnceWithTransactionSettings) {
                      "transaction.interval: bad duration");
 }
 
+TEST(ConfigLoader, StaticMembershipInstanceId) {
+  setenv("DUPLEX_TEST_HOST", "worker-3.us-west", 1);
+  auto result = ConfigLoader::load_string(
+      valid_with("delivery:", "membership: { instance_id: \"${DUPLEX_TEST_HOST}\" }\ndelivery:"));
+  ASSERT_TRUE(std::holds_alternative<Config>(result))
+      << ConfigLoader::format("f", std::get<std::vector<Problem>>(result));
+  EXPECT_EQ(std::get<Config>(result).instance_id, "worker-3.us-west");
+  EXPECT_EQ(std::get<Config>(ConfigLoader::load_string(kValid)).instance_id, "");  // dynamic
+  expect_one_problem(valid_with("delivery:", "membership: { instance_id: \"a b\" }\ndelivery:"), 12,
+                     "membership.instance_id: 'a b' is not a group instance id");
+  expect_one_problem(valid_with("delivery:", "membership: { instance_id: \"\" }\ndelivery:"), 12,
+                     "is not a group instance id");
+  expect_one_problem(valid_with("delivery:", "membership: { id: x }\ndelivery:"), 12,
+                     "membership: unknown key 'id'");
+  // Per cluster it would reach every client of the cluster: one place, one id per process.
+  expect_one_problem(valid_with("security.protocol: SASL_SSL", "group.instance.id: w1"), 6,
+                     "use membership.instance_id");
+  EXPECT_EQ(instance_id_problem(std::string(249, 'a')), "");
+  EXPECT_NE(instance_id_problem(std::string(250, 'a')), "");
+}
+
 TEST(ConfigLoader, MissingEnvironmentVariable) {
   unsetenv("DUPLEX_TEST_UNSET");
   expect_one_problem(valid_with("SASL_SSL", "${DUPLEX_TEST_UNSET}"), 6,

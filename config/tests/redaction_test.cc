@@ -53,6 +53,7 @@ conflict:
   audit: true
   index: { memory: 1536KiB, dir: /var/lib/duplex/index }
   topics: [{ match: "orders\\..*", policy: none }]
+membership: { instance_id: west-2 }
 )");
   ASSERT_TRUE(std::holds_alternative<Config>(result));
   std::string dump = dump_redacted(std::get<Config>(result));
@@ -60,6 +61,7 @@ conflict:
   EXPECT_NE(dump.find("memory: 1536KiB"), std::string::npos) << dump;
   EXPECT_NE(dump.find("dir: /var/lib/duplex/index"), std::string::npos) << dump;
   EXPECT_NE(dump.find("match: orders\\..*"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("instance_id: west-2"), std::string::npos) << dump;
   auto again = ConfigLoader::load_string(dump);
   ASSERT_TRUE(std::holds_alternative<Config>(again))
       << ConfigLoader::format("dump", std::get<std::vector<Problem>>(again)) << dump;

@@ -127,6 +127,37 @@ class Brokers {
   std::vector<std::string> paused_;
 };
 
+// What the flow source -> home has committed on the source, per partition.
+class FlowCommits {
+ public:
+  FlowCommits(const std::string& home, const std::string& source)
+      : bootstrap_(source == "east" ? kEast : kWest),
+        group_("duplex." + home + ".from." + source),
+        client_(
+            kafka::make_client("test", RD_KAFKA_PRODUCER,
+                               kafka::make_conf("test", {{"bootstrap.servers", bootstrap_}}, {}))),
+        admin_(client_.get(), source, {{"bootstrap.servers", bootstrap_}}) {}
+
+  // Partition -> committed offset; -1 for a partition without one (or when the ask failed).
+  std::map<int, int64_t> of(const std::string& topic, int partitions) {
+    std::map<int, int64_t> out;
+    auto offsets = admin_.committed(group_, {{topic, partitions}}, 10s);
+    for (int p = 0; p < partitions; ++p) {
+      out[p] = -1;
+      if (auto* o = std::get_if<kafka::GroupOffsets>(&offsets)) {
+        if (auto it = o->find({topic, p}); it != o->end()) out[p] = it->second;
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::string bootstrap_;
+  std::string group_;
+  kafka::HandlePtr client_;
+  kafka::GroupAdmin admin_;
+};
+
 class TwoRegions : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -155,15 +186,16 @@ class TwoRegions : public ::testing::Test {
                                      const std::string& extra = "", int worker = 0) {
     const std::string name = worker == 0 ? home : home + "-" + std::to_string(worker);
     auto config = config_path(name);
+    // A killed sidecar's group member lingers for the session timeout: keep it short so a
+    // restart gets its partitions back quickly (0: the sidecar's default).
+    const std::string session = session_timeout_ms_ > 0
+                                    ? ", session.timeout.ms: " + std::to_string(session_timeout_ms_)
+                                    : "";
     std::ofstream(config) << "region: " << home << "\n"
                           << "clusters:\n"
-                          // A killed sidecar's group member lingers for the session timeout:
-                          // keep it short so a restart gets its partitions back quickly.
-                          << "  east: { bootstrap.servers: \"" << kEast
-                          << "\", session.timeout.ms: " << session_timeout_ms_
+                          << "  east: { bootstrap.servers: \"" << kEast << "\"" << session
                           << cluster_extra_["east"] << " }\n"
-                          << "  west: { bootstrap.servers: \"" << kWest
-                          << "\", session.timeout.ms: " << session_timeout_ms_
+                          << "  west: { bootstrap.servers: \"" << kWest << "\"" << session
                           << cluster_extra_["west"] << " }\n"
                           << "flows:\n"
                           << "  - source: " << source << "\n"
@@ -184,25 +216,18 @@ class TwoRegions : public ::testing::Test {
                                                   const std::string& source,
                                                   const std::string& topic, int partitions) {
     const std::string& bootstrap = source == "east" ? kEast : kWest;
-    kafka::HandlePtr client =
-        kafka::make_client("test", RD_KAFKA_PRODUCER,
-                           kafka::make_conf("test", {{"bootstrap.servers", bootstrap}}, {}));
-    kafka::GroupAdmin admin(client.get(), source, {{"bootstrap.servers", bootstrap}});
+    FlowCommits commits(home, source);
     const std::string group = "duplex." + home + ".from." + source;
     std::ostringstream last;
     bool settled = wait_until(
         [&] {
-          auto offsets = admin.committed(group, {{topic, partitions}}, 10s);
+          auto committed = commits.of(topic, partitions);
           auto ends = end_offsets(bootstrap, topic);
           last.str("");
           bool all = ends.size() == static_cast<size_t>(partitions);
           for (const auto& [partition, end] : ends) {
-            int64_t committed = -1;
-            if (auto* o = std::get_if<kafka::GroupOffsets>(&offsets)) {
-              if (auto it = o->find({topic, partition}); it != o->end()) committed = it->second;
-            }
-            last << " [" << partition << "] " << committed << "/" << end;
-            all = all && committed == end;
+            last << " [" << partition << "] " << committed[partition] << "/" << end;
+            all = all && committed[partition] == end;
           }
           return all;
         },
@@ -232,7 +257,8 @@ class TwoRegions : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::string prefix_;
-  int session_timeout_ms_ = 8000;  // a test that pauses a sidecar on purpose may need longer
+  // A test that pauses a sidecar on purpose may need longer; 0 leaves the sidecar's default.
+  int session_timeout_ms_ = 8000;
   std::map<std::string, std::string> cluster_extra_;  // region -> ", key: value" for its cluster
 };
 
