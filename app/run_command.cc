@@ -45,9 +45,10 @@ int run_command(const std::vector<std::string>& args) {
   setup_logging(config->log_level, config->log_format);
   if (config->startup_wait.count() > 0) {
     // A wrong host, port or name is said within startup.wait, not retried without a word.
-    auto silent = silent_clusters(*config, clusters_of(*config), config->startup_wait, &g_stop);
+    auto silent =
+        silent_clusters(*config, clusters_of(*config), config->startup_wait, &stop_requested());
     for (const auto& line : silent) spdlog::error("duplex: {}", line);
-    if (g_stop.load()) return kExitOk;
+    if (stop_requested().load()) return kExitOk;
     if (!silent.empty()) return kExitFailure;
   }
   try {

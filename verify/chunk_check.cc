@@ -27,7 +27,7 @@ ChunkResult check_chunk(const Chunk& chunk, const FlowRules& rules,
   auto& compared_digests = result.compared;
   const auto& source = *chunk.source;
   const auto& target = *chunk.target;
-  const replicator::OriginFilter filter(rules.source, rules.home);
+  const replicator::OriginFilter filter(rules.source, rules.home, rules.regions);
   const auto newest_run = runs.newest(chunk.source_topic, chunk.partition);
   const int64_t copied_end = newest_run ? newest_run->source_end() : 0;
 
@@ -61,16 +61,21 @@ ChunkResult check_chunk(const Chunk& chunk, const FlowRules& rules,
     if (!tally.last_timestamp || record.timestamp > *tally.last_timestamp) {
       tally.last_timestamp = record.timestamp;
     }
+    bool restamped = false;  // a malformed origin: copied as the source's
     switch (filter.judge(record.origin, record.repair)) {
       case replicator::OriginFilter::Verdict::skip_loop:
         ++tally.loops;
         continue;
       case replicator::OriginFilter::Verdict::skip_other_origin:
+      case replicator::OriginFilter::Verdict::skip_unknown_origin:
         ++tally.other_origin;
         continue;
       case replicator::OriginFilter::Verdict::skip_repair:
         ++tally.repairs;
         continue;
+      case replicator::OriginFilter::Verdict::copy_and_restamp:
+        restamped = true;
+        break;
       case replicator::OriginFilter::Verdict::copy:
       case replicator::OriginFilter::Verdict::copy_and_stamp:
         break;
@@ -79,7 +84,7 @@ ChunkResult check_chunk(const Chunk& chunk, const FlowRules& rules,
       ++tally.pending;
       continue;
     }
-    const std::string origin = record.origin.value_or(rules.source);
+    const std::string origin = restamped ? rules.source : record.origin.value_or(rules.source);
     ++tally.compared;
     compared.push_back(&record);
     compared_digests.add(record.digest);

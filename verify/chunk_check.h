@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,8 @@ struct FlowRules {
   bool last_writer_wins = false;
   const conflict::RegionRanks* ranks = nullptr;
   std::function<std::optional<conflict::IndexEntry>(const std::string& key)> newest;
+  // Every region of the config: an origin that names none of them was skipped on purpose.
+  std::set<std::string, std::less<>> regions;
 };
 
 // One piece of a partition: the source records of [from, to) as a read_committed consumer

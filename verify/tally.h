@@ -47,7 +47,7 @@ struct Tally {
   int64_t different = 0;  // at its copy's place: other content, or another origin
   // Accounted for, not differences:
   int64_t loops = 0;            // origin is the home region: never copied back
-  int64_t other_origin = 0;     // origin is a third region: copied by that region's own flow
+  int64_t other_origin = 0;     // a third region (copied by its own flow), or none of the config
   int64_t repairs = 0;          // last-writer-wins repairs: never copied
   int64_t conflict_losers = 0;  // older than the target's version of their key
   int64_t aborted = 0;          // records of aborted source transactions

@@ -110,7 +110,8 @@ kafka::KafkaError Verifier::read_window(const std::string& target, const std::st
 
 kafka::KafkaError Verifier::verify(PartitionState& state) {
   const std::string target = target_topic(state.source_topic);
-  FlowRules rules{parts_.flow.source, parts_.config.region, false, nullptr, nullptr};
+  FlowRules rules{parts_.flow.source, parts_.config.region, false, nullptr, nullptr, {}};
+  for (const auto& [region, properties] : parts_.config.clusters) rules.regions.insert(region);
   std::unordered_map<std::string, conflict::IndexEntry> newest;
   if (parts_.config.conflict.last_writer_wins(target) && ranks_) {
     // Step 2: the newest version of each key in the whole target partition.

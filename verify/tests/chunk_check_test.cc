@@ -15,7 +15,7 @@ const std::string kTopic = "orders";
 
 class ChunkCheckTest : public ::testing::Test {
  protected:
-  FlowRules rules{"east", "west", false, nullptr, nullptr};
+  FlowRules rules{"east", "west", false, nullptr, nullptr, {"east", "west", "south"}};
   offsets::OffsetIndex runs;
   std::vector<VerifyRecord> source, target;
 
