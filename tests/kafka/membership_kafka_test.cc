@@ -1,7 +1,8 @@
 // Group membership between two real Kafka clusters: how long a restarted sidecar waits for its
 // partitions after SIGKILLs (each killed member stays in the flow's group until its session
-// times out), and how the workers of one flow share it when one dies and one is added. The
-// sidecars run with the user's defaults: no session.timeout.ms in their config.
+// times out, unless it is a static member that comes back), how the workers of one flow share
+// it when one dies, one is added and one stops, and what two processes under one instance id
+// do. The sidecars run with the user's defaults: no session.timeout.ms in their config.
 #include <gmock/gmock.h>
 
 #include <csignal>
