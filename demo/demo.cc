@@ -245,6 +245,7 @@ int run_demo(const DemoOptions& options, std::ostream& out) {
   flow_options.lag_interval = 500ms;
   flow_options.commit_interval = 500ms;
   flow_options.checkpoint_groups = {kAppGroup};  // the mock clusters have no ListGroups
+  flow_options.limits_timeout = 100ms;           // nor DescribeConfigs: do not wait for it
   for (auto [home, source] : {std::pair{&west, &east}, std::pair{&east, &west}}) {
     home->sidecar = std::make_unique<replicator::Sidecar>(
         sidecar_config(*home, *source), stop_sidecars, home->metrics, flow_options);

@@ -40,6 +40,8 @@ struct FlowOptions {
   std::chrono::milliseconds commit_timeout{5000};
   std::chrono::milliseconds close_timeout{5000};
   std::chrono::milliseconds admin_timeout{15000};
+  // How long a topic refresh waits for the target topics' max.message.bytes (TopicWatcher).
+  std::chrono::milliseconds limits_timeout{2000};
   std::chrono::milliseconds lag_interval{2000};        // how often lag gauges are refreshed
   std::chrono::milliseconds heartbeat_interval{1000};  // 0: write no heartbeats
   bool checkpoints = true;

@@ -15,10 +15,8 @@ namespace {
 constexpr std::chrono::milliseconds kMinRefreshGap{500};
 // How often the thread looks at the flow's stop flag while it waits.
 constexpr std::chrono::milliseconds kStopCheck{100};
-// Reading the target topics' limits: a broker answers in milliseconds; one that cannot (no
-// DescribeConfigs, e.g. librdkafka's mock cluster, or no permission) is asked again only after
-// a while, and the plan keeps the limits last read meanwhile.
-constexpr std::chrono::milliseconds kLimitsTimeout{2000};
+// The target topics' limits, after a failed read, are asked for again only after this; the
+// plan keeps the limits last read meanwhile.
 constexpr std::chrono::seconds kLimitsRetry{30};
 
 }  // namespace
@@ -145,8 +143,8 @@ void TopicWatcher::read_limits(TopicPlan& plan, const std::map<std::string, int>
   plan.max_message_bytes = last_.max_message_bytes;
   const auto now = std::chrono::steady_clock::now();
   if (now < limits_retry_at_) return;
-  auto limits =
-      target_.max_message_bytes(topics, std::min(settings_.admin_timeout, kLimitsTimeout));
+  auto limits = target_.max_message_bytes(
+      topics, std::min(settings_.admin_timeout, settings_.limits_timeout));
   if (auto* e = std::get_if<kafka::KafkaError>(&limits)) {
     limits_retry_at_ = now + kLimitsRetry;
     // Copies go on; only a record the target then refuses stops the flow (exit 1).

@@ -50,6 +50,10 @@ class TopicWatcher : public TopicFeed {
     std::vector<InternalTopic> internal_topics;
     std::chrono::milliseconds interval{10000};
     std::chrono::milliseconds admin_timeout{15000};
+    // Reading the target topics' limits: a broker answers in milliseconds; one that cannot
+    // (no DescribeConfigs, e.g. librdkafka's mock cluster, or no permission) must not hold up
+    // the plan for long.
+    std::chrono::milliseconds limits_timeout{2000};
   };
 
   // `stop` (when given): the flow is stopping; the thread ends by itself, between requests.

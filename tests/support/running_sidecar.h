@@ -40,6 +40,10 @@ inline replicator::FlowOptions fast_options() {
   replicator::FlowOptions o;
   o.commit_interval = 200ms;
   o.admin_timeout = 5s;
+  // The mock has no DescribeConfigs: its sidecars start on the producer's limit, without the
+  // wait that would let a test stop one before its first assignment (librdkafka 2.0.2 then
+  // aborts on the cooperative-sticky assignor's missing state, librdkafka#4312).
+  o.limits_timeout = 100ms;
   o.heartbeat_interval = 0ms;  // off: these tests count records; heartbeats have their own
   o.checkpoints = false;       // the mock has no ListGroups
   return o;
