@@ -42,7 +42,7 @@ struct TopicMetrics {
   prometheus::Counter* loops = nullptr;
   prometheus::Counter* filtered = nullptr;
   prometheus::Counter* conflicts = nullptr;
-  prometheus::Counter* expired = nullptr;  // lost: the source's log start passed them
+  prometheus::Counter* expired = nullptr;           // lost: the source's log start passed them
   prometheus::Counter* oversized = nullptr;         // dead-lettered: too large for the target
   prometheus::Counter* malformed_origin = nullptr;  // see OriginFilter
 };
