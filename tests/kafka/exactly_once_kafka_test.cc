@@ -78,6 +78,15 @@ class CrashLoop : public ExactlyOnce {
       sidecar = start_sidecar("west", "east", "", extra);
     }
     writer.join();
+    // The last sidecar first waits out its killed predecessor's session, then catches up. Only
+    // then is the target complete: reading earlier could stop short, since duplicates make up
+    // the expected count before every record is there.
+    auto caught_up = [&] {
+      std::string m = metrics::body_of(metrics::http_get(metrics_port("west"), "/metrics"));
+      return metrics::count_samples(m, "duplex_lag_records", {{"topic", topic}}) == kPartitions &&
+             metrics::sum_samples(m, "duplex_lag_records", {{"topic", topic}}) == 0;
+    };
+    EXPECT_TRUE(wait_until(caught_up, 180s)) << log_of(*sidecar);
 
     const size_t total = static_cast<size_t>(rounds) * per_round;
     auto got = read_all(kWest, topic, total, 180s, 2s);
@@ -145,7 +154,7 @@ TEST_F(ExactlyOnce, PausedWorkerIsFencedAndAddsNoDuplicates) {
   const size_t second_log_at_stop = log_of(*second).size();
   first->signal(SIGSTOP);
   // Past session.timeout.ms (8 s) the group gives the second worker every partition; it logs
-  // them assigned once it has fenced their transactional ids.
+  // them assigned, then fences their transactional ids before it copies them.
   EXPECT_TRUE(wait_until(
       [&] {
         return partitions_of(second_port) == kPartitions &&
