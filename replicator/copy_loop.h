@@ -44,7 +44,8 @@ struct CopyLoopOptions {
 //
 // 0. The record's offset is checked against the one expected: records that expired on the
 //    source before they were read (a gap) are counted and logged, then fail the flow or, with
-//    on.source.gap: continue, are passed; a partition that went back (re-created) is logged.
+//    on.source.gap: continue, are passed; a partition that went back (re-created) is logged
+//    (copy_loop_checks.cc, with the size check of step 3).
 // 1. The origin header decides: a loop (origin = home) or a mesh record from a third region is
 //    skipped; the rest is copied, stamped with the source region when it has no origin.
 // 2. Further stages may skip a record (conflict resolution: an older version than the
