@@ -23,6 +23,12 @@ void MockCluster::set_down() {
   }
 }
 
+void MockCluster::set_up() {
+  for (int32_t broker = 1; broker <= brokers_; ++broker) {
+    rd_kafka_mock_broker_set_up(cluster_, broker);
+  }
+}
+
 void MockCluster::fail_next(int16_t api, rd_kafka_resp_err_t error) {
   rd_kafka_mock_push_request_errors(cluster_, api, 1, error);
 }

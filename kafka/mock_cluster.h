@@ -27,6 +27,8 @@ class MockCluster {
   void create_duplex_topics(const std::vector<std::string>& remotes);
   // The region is lost: its broker stops answering.
   void set_down();
+  // It answers again.
+  void set_up();
   // Kafka protocol API keys, for fail_next() (librdkafka does not publish its RD_KAFKAP_*).
   static constexpr int16_t kProduce = 0;
   static constexpr int16_t kListOffsets = 2;

@@ -290,6 +290,7 @@ void TransactionalPartition::write_dead_letter(Item& item) {
   auto err = kafka::produce(producer_.get(), out, item.headers, &stopping_);
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     dead_letters_++;
+    dead_letter_units_.absorb(std::move(item.units));  // back once acknowledged, as a copy's
     return;
   }
   abort("could not write to " + topic);        // this record and the rest are read again

@@ -42,7 +42,8 @@ namespace duplex::replicator {
 // 1. A transaction begins with the first record after the last one ended.
 // 2. Copies go to partition p of the target topic; skipped records only move the progress;
 //    a dead letter goes to duplex.dlq in the transaction, in its copy's place.
-//    A copy's budget units go back with its delivery report (librdkafka let go of it then).
+//    A copy's budget units go back with its delivery report (librdkafka let go of it then),
+//    a dead letter's once every record of the transaction is acknowledged.
 // 3. Once every copy is acknowledged, their target offsets make the offset-sync runs; the
 //    runs and then the progress record join the transaction.
 // 4. EndTxn commits it. An abortable error aborts it instead and asks the flow to rewind
@@ -177,10 +178,13 @@ class TransactionalPartition {
   int recoveries_ = 0;       // producers replaced since the last commit
   uint32_t generation_ = 0;  // of the open transaction: reports of aborted ones are ignored
   std::chrono::steady_clock::time_point transaction_deadline_;
-  int64_t first_offset_ = -1;       // the first record of this assignment
-  int64_t next_offset_ = -1;        // after the last record written into the open transaction
-  std::vector<Copy> copies_;        // of the open transaction, in source-offset order
-  size_t dead_letters_ = 0;         // of the open transaction
+  int64_t first_offset_ = -1;  // the first record of this assignment
+  int64_t next_offset_ = -1;   // after the last record written into the open transaction
+  std::vector<Copy> copies_;   // of the open transaction, in source-offset order
+  size_t dead_letters_ = 0;    // of the open transaction
+  // The open transaction's dead letters' budget units: back when all its records are
+  // acknowledged (they carry no per-record token to free them one by one) or it aborts.
+  InflightBudget::Units dead_letter_units_;
   InflightBudget::Units answered_;  // of copies answered since the last poll: released at once
   rd_kafka_resp_err_t delivery_error_ = RD_KAFKA_RESP_ERR_NO_ERROR;
   std::string delivery_error_detail_;

@@ -76,6 +76,7 @@ bool TransactionalPartition::await_acknowledged(Clock::time_point deadline) {
       return false;
     }
   }
+  dead_letter_units_.release();  // every report is in
   return true;
 }
 
@@ -153,6 +154,7 @@ int64_t TransactionalPartition::rewind_to_committed() {
   copies_.clear();
   dead_letters_ = 0;
   answered_.release();
+  dead_letter_units_.release();
   runs_ = committed_runs_;
   next_offset_ = committed_next_;
   metrics_.error("transaction");

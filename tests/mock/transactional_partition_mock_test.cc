@@ -36,7 +36,7 @@ std::vector<replicator::SourceRecord> consume(rd_kafka_t* consumer, const std::s
 class TransactionalPartitionMock : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* topic : {"orders", "copy", "syncs", "progress"})
+    for (const char* topic : {"orders", "copy", "syncs", "progress", "duplex.dlq"})
       cluster_.create_topic(topic, 1);
   }
   void write_source(int count) {
@@ -191,6 +191,33 @@ TEST_F(TransactionalPartitionMock, BudgetComesBackWithTheAcknowledgementsNotTheC
   partition.request_stop(true);
   partition.join();
   EXPECT_EQ(partition.committed_next(), 100);
+}
+
+// A dead letter (a record too large for its target, sent to duplex.dlq in the transaction)
+// holds its budget units until it is acknowledged, as a copy does. (They used to go back as
+// soon as it was handed to the producer, so a target that was down did not hold the loop.)
+TEST_F(TransactionalPartitionMock, ADeadLetterHoldsItsBudgetUntilAcknowledged) {
+  auto records = written_and_read(1);
+  ASSERT_EQ(records.size(), 1u);
+  auto s = settings();
+  s.target_props["reconnect.backoff.max.ms"] = "500";  // back soon after the broker is
+  TransactionalPartition partition(std::move(s), metrics_, metrics_.topic("orders"));
+  ASSERT_FALSE(partition.fence(std::chrono::steady_clock::now() + 10s, cancel_));
+  partition.start(-1);
+  cluster_.set_down();
+  auto units = budget_.take(records[0].size());
+  partition.push_dead_letter(std::move(records[0]), kafka::HeadersPtr(rd_kafka_headers_new(0)),
+                             false, std::move(units));
+  // Bounded on purpose: nothing can acknowledge it, so the budget must stay held throughout.
+  EXPECT_FALSE(testing::wait_until([&] { return budget_.records() == 0; }, 2s))
+      << "given back before the target acknowledged it";
+  cluster_.set_up();
+  EXPECT_TRUE(testing::wait_until([&] { return partition.committed_next() == 1; }, 30s))
+      << partition.failure();
+  EXPECT_EQ(budget_.records(), 0u);
+  EXPECT_EQ(budget_.bytes(), 0u);
+  partition.request_stop(true);
+  partition.join();
 }
 
 }  // namespace
