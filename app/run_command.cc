@@ -43,17 +43,27 @@ int run_command(const std::vector<std::string>& args) {
     }
   }
   setup_logging(config->log_level, config->log_format);
-  if (config->startup_wait.count() > 0) {
-    // A wrong host, port or name is said within startup.wait, not retried without a word.
-    auto silent =
-        silent_clusters(*config, clusters_of(*config), config->startup_wait, &stop_requested());
-    for (const auto& line : silent) spdlog::error("duplex: {}", line);
-    if (stop_requested().load()) return kExitOk;
-    if (!silent.empty()) return kExitFailure;
-  }
   try {
+    metrics::ReplicationMetrics metrics(DUPLEX_VERSION);
+    if (config->startup_wait.count() > 0) {
+      // Probes get an answer while it waits (alive, not ready), so an orchestrator's liveness
+      // check does not restart it before startup.wait could name what is wrong.
+      metrics::HttpEndpoint waiting(
+          config->metrics_listen,
+          {[&] { return metrics.serialize(); }, [] { return metrics::ProbeResult{}; },
+           [] {
+             return metrics::ProbeResult{false, "waiting for the clusters (startup.wait)"};
+           }});
+      // A wrong host, port or name is said within startup.wait, not retried without a word.
+      auto silent =
+          silent_clusters(*config, clusters_of(*config), config->startup_wait, &stop_requested());
+      for (const auto& line : silent) spdlog::error("duplex: {}", line);
+      if (stop_requested().load()) return kExitOk;
+      if (!silent.empty()) return kExitFailure;
+    }
     const replicator::FlowOptions options;
-    // Declared first, so that it outlives (and guards) every destructor below.
+    // Declared before the sidecar and its endpoint, so that it outlives (and guards) their
+    // destructors.
     std::atomic<const replicator::Sidecar*> running{nullptr};
     StopWatchdog watchdog(
         replicator::Sidecar::stop_bound(options),
@@ -62,7 +72,6 @@ int run_command(const std::vector<std::string>& args) {
           auto* sidecar = running.load();
           return sidecar ? sidecar->still_running() : "the sidecar's clients and threads closing";
         });
-    metrics::ReplicationMetrics metrics(DUPLEX_VERSION);
     replicator::Sidecar sidecar(*config, stop_requested(), metrics, options);
     running = &sidecar;
     metrics::HttpEndpoint endpoint(config->metrics_listen, {[&] { return metrics.serialize(); },

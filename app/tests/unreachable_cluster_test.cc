@@ -3,12 +3,19 @@
 // (RFC 2606) only: nothing leaves the machine.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
+#include "metrics/http_get.h"
 #include "tests/support/command.h"
+#include "tests/support/process.h"
+#include "tests/support/test_records.h"
 
 namespace {
 
@@ -47,6 +54,45 @@ flows:
 metrics: { listen: "127.0.0.1:0" }
 )" << extra;
   return path.string();
+}
+
+// A loopback port free at the moment of asking (the kernel's pick for port 0).
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  bind(fd, reinterpret_cast<sockaddr*>(&address), size);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+// While it waits for its clusters, an orchestrator's probes get answers: alive, not ready (a
+// liveness probe that got no answer would restart it before it could say what is wrong).
+TEST(UnreachableCluster, ProbesAnswerAliveButNotReadyWhileItWaits) {
+  using namespace std::chrono_literals;
+  const int port = free_port();
+  const std::string listen = "127.0.0.1:" + std::to_string(port);
+  auto path = config("probes", "startup: { wait: 60s }\n");
+  {  // the same file, its metrics on a known port
+    std::ifstream in(path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    text.replace(text.find("127.0.0.1:0"), 11, listen);
+    std::ofstream(path) << text;
+  }
+  auto log = std::filesystem::temp_directory_path() / "duplex-unreachable-probes.log";
+  duplex::testing::Process sidecar({DUPLEX_BINARY, "run", "--config", path}, log.string());
+  auto status_of = [&](const std::string& probe) {
+    return duplex::metrics::http_get(port, probe).substr(0, 12);
+  };
+  EXPECT_TRUE(
+      duplex::testing::wait_until([&] { return status_of("/healthz") == "HTTP/1.1 200"; }, 30s));
+  auto ready = duplex::metrics::http_get(port, "/readyz");
+  EXPECT_THAT(ready, HasSubstr("HTTP/1.1 503"));
+  EXPECT_THAT(ready, HasSubstr("waiting for the clusters (startup.wait)"));
+  EXPECT_EQ(sidecar.terminate(), 0) << "a stop while waiting is a clean stop";
 }
 
 TEST(UnreachableCluster, RunNamesEachSilentClusterAndExitsOne) {
