@@ -6,6 +6,7 @@
 
 #include "kafka/mock_cluster.h"
 #include "replicator/sidecar.h"
+#include "tests/support/bad_origins.h"
 #include "tests/support/running_sidecar.h"
 #include "tests/support/test_records.h"
 
@@ -24,31 +25,8 @@ class BadInputMock : public testing::MockRegions {
   BadInputMock() : MockRegions(1) {}
 };
 
-TestRecord record(const std::string& value, std::optional<std::string> origin = std::nullopt) {
-  TestRecord r;
-  r.key = "key-" + value;
-  r.value = value;
-  r.timestamp = 1700000000000;
-  if (origin) r.headers.emplace_back("duplex.origin", *origin);
-  return r;
-}
-
-size_t origin_headers(const TestRecord& r) {
-  size_t n = 0;
-  for (const auto& [name, value] : r.headers) n += name == "duplex.origin";
-  return n;
-}
-
 TEST_F(BadInputMock, MalformedOriginsAreCopiedAsTheSourcesAndUnknownRegionsAreNot) {
-  const std::vector<TestRecord> written = {
-      record("plain"),
-      record("empty", ""),
-      record("binary", std::string("\xff\xfe\x00", 3)),
-      record("long", std::string(10 * 1024, 'w')),
-      record("unknown", "atlantis"),
-      record("looped", "west"),
-      record("east", "east"),
-  };
+  const auto written = testing::records_with_bad_origins();
   testing::produce_records(east_.bootstrap(), "orders", written);
   auto config = sidecar_config("west", "east", bootstraps_);
   config.clusters["east"]["sasl.password"] = "hunter2-secret-value";  // unused without SASL
@@ -60,10 +38,11 @@ TEST_F(BadInputMock, MalformedOriginsAreCopiedAsTheSourcesAndUnknownRegionsAreNo
   std::vector<std::string> values;
   for (const auto& r : copied) {
     values.push_back(r.value.value_or(""));
-    EXPECT_EQ(origin_headers(r), 1u) << *r.value << ": one origin header, not the bad one too";
+    EXPECT_EQ(testing::origin_headers(r), 1u)
+        << *r.value << ": one origin header, not the bad one too";
     EXPECT_EQ(r.header("duplex.origin"), "east") << *r.value;
   }
-  EXPECT_EQ(values, (std::vector<std::string>{"plain", "empty", "binary", "long", "east"}));
+  EXPECT_EQ(values, testing::copied_of_bad_origins());
   const std::string metrics = west.scrape();
   EXPECT_THAT(metrics, HasSubstr("duplex_records_malformed_origin_total{flow=\"east->west\","
                                  "topic=\"orders\"} 4"));
@@ -81,7 +60,8 @@ class OversizedMock : public BadInputMock {
   void run(config::Delivery delivery) {
     std::vector<TestRecord> written;
     for (int i = 0; i < 20; ++i) {
-      written.push_back(record(i == 10 ? std::string(20000, 'x') : "v" + std::to_string(i)));
+      written.push_back(
+          testing::record_from(i == 10 ? std::string(20000, 'x') : "v" + std::to_string(i)));
     }
     testing::produce_records(east_.bootstrap(), "orders", written);
     auto config = sidecar_config("west", "east", bootstraps_);
