@@ -121,20 +121,21 @@ void LinkProxy::wake() {
 }
 
 void LinkProxy::cut() {
-  std::unique_lock lock(mu_);
-  want_cut_ = true;
-  uint64_t request = ++wanted_;
-  wake();
-  applied_cv_.wait(lock, [&] { return applied_ >= request; });
+  request(true);
 }
 
 void LinkProxy::heal() {
-  std::unique_lock lock(mu_);
-  want_cut_ = false;
-  uint64_t request = ++wanted_;
-  wake();
-  applied_cv_.wait(lock, [&] { return applied_ >= request; });
+  request(false);
+  std::lock_guard lock(mu_);
   if (listen_fd_ < 0) throw std::runtime_error(heal_error_);
+}
+
+void LinkProxy::request(bool cut) {
+  std::unique_lock lock(mu_);
+  want_cut_ = cut;
+  uint64_t id = ++wanted_;
+  wake();
+  applied_cv_.wait(lock, [&] { return applied_ >= id; });
 }
 
 void LinkProxy::set_delay(Delay delay) {

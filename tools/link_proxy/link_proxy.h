@@ -71,6 +71,7 @@ class LinkProxy {
   size_t open_connections() const;
 
  private:
+  void request(bool cut);  // returns once the accept thread applied it
   void run();
   void apply_wanted_state();  // accept thread, under mu_
   void accept_one();
