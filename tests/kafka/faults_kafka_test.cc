@@ -140,7 +140,7 @@ TEST_F(FaultsKafka, TargetDownThirtySecondsUnderSteadyTraffic) {
   // The bounds, from the memory budget in docs/operations.md: the flow holds at most its
   // in-flight budget (64 MiB of unacknowledged records) and librdkafka's fetch queue
   // (queued.max.messages.kbytes, 64 MiB). Through the outage that is all it may hold, plus the
-  // process itself (49 MiB measured before the outage) and librdkafka's bookkeeping per record:
+  // process itself (40-52 MiB measured before the outage) and librdkafka's bookkeeping per record:
   // 192 MiB, while 240-300 MB arrive on the source. Catching up afterwards is a copy at full speed,
   // which also fills the producer's batches; docs/operations.md plans a 256 MiB request per
   // process for that (and a 1 GiB limit): measured 164-271 MiB here, so the bound is that
