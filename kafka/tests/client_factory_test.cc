@@ -21,5 +21,21 @@ TEST(ClientFactory, RejectedValueIsNotRepeatedInTheError) {
   }
 }
 
+std::string value_of(rd_kafka_conf_t* conf, const char* key) {
+  char value[64];
+  size_t size = sizeof value;
+  if (rd_kafka_conf_get(conf, key, value, &size) != RD_KAFKA_CONF_OK) return "(unknown)";
+  return value;
+}
+
+// After an outage a client reconnects within a second of the broker's return, not librdkafka's
+// 10 s; a cluster's own setting still wins.
+TEST(ClientFactory, ReconnectBackoffIsCappedAtOneSecondUnlessSet) {
+  auto conf = make_conf("east", {{"bootstrap.servers", "127.0.0.1:1"}}, {});
+  EXPECT_EQ(value_of(conf.get(), "reconnect.backoff.max.ms"), "1000");
+  auto own = make_conf("east", {{"reconnect.backoff.max.ms", "5000"}}, {});
+  EXPECT_EQ(value_of(own.get(), "reconnect.backoff.max.ms"), "5000");
+}
+
 }  // namespace
 }  // namespace duplex::kafka

@@ -32,6 +32,10 @@ inline std::string env_or(const char* name, const char* fallback) {
 
 inline const std::string kEast = env_or("DUPLEX_EAST_BOOTSTRAP", "127.0.0.1:19092");
 inline const std::string kWest = env_or("DUPLEX_WEST_BOOTSTRAP", "127.0.0.1:29092");
+// east's LINK listener, and the address it advertises: a proxy listening there and forwarding
+// to the listener carries every byte of a client that bootstraps through it (kafka-local).
+inline const std::string kEastLink = env_or("DUPLEX_EAST_LINK", "127.0.0.1:19095");
+inline const std::string kEastLinkListener = env_or("DUPLEX_EAST_LINK_LISTENER", "127.0.0.1:19094");
 
 // Admin calls on one cluster for test set-up and checks.
 class Cluster {
@@ -193,10 +197,10 @@ class TwoRegions : public ::testing::Test {
                                     : "";
     std::ofstream(config) << "region: " << home << "\n"
                           << "clusters:\n"
-                          << "  east: { bootstrap.servers: \"" << kEast << "\"" << session
-                          << cluster_extra_["east"] << " }\n"
-                          << "  west: { bootstrap.servers: \"" << kWest << "\"" << session
-                          << cluster_extra_["west"] << " }\n"
+                          << "  east: { bootstrap.servers: \"" << bootstrap_["east"] << "\""
+                          << session << cluster_extra_["east"] << " }\n"
+                          << "  west: { bootstrap.servers: \"" << bootstrap_["west"] << "\""
+                          << session << cluster_extra_["west"] << " }\n"
                           << "flows:\n"
                           << "  - source: " << source << "\n"
                           << "    topics: { include: [\"" << prefix_ << ".*\"], refresh: 1s }\n"
@@ -260,6 +264,9 @@ class TwoRegions : public ::testing::Test {
   // A test that pauses a sidecar on purpose may need longer; 0 leaves the sidecar's default.
   int session_timeout_ms_ = 8000;
   std::map<std::string, std::string> cluster_extra_;  // region -> ", key: value" for its cluster
+  // Where the sidecars reach each region (e.g. through a proxy); the tests' own clients always
+  // use kEast and kWest.
+  std::map<std::string, std::string> bootstrap_ = {{"east", kEast}, {"west", kWest}};
 };
 
 // `count` keyed records from `region`: id "<region>-<i>", partition i % partitions, keys
