@@ -221,6 +221,7 @@ class Security : public ::testing::Test {
 // Source and target both over SASL_PLAINTEXT with the right SCRAM credentials: every record is
 // copied once. librdkafka's own debug lines about security and the connection go to the log
 // (log level debug), and neither they nor /metrics ever show a password or a config value.
+// `duplex status` and `duplex verify` work with the same config.
 TEST_F(Security, ScramCredentialsCopyEveryRecordAndNoSecretIsShown) {
   auto want = write_source(400);
   auto east = broker_.as("duplex");
@@ -239,6 +240,18 @@ TEST_F(Security, ScramCredentialsCopyEveryRecordAndNoSecretIsShown) {
   const std::string log = log_of(*sidecar);
   EXPECT_THAT(log, HasSubstr("SASL"));  // librdkafka's security lines did reach the log
   expect_no_password(log, "the log");
+
+  // The commands reach the clusters with the same settings: status (from the clusters, the
+  // sidecar being down) and verify (every record of the topic and its copy, compared).
+  const std::string command = env_or("DUPLEX_BINARY", DUPLEX_BINARY) + std::string(" ");
+  const std::string config = " --config " + (dir_ / "west.yaml").string();
+  auto status = run_command(command + "status" + config);
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  auto verify =
+      run_command(command + "verify" + config + " --from east --output json --topic " + topic_);
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  EXPECT_THAT(verify.output, HasSubstr("\"compared\":400,\"matching\":400,\"missing\":0"));
+  expect_no_password(status.output + verify.output, "the commands' output");
 }
 
 // SASL_SSL with ssl.ca.location naming the CA the script generated: copies. Without it the
