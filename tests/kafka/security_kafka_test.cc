@@ -6,7 +6,8 @@
 // next to its source topic. One broker start serves every test.
 //
 // Users: duplex may do everything; nowrite may not WRITE the copies of the NoWrite test's
-// topic (topics "east.NoWrite*"); nogroup may not READ the flow's group (duplex.west.from.east).
+// topic (topics "east.NoWrite*") nor create the offset syncs of a flow from "north"; nogroup
+// may not READ the flow's group (duplex.west.from.east).
 // (With one broker for both regions, the sidecar's own heartbeats, which carry no origin, are
 // east's records too, copied to east.duplex.heartbeats: harmless here.)
 #include <gmock/gmock.h>
@@ -28,6 +29,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+using namespace std::string_literals;
 using Clock = std::chrono::steady_clock;
 
 // What `kafka-secure env` prints: addresses, the CA, every user's password.
@@ -97,6 +99,8 @@ void grant_acls(const SecureBroker& broker) {
   }
   add(RD_KAFKA_RESOURCE_TOPIC, "east.NoWrite", RD_KAFKA_RESOURCE_PATTERN_PREFIXED, "nowrite",
       RD_KAFKA_ACL_OPERATION_WRITE, RD_KAFKA_ACL_PERMISSION_TYPE_DENY);
+  add(RD_KAFKA_RESOURCE_TOPIC, "duplex.offset-syncs.north", RD_KAFKA_RESOURCE_PATTERN_LITERAL,
+      "nowrite", RD_KAFKA_ACL_OPERATION_CREATE, RD_KAFKA_ACL_PERMISSION_TYPE_DENY);
   add(RD_KAFKA_RESOURCE_GROUP, "duplex.west.from.east", RD_KAFKA_RESOURCE_PATTERN_LITERAL,
       "nogroup", RD_KAFKA_ACL_OPERATION_READ, RD_KAFKA_ACL_PERMISSION_TYPE_DENY);
 
@@ -155,7 +159,7 @@ class Security : public ::testing::Test {
                                      "\"127.0.0.1:39464\" }\n") {
     std::ofstream config(dir_ / "west.yaml");
     config << "region: west\nclusters:\n";
-    for (const auto& [region, props] : {std::pair{"east", east}, std::pair{"west", west}}) {
+    for (const auto& [region, props] : {std::pair{source_, east}, std::pair{"west"s, west}}) {
       config << "  " << region << ":\n";
       for (const auto& [key, value] : props) {
         if (key == "sasl.password") {
@@ -167,7 +171,7 @@ class Security : public ::testing::Test {
         }
       }
     }
-    config << "flows:\n  - source: east\n    topics: { include: [\"" << topic_
+    config << "flows:\n  - source: " << source_ << "\n    topics: { include: [\"" << topic_
            << "\"], refresh: 1s }\n    rename: \"{source}.{topic}\"\n"
            << extra << metrics;
     config.close();
@@ -215,6 +219,7 @@ class Security : public ::testing::Test {
 
   static inline SecureBroker broker_;
   std::filesystem::path dir_;
+  std::string source_ = "east";  // the source region's name; the same broker whatever it is
   std::string topic_, copy_;
 };
 
@@ -322,6 +327,19 @@ TEST_F(Security, NoReadOnTheSourceGroupStopsTheFlowNamingTheGroup) {
   const std::string log = expect_stop(broker_.as("nogroup"), broker_.as("duplex"), 30s);
   EXPECT_THAT(log, HasSubstr("cluster east: not authorized: duplex's principal needs READ on "
                              "group duplex.west.from.east (GROUP_AUTHORIZATION_FAILED"))
+      << log;
+}
+
+// The home principal may not create the flow's offset-syncs topic: without it nothing could
+// ever be committed, so the sidecar stops (exit 1) naming the topic and the permissions,
+// instead of asking again at every refresh.
+TEST_F(Security, NoCreateOnTheFlowsOwnTopicStopsTheFlowNamingIt) {
+  source_ = "north";  // a flow whose offset-syncs topic no other test creates
+  write_source(10);
+  const std::string log = expect_stop(broker_.as("duplex"), broker_.as("nowrite"), 30s);
+  EXPECT_THAT(log, HasSubstr("cluster west: not authorized: duplex's principal needs CREATE, "
+                             "WRITE, READ and DESCRIBE on topic duplex.offset-syncs.north "
+                             "(TOPIC_AUTHORIZATION_FAILED"))
       << log;
 }
 
