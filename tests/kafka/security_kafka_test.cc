@@ -135,7 +135,6 @@ class Security : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() / unique_name("duplex-security-test");
     std::filesystem::create_directories(dir_);
     topic_ = unique_name(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    copy_ = "east." + topic_;
   }
 
   // `topic_` with `count` records (ids "east-<i>") over two partitions, written as admin.
@@ -150,7 +149,7 @@ class Security : public ::testing::Test {
     return written;
   }
 
-  // Starts `duplex run` with home west pulling from east, each cluster given by its client
+  // Starts `duplex run` with home west pulling from source_, each cluster given by its client
   // properties. Passwords reach the config as ${ENV} references, as an operator would write.
   std::unique_ptr<Process> start(const kafka::Properties& east, const kafka::Properties& west,
                                  const std::string& extra = "",
@@ -201,9 +200,9 @@ class Security : public ::testing::Test {
 
   // The copies of every record in `want` arrived, each once.
   void expect_copied(const std::vector<TestRecord>& want, const kafka::Properties& reader) {
-    ASSERT_TRUE(wait_until([&] { return !end_offsets(reader, copy_).empty(); }, 60s))
-        << copy_ << " never appeared";
-    auto got = read_all(reader, copy_, want.size(), 60s);
+    ASSERT_TRUE(wait_until([&] { return !end_offsets(reader, copy()).empty(); }, 60s))
+        << copy() << " never appeared";
+    auto got = read_all(reader, copy(), want.size(), 60s);
     auto [missing, duplicates] = missing_and_duplicates(want, got);
     EXPECT_EQ(missing, 0u);
     EXPECT_EQ(duplicates, 0u);
@@ -220,7 +219,9 @@ class Security : public ::testing::Test {
   static inline SecureBroker broker_;
   std::filesystem::path dir_;
   std::string source_ = "east";  // the source region's name; the same broker whatever it is
-  std::string topic_, copy_;
+  std::string topic_;
+
+  std::string copy() const { return source_ + "." + topic_; }  // the rename template's
 };
 
 // Source and target both over SASL_PLAINTEXT with the right SCRAM credentials: every record is
@@ -300,7 +301,7 @@ TEST_F(Security, NoWriteOnTheTargetTopicStopsTheFlowAndLosesNothing) {
   const std::string log = expect_stop(broker_.as("duplex"), broker_.as("nowrite"), 30s);
   EXPECT_THAT(log, HasSubstr("cluster west: not authorized: duplex's principal needs WRITE on "
                              "topic " +
-                             copy_ + " (TOPIC_AUTHORIZATION_FAILED"))
+                             copy() + " (TOPIC_AUTHORIZATION_FAILED"))
       << log;
 
   auto admin_client = kafka::make_client("test", RD_KAFKA_PRODUCER,
@@ -311,7 +312,7 @@ TEST_F(Security, NoWriteOnTheTargetTopicStopsTheFlowAndLosesNothing) {
   for (const auto& [partition, offset] : std::get<kafka::GroupOffsets>(committed)) {
     EXPECT_LE(offset, 0) << "a commit past the refusal on " << partition.second;
   }
-  for (const auto& [partition, end] : end_offsets(broker_.as("admin"), copy_)) {
+  for (const auto& [partition, end] : end_offsets(broker_.as("admin"), copy())) {
     EXPECT_EQ(end, 0) << "partition " << partition;
   }
 
