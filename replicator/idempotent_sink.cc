@@ -218,7 +218,9 @@ void IdempotentSink::on_delivery(const Delivery& d) {
   } else if (d.error) {
     // Stays pending, so its offset is never committed: nothing is lost.
     metrics_.error("produce");
-    const std::string home = metrics_.flow().substr(metrics_.flow().rfind("->") + 2);
+    const std::string& flow = metrics_.flow();  // "<source>-><home>"
+    const auto arrow = flow.rfind("->");
+    const std::string home = arrow == std::string::npos ? flow : flow.substr(arrow + 2);
     auto refused = kafka::access_refused(d.error, home, "topic " + p.target_topic, "WRITE",
                                          rd_kafka_err2str(d.error));
     fail("the target rejected " + to_string(p.source) + "@" + std::to_string(offset) + ": " +

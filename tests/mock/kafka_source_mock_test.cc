@@ -37,5 +37,25 @@ TEST(KafkaSourceMock, AFatalConsumerErrorReachesTheListener) {
   EXPECT_NE(listener.fatal.find("fenced by a twin"), std::string::npos) << listener.fatal;
 }
 
+// The group coordinator refuses the flow's group (no READ ACL): librdkafka would join again and
+// again; the flow hears of it, with the group and the permission named.
+TEST(KafkaSourceMock, AGroupAuthorizationErrorReachesTheListenerNamingTheGroup) {
+  kafka::MockCluster cluster;
+  cluster.create_topic("orders", 1);
+  cluster.fail_next(kafka::MockCluster::kJoinGroup, RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED);
+  metrics::ReplicationMetrics registry("test");
+  FlowMetrics metrics(registry, "east->west");
+  KafkaSource source("east", {{"bootstrap.servers", cluster.bootstrap()}}, "duplex.west.from.east",
+                     "", "test-consumer", 1s, 5s, metrics);
+  FatalListener listener;
+  source.set_listener(&listener);
+  ASSERT_FALSE(source.subscribe({"orders"}));
+  for (int i = 0; i < 100 && listener.fatal.empty(); ++i) source.poll(100ms);
+  EXPECT_NE(listener.fatal.find("cluster east: not authorized: duplex's principal needs READ on "
+                                "group duplex.west.from.east (GROUP_AUTHORIZATION_FAILED"),
+            std::string::npos)
+      << listener.fatal;
+}
+
 }  // namespace
 }  // namespace duplex::replicator
