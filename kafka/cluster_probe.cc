@@ -6,6 +6,8 @@
 #include <mutex>
 #include <thread>
 
+#include "kafka/access_error.h"
+
 namespace duplex::kafka {
 namespace {
 
@@ -20,17 +22,25 @@ constexpr std::chrono::seconds kSayWaiting{30};
 // librdkafka's error events of the probe's client: the last says why the cluster is silent.
 struct LastError {
   std::mutex mutex;
-  std::string text;
+  rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR_NO_ERROR;
+  std::string reason;
+  int refused_logins = 0;
 
   static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
     auto* self = static_cast<LastError*>(opaque);
     std::lock_guard lock(self->mutex);
-    self->text =
-        std::string(reason) + " (" + rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)) + ")";
+    self->code = static_cast<rd_kafka_resp_err_t>(err);
+    self->reason = reason;
+    if (is_login_error(self->code)) self->refused_logins++;
   }
-  std::string get() {
+  std::pair<rd_kafka_resp_err_t, std::string> get() {
     std::lock_guard lock(mutex);
-    return text;
+    return {code, reason};
+  }
+  // Twice: a wrong password or an untrusted certificate, not a connection lost mid-handshake.
+  bool login_refused() {
+    std::lock_guard lock(mutex);
+    return refused_logins >= 2 && is_login_error(code);
   }
 };
 
@@ -64,7 +74,16 @@ KafkaError wait_for_cluster(const std::string& cluster, const Properties& proper
       return {};
     }
     rd_kafka_poll(client.get(), 0);  // serves the error events
-    const std::string why = last.get().empty() ? rd_kafka_err2str(err) : last.get();
+    const auto [last_code, last_reason] = last.get();
+    // A refused login or an untrusted certificate stays so however long we wait.
+    if (last.login_refused()) {
+      return KafkaError(last_code,
+                        *access_refused(last_code, cluster + " (bootstrap.servers " + servers + ")",
+                                        "", "", last_reason));
+    }
+    const std::string why = last_reason.empty()
+                                ? std::string(rd_kafka_err2str(err))
+                                : last_reason + " (" + rd_kafka_err2name(last_code) + ")";
     if (Clock::now() - asked < kAttempt / 10) {
       std::this_thread::sleep_for(kAttempt / 10);  // an answer at once (refused): not a spin
     }

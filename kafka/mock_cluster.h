@@ -32,6 +32,7 @@ class MockCluster {
   // Kafka protocol API keys, for fail_next() (librdkafka does not publish its RD_KAFKAP_*).
   static constexpr int16_t kProduce = 0;
   static constexpr int16_t kListOffsets = 2;
+  static constexpr int16_t kJoinGroup = 11;
   static constexpr int16_t kEndTxn = 26;
   // The next request of kind `api` fails with `error`.
   void fail_next(int16_t api, rd_kafka_resp_err_t error);

@@ -60,6 +60,7 @@ void CopyLoop::turn(Clock::time_point now) {
   if (auto plan = topics_.take_plan()) apply_plan(std::move(*plan));
   if (now >= next_events_) {  // not per record: a sink may take locks to answer
     take_sink_events();
+    if (auto why = topics_.refused()) fail(*why);
     next_events_ = now + kEventsInterval;
   }
   if (any_waiting_) advance_waiting();

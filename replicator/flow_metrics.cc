@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "kafka/access_error.h"
 #include "kafka/client_stats.h"
 
 namespace duplex::replicator {
@@ -74,14 +75,19 @@ void FlowMetrics::client_stats(bool producer, std::string_view json) {
 
 namespace duplex::replicator {
 
-std::optional<std::string> FlowMetrics::client_error(rd_kafka_t* client, int error,
-                                                     const char* reason) {
+std::optional<std::string> FlowMetrics::client_error(rd_kafka_t* client, const std::string& cluster,
+                                                     int error, const char* reason) {
   if (error == RD_KAFKA_RESP_ERR__FATAL) {
     char detail[512];
     rd_kafka_fatal_error(client, detail, sizeof detail);
     return std::string("fatal error in ") + rd_kafka_name(client) + ": " + detail;
   }
   this->error("client");
+  // A missing ACL stays missing. A refused login is logged and retried: the start-up check
+  // (startup.wait) is what stops on one, since a broker restart can look alike here.
+  const auto code = static_cast<rd_kafka_resp_err_t>(error);
+  if (kafka::is_authorization_error(code))
+    return kafka::access_refused(code, cluster, "", "", reason);
   spdlog::warn("flow {}: {}: {} ({})", flow_, rd_kafka_name(client), reason,
                rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(error)));
   return std::nullopt;

@@ -73,9 +73,11 @@ class FlowMetrics {
 
   // From a librdkafka statistics document of one of the flow's clients.
   void client_stats(bool producer, std::string_view json);
-  // From a librdkafka error callback of one of the flow's clients: a fatal error is returned
-  // (the client can do no more); any other is counted and logged (librdkafka retries it).
-  std::optional<std::string> client_error(rd_kafka_t* client, int error, const char* reason);
+  // From a librdkafka error callback of one of the flow's clients of `cluster`: a fatal error,
+  // or a refused login or permission (which librdkafka would retry for ever), is returned (the
+  // flow can do no more); any other is counted and logged (librdkafka retries it).
+  std::optional<std::string> client_error(rd_kafka_t* client, const std::string& cluster, int error,
+                                          const char* reason);
 
   prometheus::Gauge& source_silence() { return source_silence_; }
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "kafka/access_error.h"
 #include "kafka/timestamps.h"
 #include "offsets/offset_records.h"
 #include "replicator/dead_letter.h"
@@ -217,9 +218,16 @@ void IdempotentSink::on_delivery(const Delivery& d) {
   } else if (d.error) {
     // Stays pending, so its offset is never committed: nothing is lost.
     metrics_.error("produce");
+    const std::string& flow = metrics_.flow();  // "<source>-><home>"
+    const auto arrow = flow.rfind("->");
+    const std::string home = arrow == std::string::npos ? flow : flow.substr(arrow + 2);
+    auto refused = kafka::access_refused(d.error, home, "topic " + p.target_topic, "WRITE",
+                                         rd_kafka_err2str(d.error));
     fail("the target rejected " + to_string(p.source) + "@" + std::to_string(offset) + ": " +
-         rd_kafka_err2str(d.error) +
-         (d.error == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? std::string(kTooLargeHint) : ""));
+         (refused ? *refused
+                  : rd_kafka_err2str(d.error) + (d.error == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE
+                                                     ? std::string(kTooLargeHint)
+                                                     : "")));
     return;
   } else if (auto settled = p.progress.settle(offset, d.offset)) {
     metrics_.copied(*p.metrics, 1, settled->bytes);

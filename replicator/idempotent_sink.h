@@ -61,12 +61,14 @@ class IdempotentSink : public Sink, private DeliveryHandler {
         : id(p.id),
           source(p.source),
           target(target_ref),
+          target_topic(p.target_topic),
           metrics(p.metrics),
           runs(p.source.topic, p.target_topic, p.source.partition) {}
 
     PartitionId id;
     TopicPartition source;
     RecordWriter::TopicRef target;
+    std::string target_topic;
     const TopicMetrics* metrics;
     int64_t base_offset = -1;  // first offset written; delivery tokens are relative to it
     size_t in_flight = 0;      // written, not answered (a rejected record is answered)

@@ -10,7 +10,7 @@ KafkaRecordWriter::KafkaRecordWriter(const std::string& cluster,
                                      const kafka::Properties& cluster_props,
                                      const std::string& client_id, FlowMetrics& metrics,
                                      const std::atomic<bool>& give_up)
-    : metrics_(metrics), give_up_(give_up) {
+    : cluster_(cluster), metrics_(metrics), give_up_(give_up) {
   kafka::Properties props = {{"linger.ms", "5"}, {"message.timeout.ms", "0"}};
   for (const auto& [key, value] : cluster_props) props[key] = value;
   auto conf = kafka::make_conf(
@@ -57,7 +57,8 @@ void KafkaRecordWriter::on_delivery(rd_kafka_t*, const rd_kafka_message_t* messa
 
 void KafkaRecordWriter::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   auto* self = static_cast<KafkaRecordWriter*>(opaque);
-  if (auto fatal = self->metrics_.client_error(rk, err, reason); fatal && self->handler_) {
+  if (auto fatal = self->metrics_.client_error(rk, self->cluster_, err, reason);
+      fatal && self->handler_) {
     self->handler_->on_fatal(*fatal);
   }
 }

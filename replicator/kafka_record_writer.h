@@ -42,6 +42,7 @@ class KafkaRecordWriter : public RecordWriter {
   static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
   static int on_stats(rd_kafka_t* rk, char* json, size_t json_len, void* opaque);
 
+  std::string cluster_;
   FlowMetrics& metrics_;
   const std::atomic<bool>& give_up_;
   DeliveryHandler* handler_ = nullptr;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <thread>
 
+#include "kafka/access_error.h"
 #include "kafka/record_headers.h"
 #include "kafka/timestamps.h"
 #include "kafka/watermarks.h"
@@ -72,7 +73,7 @@ KafkaSource::KafkaSource(const std::string& cluster, const kafka::Properties& cl
                          const std::string& group_id, const std::string& instance_id,
                          const std::string& client_id, std::chrono::milliseconds metadata_refresh,
                          std::chrono::milliseconds commit_timeout, FlowMetrics& metrics)
-    : cluster_(cluster), commit_timeout_(commit_timeout), metrics_(metrics) {
+    : cluster_(cluster), group_id_(group_id), commit_timeout_(commit_timeout), metrics_(metrics) {
   kafka::Properties props = {// About 0.25 s of a fast copy of large records: the fetcher refills
                              // the queue only when the nudger wakes it (every 50 ms).
                              {"queued.max.messages.kbytes", "65536"},
@@ -135,7 +136,7 @@ std::optional<SourceRecord> KafkaSource::poll(std::chrono::milliseconds timeout)
   if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
     // A consumer's fatal error (e.g. a static member fenced by another process under its
     // instance id) comes through the consumer queue, not the error callback.
-    if (auto fatal = metrics_.client_error(consumer_.get(), m->err, "consumer");
+    if (auto fatal = metrics_.client_error(consumer_.get(), cluster_, m->err, "consumer");
         fatal && listener_) {
       listener_->on_fatal(*fatal);
     }
@@ -143,6 +144,19 @@ std::optional<SourceRecord> KafkaSource::poll(std::chrono::milliseconds timeout)
   }
   if (m->err) {
     metrics_.error("consume");
+    // A missing ACL on the group or a topic: librdkafka would ask again for ever.
+    if (kafka::is_authorization_error(m->err)) {
+      const bool group = m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED;
+      const std::string subject =
+          group ? "group " + group_id_
+                : "topic " + std::string(m->rkt ? rd_kafka_topic_name(m->rkt) : "?");
+      if (listener_) {
+        listener_->on_fatal(*kafka::access_refused(m->err, cluster_, subject,
+                                                   group ? "READ" : "READ and DESCRIBE",
+                                                   rd_kafka_message_errstr(m.get())));
+      }
+      return std::nullopt;
+    }
     spdlog::warn("flow {}: reading {}: {}", metrics_.flow(), cluster_,
                  rd_kafka_message_errstr(m.get()));
     return std::nullopt;
@@ -317,7 +331,14 @@ void KafkaSource::on_commit(rd_kafka_t*, rd_kafka_resp_err_t err,
 
 void KafkaSource::report_committed(rd_kafka_resp_err_t err,
                                    const rd_kafka_topic_partition_list_t* offsets) {
-  if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+  if (kafka::is_authorization_error(err)) {
+    metrics_.error("commit");
+    // Every later commit would fail the same way.
+    if (listener_) {
+      listener_->on_fatal(*kafka::access_refused(err, cluster_, "group " + group_id_, "READ",
+                                                 rd_kafka_err2str(err)));
+    }
+  } else if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
     metrics_.error("commit");
     spdlog::warn("flow {}: source offset commit failed: {} (tried again at the next commit)",
                  metrics_.flow(), rd_kafka_err2str(err));
@@ -334,7 +355,8 @@ void KafkaSource::report_committed(rd_kafka_resp_err_t err,
 
 void KafkaSource::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   auto* self = static_cast<KafkaSource*>(opaque);
-  if (auto fatal = self->metrics_.client_error(rk, err, reason); fatal && self->listener_) {
+  if (auto fatal = self->metrics_.client_error(rk, self->cluster_, err, reason);
+      fatal && self->listener_) {
     self->listener_->on_fatal(*fatal);
   }
 }

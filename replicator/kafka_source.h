@@ -66,6 +66,7 @@ class KafkaSource : public Source {
   void report_committed(rd_kafka_resp_err_t err, const rd_kafka_topic_partition_list_t* offsets);
 
   std::string cluster_;
+  std::string group_id_;
   std::chrono::milliseconds commit_timeout_;
   FlowMetrics& metrics_;
   SourceListener* listener_ = nullptr;

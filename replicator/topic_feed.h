@@ -35,6 +35,9 @@ class TopicFeed {
   virtual std::optional<TopicPlan> take_plan() = 0;
   // Look again soon, not only at the next interval (a target partition is missing).
   virtual void request_refresh() = 0;
+  // Why the flow cannot go on: a cluster refused a permission it cannot copy without (on its
+  // own topics); nullopt while none was refused.
+  virtual std::optional<std::string> refused() { return std::nullopt; }
 };
 
 // Where the copy loop publishes how far each partition got, for the lag gauges.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "kafka/access_error.h"
 #include "kafka/timestamps.h"
 #include "replicator/dead_letter.h"
 
@@ -78,6 +79,13 @@ bool TopicWatcher::ensure_internal_topics() {
   for (const auto& topic : settings_.internal_topics) {
     if (auto err = target_.ensure_topic(topic.name, 1, topic.configs, settings_.admin_timeout)) {
       metrics_.error("admin");
+      // Without its own topics the flow never copies: a missing ACL ends it, not a retry.
+      if (kafka::is_authorization_error(err.code())) {
+        std::lock_guard lock(mutex_);
+        refused_ = kafka::access_refused(err.code(), target_.cluster(), "topic " + topic.name,
+                                         "CREATE, WRITE, READ and DESCRIBE", err.message());
+        return false;
+      }
       warn_once(topic.name, err.message() + " (copying starts once it exists)");
       return false;
     }
@@ -164,6 +172,11 @@ std::optional<TopicPlan> TopicWatcher::take_plan() {
   std::lock_guard lock(mutex_);
   fresh_ = false;
   return std::exchange(plan_, std::nullopt);
+}
+
+std::optional<std::string> TopicWatcher::refused() {
+  std::lock_guard lock(mutex_);
+  return refused_;
 }
 
 void TopicWatcher::request_refresh() {

@@ -72,6 +72,7 @@ class TopicWatcher : public TopicFeed {
 
   std::optional<TopicPlan> take_plan() override;
   void request_refresh() override;
+  std::optional<std::string> refused() override;
 
  private:
   void run();
@@ -98,7 +99,8 @@ class TopicWatcher : public TopicFeed {
   std::condition_variable wake_;
   std::atomic<bool> stop_{false};
   bool requested_ = false;
-  std::optional<TopicPlan> plan_;   // the newest, until taken
+  std::optional<TopicPlan> plan_;  // the newest, until taken
+  std::optional<std::string> refused_;
   std::atomic<bool> fresh_{false};  // plan_ holds one not taken yet: a check without the lock
   TopicPlan last_;                  // refresh()'s thread only: what the loop copies
   std::thread thread_;

@@ -197,6 +197,33 @@ TEST_F(CopyLoopTest, ARejectedRecordFailsTheFlowAndItsOffsetIsNeverCommitted) {
   EXPECT_EQ(source_.committed(p0_), 1) << "up to the rejected record, not past it";
 }
 
+TEST_F(CopyLoopTest, ACopyRefusedForWantOfWriteNamesTheTargetTopicAndThePermission) {
+  start();
+  append(3);
+  turns(4);
+  writer_.answer([](const Written& w) { return is_copy(w) && w.value != "v1"; });
+  writer_.answer([](const Written& w) { return w.value == "v1"; },
+                 RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+  turns(2);
+  EXPECT_NE(loop_->failure().find("orders[0]@1: cluster west: not authorized: duplex's principal "
+                                  "needs WRITE on topic orders (TOPIC_AUTHORIZATION_FAILED"),
+            std::string::npos)
+      << loop_->failure();
+  writer_.answer_on_poll = true;
+  loop_->finish();
+  EXPECT_EQ(source_.committed(p0_), 1) << "up to the refused record, not past it";
+}
+
+TEST_F(CopyLoopTest, APermissionTheTopicFeedWasRefusedStopsTheFlow) {
+  start();
+  append(3);
+  turns(4);
+  EXPECT_TRUE(loop_->failure().empty());
+  topics_.refusal = "cluster west: not authorized: duplex's principal needs CREATE on topic t";
+  turns(2);
+  EXPECT_EQ(loop_->failure(), *topics_.refusal);
+}
+
 TEST_F(CopyLoopTest, AnAbortedTransactionRewindsTheSource) {
   testing::FakeSink sink;
   start(&sink);

@@ -21,8 +21,10 @@ class FakeTopicFeed : public TopicFeed {
   }
   std::optional<TopicPlan> take_plan() override { return std::exchange(next_, std::nullopt); }
   void request_refresh() override { refreshes++; }
+  std::optional<std::string> refused() override { return refusal; }
 
   int refreshes = 0;
+  std::optional<std::string> refusal;  // what refused() says
 
  private:
   std::optional<TopicPlan> next_;

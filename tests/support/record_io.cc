@@ -71,12 +71,11 @@ void send(rd_kafka_t* producer, const std::string& topic, const std::vector<Reco
   }
 }
 
-HandlePtr test_producer(const std::string& bootstrap, Properties ours,
-                        std::string& delivery_error) {
+HandlePtr test_producer(const Properties& cluster, Properties ours, std::string& delivery_error) {
   ours["enable.idempotence"] = "true";
   ours["linger.ms"] = "5";
   ours["message.timeout.ms"] = "60000";  // bounds a wait on a cluster that is away
-  auto conf = make_conf("reader", {{"bootstrap.servers", bootstrap}}, ours);
+  auto conf = make_conf("reader", cluster, ours);
   rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
   rd_kafka_conf_set_opaque(conf.get(), &delivery_error);
   return make_client("reader", RD_KAFKA_PRODUCER, std::move(conf));
@@ -94,8 +93,13 @@ void check(rd_kafka_error_t* raw, const char* what) {
 
 void produce_records(const std::string& bootstrap, const std::string& topic,
                      const std::vector<Record>& records) {
+  produce_records(Properties{{"bootstrap.servers", bootstrap}}, topic, records);
+}
+
+void produce_records(const Properties& cluster, const std::string& topic,
+                     const std::vector<Record>& records) {
   std::string delivery_error;
-  auto producer = test_producer(bootstrap, {}, delivery_error);
+  auto producer = test_producer(cluster, {}, delivery_error);
   send(producer.get(), topic, records);
   if (rd_kafka_flush(producer.get(), 60000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
     throw std::runtime_error("test produce: flush timed out");
@@ -107,8 +111,8 @@ void produce_in_transaction(const std::string& bootstrap, const std::string& top
                             const std::vector<Record>& records, const std::string& transactional_id,
                             bool commit) {
   std::string delivery_error;
-  auto producer =
-      test_producer(bootstrap, {{"transactional.id", transactional_id}}, delivery_error);
+  auto producer = test_producer({{"bootstrap.servers", bootstrap}},
+                                {{"transactional.id", transactional_id}}, delivery_error);
   check(rd_kafka_init_transactions(producer.get(), 30000), "init");
   check(rd_kafka_begin_transaction(producer.get()), "begin");
   send(producer.get(), topic, records);
@@ -124,13 +128,11 @@ void produce_in_transaction(const std::string& bootstrap, const std::string& top
 
 namespace {
 
-HandlePtr reader(const std::string& bootstrap) {
-  auto conf = make_conf("reader",
-                        {{"bootstrap.servers", bootstrap},
-                         {"group.id", "duplex-test-reader"},
+HandlePtr reader(const Properties& cluster) {
+  auto conf = make_conf("reader", cluster,
+                        {{"group.id", "duplex-test-reader"},
                          {"enable.auto.commit", "false"},
-                         {"isolation.level", "read_committed"}},
-                        {});
+                         {"isolation.level", "read_committed"}});
   return make_client("reader", RD_KAFKA_CONSUMER, std::move(conf));
 }
 
@@ -148,9 +150,9 @@ int partition_count(rd_kafka_t* rk, const std::string& topic) {
 }
 
 // Each partition's (low, high) watermarks; empty when the topic cannot be read.
-std::map<int, std::pair<int64_t, int64_t>> watermarks(const std::string& bootstrap,
+std::map<int, std::pair<int64_t, int64_t>> watermarks(const Properties& cluster,
                                                       const std::string& topic) {
-  auto consumer = reader(bootstrap);
+  auto consumer = reader(cluster);
   std::map<int, std::pair<int64_t, int64_t>> marks;
   try {
     for (int p = 0, n = partition_count(consumer.get(), topic); p < n; ++p) {
@@ -169,20 +171,23 @@ std::map<int, std::pair<int64_t, int64_t>> watermarks(const std::string& bootstr
 
 std::map<int, int64_t> start_offsets(const std::string& bootstrap, const std::string& topic) {
   std::map<int, int64_t> starts;
-  for (const auto& [partition, marks] : watermarks(bootstrap, topic))
+  for (const auto& [partition, marks] : watermarks({{"bootstrap.servers", bootstrap}}, topic))
     starts[partition] = marks.first;
   return starts;
 }
 
 std::map<int, int64_t> end_offsets(const std::string& bootstrap, const std::string& topic) {
+  return end_offsets(Properties{{"bootstrap.servers", bootstrap}}, topic);
+}
+
+std::map<int, int64_t> end_offsets(const Properties& cluster, const std::string& topic) {
   std::map<int, int64_t> ends;
-  for (const auto& [partition, marks] : watermarks(bootstrap, topic))
-    ends[partition] = marks.second;
+  for (const auto& [partition, marks] : watermarks(cluster, topic)) ends[partition] = marks.second;
   return ends;
 }
 
 int64_t count_records(const std::string& bootstrap, const std::string& topic) {
-  auto marks = watermarks(bootstrap, topic);
+  auto marks = watermarks({{"bootstrap.servers", bootstrap}}, topic);
   if (marks.empty()) return -1;
   int64_t total = 0;
   for (const auto& [partition, range] : marks) total += range.second - range.first;
@@ -192,7 +197,12 @@ int64_t count_records(const std::string& bootstrap, const std::string& topic) {
 std::vector<Record> read_all(const std::string& bootstrap, const std::string& topic,
                              size_t expected, std::chrono::milliseconds timeout,
                              std::chrono::milliseconds linger) {
-  auto consumer = reader(bootstrap);
+  return read_all(Properties{{"bootstrap.servers", bootstrap}}, topic, expected, timeout, linger);
+}
+
+std::vector<Record> read_all(const Properties& cluster, const std::string& topic, size_t expected,
+                             std::chrono::milliseconds timeout, std::chrono::milliseconds linger) {
+  auto consumer = reader(cluster);
   PartitionListPtr assignment(rd_kafka_topic_partition_list_new(1));
   for (int p = 0, n = partition_count(consumer.get(), topic); p < n; ++p) {
     rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), p)->offset =

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "kafka/client_factory.h"
+
 namespace duplex::testing {
 
 // A record as the tests write or read it, with everything a copy must keep.
@@ -29,6 +31,9 @@ struct Record {
 // acknowledgement; throws std::runtime_error on any failure.
 void produce_records(const std::string& bootstrap, const std::string& topic,
                      const std::vector<Record>& records);
+// The same on a cluster given by its librdkafka properties (bootstrap.servers, security).
+void produce_records(const kafka::Properties& cluster, const std::string& topic,
+                     const std::vector<Record>& records);
 
 // The same in one transaction of `transactional_id`, committed or aborted at the end.
 void produce_in_transaction(const std::string& bootstrap, const std::string& topic,
@@ -42,6 +47,9 @@ void produce_in_transaction(const std::string& bootstrap, const std::string& top
 std::vector<Record> read_all(const std::string& bootstrap, const std::string& topic,
                              size_t expected, std::chrono::milliseconds timeout,
                              std::chrono::milliseconds linger = std::chrono::milliseconds(500));
+std::vector<Record> read_all(const kafka::Properties& cluster, const std::string& topic,
+                             size_t expected, std::chrono::milliseconds timeout,
+                             std::chrono::milliseconds linger = std::chrono::milliseconds(500));
 
 // Records in the topic: the sum of its partitions' high watermarks (no transactions assumed);
 // -1 while the topic is missing or its partitions have no leader yet.
@@ -51,5 +59,6 @@ int64_t count_records(const std::string& bootstrap, const std::string& topic);
 std::map<int, int64_t> start_offsets(const std::string& bootstrap, const std::string& topic);
 // Each partition's end offset (high watermark); empty when the topic cannot be read.
 std::map<int, int64_t> end_offsets(const std::string& bootstrap, const std::string& topic);
+std::map<int, int64_t> end_offsets(const kafka::Properties& cluster, const std::string& topic);
 
 }  // namespace duplex::testing
