@@ -101,7 +101,8 @@ KafkaError LogReader::read_new(const std::function<void(const rd_kafka_message_t
   std::map<int32_t, int64_t> end;
   for (const auto& [p, next] : next_) {
     int64_t low = 0, high = 0;
-    if (auto err = in_slices(deadline, [&](int slice_ms) {
+    // p named again: clang 14 (the sanitized build) cannot capture a structured binding.
+    if (auto err = in_slices(deadline, [&, p = p](int slice_ms) {
           return query_watermarks(consumer_.get(), topic_, p, &low, &high,
                                   std::chrono::milliseconds(slice_ms));
         })) {

@@ -1,5 +1,7 @@
 #include "offsets/offset_records.h"
 
+#include <algorithm>
+#include <limits>
 #include <sstream>
 
 namespace duplex::offsets {
@@ -47,6 +49,10 @@ std::optional<OffsetRun> decode_run(std::string_view value) {
   std::string extra;
   if (in >> extra) return std::nullopt;
   if (run.partition < 0 || run.source < 0 || run.target < 0 || run.count <= 0) return std::nullopt;
+  // Translation computes the run's ends: both must be offsets (found by fuzz/).
+  if (run.count > std::numeric_limits<int64_t>::max() - std::max(run.source, run.target)) {
+    return std::nullopt;
+  }
   return run;
 }
 
@@ -81,6 +87,9 @@ std::optional<Checkpoint> decode_checkpoint(std::string_view value) {
   auto group = read_rest(in);
   if (!group) return std::nullopt;
   c.group = *group;
+  // `duplex failover` subtracts time_ms from now and copied_end from source_end (-1: unknown):
+  // out of these ranges, they overflow (found by fuzz/).
+  if (c.time_ms < 0 || c.source_end < -1 || c.copied_end < 0) return std::nullopt;
   if (c.partition < 0 || c.upstream < 0 || c.target < 0 || c.target > c.copied_target ||
       c.target > c.local_target ||
       (c.local_rereads && *c.local_rereads > c.local_target - c.target)) {

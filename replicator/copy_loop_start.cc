@@ -105,7 +105,8 @@ void CopyLoop::advance_waiting() {
     if (!waits(p.state)) continue;
     any_waiting_ = true;
     // Named once when it waits long: the flow must not go quiet while a partition stands.
-    auto say_waiting = [&](const std::string& why) {
+    // tp and p named again: clang 14 (the sanitized build) cannot capture a structured binding.
+    auto say_waiting = [&, &tp = tp, &p = p](const std::string& why) {
       if (p.said_waiting || now_ - p.since < kSayWaitingAfter) return;
       p.said_waiting = true;
       spdlog::warn("flow {}: {} is not copying yet: {}", metrics_.flow(), to_string(tp), why);

@@ -22,8 +22,7 @@ constexpr size_t kExactlyOnceRecordsFactor = 2;
 Flow::Flow(const config::Config& config, const config::Flow& flow, const std::atomic<bool>& stop,
            metrics::ReplicationMetrics& metrics, FlowOptions options,
            std::optional<FlowConflict> conflict)
-    : stop_(stop),
-      group_id_(group_id_for(config.region, flow.source)),
+    : group_id_(group_id_for(config.region, flow.source)),
       instance_id_(config.instance_id),
       metrics_(metrics, flow.source + "->" + config.region),
       budget_(options.max_inflight_bytes,

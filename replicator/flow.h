@@ -90,7 +90,6 @@ class Flow {
   }
 
  private:
-  const std::atomic<bool>& stop_;
   std::string group_id_;
   std::string instance_id_;  // static membership when not empty
   FlowMetrics metrics_;

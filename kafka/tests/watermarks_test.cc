@@ -6,6 +6,7 @@
 
 #include "kafka/client_factory.h"
 #include "kafka/mock_cluster.h"
+#include "kafka/produce.h"
 
 namespace duplex::kafka {
 namespace {
@@ -22,8 +23,9 @@ TEST(QueryWatermarks, AnswersTheLowAndHighMarks) {
   cluster.create_topic("orders", 1);
   auto producer = producer_of(cluster);
   for (int i = 0; i < 3; ++i) {
-    rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC("orders"), RD_KAFKA_V_PARTITION(0),
-                      RD_KAFKA_V_VALUE(const_cast<char*>("v"), 1), RD_KAFKA_V_END);
+    ASSERT_EQ(
+        produce(producer.get(), {.topic = "orders", .partition = 0, .value = "v", .value_len = 1}),
+        RD_KAFKA_RESP_ERR_NO_ERROR);
   }
   ASSERT_EQ(rd_kafka_flush(producer.get(), 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
   int64_t low = -1, high = -1;

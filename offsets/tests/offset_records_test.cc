@@ -2,6 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "offsets/failover.h"
+
 namespace duplex::offsets {
 namespace {
 
@@ -52,6 +59,44 @@ TEST(OffsetRecords, RejectsCorruptValues) {
   c.local_rereads = 2;
   c.target = 11;  // beyond copied_target: never valid
   EXPECT_FALSE(decode_checkpoint(encode(c)));
+}
+
+// Found by fuzz/offset_run_fuzz: a run whose end is past the largest offset decoded, and
+// translation overflowed computing it.
+TEST(OffsetRecords, RejectsRunsWhoseEndIsNoOffset) {
+  EXPECT_FALSE(decode_run("1\x01 1s 0 7 10127016374 9223372036854775807 0"));
+  EXPECT_FALSE(decode_run("1 orders orders 0 1 0 9223372036854775807 0"));
+  EXPECT_FALSE(decode_run("1 orders orders 0 0 1 9223372036854775807 0"));
+  auto run = decode_run("1 orders orders 0 1 0 9223372036854775806 0");
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->source_end(), std::numeric_limits<int64_t>::max());
+}
+
+// Found by fuzz/checkpoint_fuzz: `duplex failover` computes a checkpoint's age and the records
+// it gave up by subtraction, which overflowed with a copied_end of -2^63.
+TEST(OffsetRecords, RejectsCheckpointsFailoverCannotPlan) {
+  const std::string fuzzed("1 1r\x10 rs 3 60 8 17 11 3-9223372036854775808 8 0 \0\0", 50);
+  EXPECT_FALSE(decode_checkpoint(fuzzed));
+  const std::string good = "2 1700000000000 orders orders 2 6123 6100 6123 6100 10000 10000 0 0 g";
+  ASSERT_TRUE(decode_checkpoint(good));
+  auto with = [&](size_t field, const std::string& value) {
+    std::istringstream in(good);
+    std::vector<std::string> fields;
+    for (std::string f; in >> f;) fields.push_back(f);
+    fields.at(field) = value;
+    std::string line;
+    for (const auto& f : fields) line += (line.empty() ? "" : " ") + f;
+    return line;
+  };
+  EXPECT_FALSE(decode_checkpoint(with(1, "-1")));   // time_ms
+  EXPECT_FALSE(decode_checkpoint(with(10, "-1")));  // copied_end
+  EXPECT_FALSE(decode_checkpoint(with(9, "-2")));   // source_end; -1 is unknown:
+  auto unknown_end = decode_checkpoint(with(9, "-1"));
+  ASSERT_TRUE(unknown_end);
+  EXPECT_FALSE(plan_move(*unknown_end, 1700000001000).unreplicated);
+  auto far = decode_checkpoint(with(9, "9223372036854775807"));
+  ASSERT_TRUE(far);
+  EXPECT_EQ(plan_move(*far, 1700000001000).unreplicated, 9223372036854775807 - 10000);
 }
 
 TEST(OffsetRecords, ProgressRoundTripsAndRejectsCorruptValues) {
