@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <iostream>
+#include <optional>
 
 #include "app/cluster_check.h"
 #include "app/command_line.h"
@@ -45,15 +46,29 @@ int run_command(const std::vector<std::string>& args) {
   setup_logging(config->log_level, config->log_format);
   try {
     metrics::ReplicationMetrics metrics(DUPLEX_VERSION);
+    // The sidecar, for the probes and the watchdog, while it exists.
+    std::atomic<const replicator::Sidecar*> running{nullptr};
+    // One endpoint from the start: while the clusters are waited for (startup.wait) and the
+    // sidecar starts, probes get answers (alive, not ready), so an orchestrator's liveness check
+    // does not restart it before it could name what is wrong; then the sidecar's own answers.
+    std::optional<metrics::HttpEndpoint> endpoint;
+    endpoint.emplace(config->metrics_listen,
+                     metrics::HttpEndpoint::Handlers{
+                         [&] { return metrics.serialize(); },
+                         [&] {
+                           auto* sidecar = running.load();
+                           return sidecar ? sidecar->health() : metrics::ProbeResult{};
+                         },
+                         [&] {
+                           auto* sidecar = running.load();
+                           return sidecar
+                                      ? sidecar->ready()
+                                      : metrics::ProbeResult{false,
+                                                             "starting: waiting for the clusters "
+                                                             "(startup.wait) and the flows"};
+                         }});
+    spdlog::info("metrics on http://{}/metrics (/healthz, /readyz)", config->metrics_listen);
     if (config->startup_wait.count() > 0) {
-      // Probes get an answer while it waits (alive, not ready), so an orchestrator's liveness
-      // check does not restart it before startup.wait could name what is wrong.
-      metrics::HttpEndpoint waiting(
-          config->metrics_listen,
-          {[&] { return metrics.serialize(); }, [] { return metrics::ProbeResult{}; },
-           [] {
-             return metrics::ProbeResult{false, "waiting for the clusters (startup.wait)"};
-           }});
       // A wrong host, port or name is said within startup.wait, not retried without a word.
       auto silent =
           silent_clusters(*config, clusters_of(*config), config->startup_wait, &stop_requested());
@@ -62,9 +77,7 @@ int run_command(const std::vector<std::string>& args) {
       if (!silent.empty()) return kExitFailure;
     }
     const replicator::FlowOptions options;
-    // Declared before the sidecar and its endpoint, so that it outlives (and guards) their
-    // destructors.
-    std::atomic<const replicator::Sidecar*> running{nullptr};
+    // Declared before the sidecar, so that it outlives (and guards) the destructors below.
     StopWatchdog watchdog(
         replicator::Sidecar::stop_bound(options),
         [&] { return stop_requested().load() || (running.load() && running.load()->stopping()); },
@@ -74,14 +87,19 @@ int run_command(const std::vector<std::string>& args) {
         });
     replicator::Sidecar sidecar(*config, stop_requested(), metrics, options);
     running = &sidecar;
-    metrics::HttpEndpoint endpoint(config->metrics_listen, {[&] { return metrics.serialize(); },
-                                                            [&] { return sidecar.health(); },
-                                                            [&] { return sidecar.ready(); }});
-    spdlog::info("metrics on http://{}/metrics (/healthz, /readyz)", config->metrics_listen);
+    // However this scope is left, the endpoint stops (its threads joined: no probe is still
+    // asking) before the sidecar is destroyed.
+    struct ProbesOff {
+      std::optional<metrics::HttpEndpoint>& endpoint;
+      std::atomic<const replicator::Sidecar*>& running;
+      ~ProbesOff() {
+        running = nullptr;
+        endpoint.reset();
+      }
+    } probes_off{endpoint, running};
     spdlog::info("duplex sidecar for region {} running {} flow(s)", config->region,
                  sidecar.flows().size());
     int code = sidecar.run();
-    running = nullptr;
     watchdog.arm();  // what is left: the endpoint and the sidecar's destruction
     spdlog::info("duplex sidecar exiting with code {}", code);
     return code;
