@@ -1,10 +1,10 @@
 #include <iostream>
-#include <regex>
 
 #include "app/cluster_check.h"
 #include "app/command_line.h"
 #include "app/commands.h"
 #include "app/failover_report.h"
+#include "config/pattern.h"
 #include "offsets/failover.h"
 
 namespace duplex::app {
@@ -36,6 +36,12 @@ int failover_command(const std::vector<std::string>& args) {
   if (vm->count("group")) groups = (*vm)["group"].as<std::vector<std::string>>();
   std::optional<std::string> regex;
   if (vm->count("group-regex")) regex = (*vm)["group-regex"].as<std::string>();
+  if (regex) {
+    if (auto why = config::regex_problem(*regex)) {
+      std::cerr << "duplex failover: --group-regex '" << *regex << "': " << *why << "\n";
+      return kExitUsage;
+    }
+  }
   if (groups.empty() && !regex) {
     std::cerr << "duplex failover: name the groups: --group G (repeatable) or --group-regex RE\n";
     return kExitUsage;
@@ -57,13 +63,7 @@ int failover_command(const std::vector<std::string>& args) {
     std::cerr << "duplex failover: " << err.message() << "\n";
     return err.code() == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ? kExitUsage : kExitFailure;
   }
-  std::variant<offsets::FailoverPlan, kafka::KafkaError> result;
-  try {
-    result = failover.plan(groups, regex);
-  } catch (const std::regex_error& e) {
-    std::cerr << "duplex failover: --group-regex: " << e.what() << "\n";
-    return kExitUsage;
-  }
+  auto result = failover.plan(groups, regex);  // the regex compiles: checked above
   if (auto* e = std::get_if<kafka::KafkaError>(&result)) {
     std::cerr << "duplex failover: " << e->message() << "\n";
     return kExitFailure;

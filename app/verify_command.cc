@@ -9,6 +9,7 @@
 #include "app/commands.h"
 #include "app/stop_signal.h"
 #include "config/duration.h"
+#include "config/pattern.h"
 #include "offsets/offset_translator.h"
 #include "verify/kafka_range_reader.h"
 #include "verify/verifier.h"
@@ -70,10 +71,8 @@ int verify_command(const std::vector<std::string>& args) {
   verify::Verifier::Options opts;
   if (vm->count("topic")) {
     opts.topic_regex = (*vm)["topic"].as<std::string>();
-    try {
-      std::regex check(*opts.topic_regex);
-    } catch (const std::regex_error& e) {
-      std::cerr << "duplex verify: --topic '" << *opts.topic_regex << "': " << e.what() << "\n";
+    if (auto why = config::regex_problem(*opts.topic_regex)) {
+      std::cerr << "duplex verify: --topic '" << *opts.topic_regex << "': " << *why << "\n";
       return kExitUsage;
     }
   }

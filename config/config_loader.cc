@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "config/duration.h"
+#include "config/pattern.h"
 #include "config/redaction.h"
 #include "config/size.h"
 
@@ -118,10 +119,8 @@ class Walker {
   std::optional<std::string> regex(const YAML::Node& node, const std::string& what) {
     auto pattern = text(node, what);
     if (!pattern) return std::nullopt;
-    try {
-      std::regex compiled(*pattern);
-    } catch (const std::regex_error& e) {
-      problem(node, what + ": bad regular expression '" + *pattern + "': " + e.what());
+    if (auto why = regex_problem(*pattern)) {
+      problem(node, what + ": bad regular expression '" + *pattern + "': " + *why);
       return std::nullopt;
     }
     return pattern;
