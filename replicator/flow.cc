@@ -62,7 +62,7 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
   } else {
     writer_ = std::make_unique<KafkaRecordWriter>(config.region, config.home_cluster(),
                                                   client_id + "-producer", metrics_, stop);
-    sink_ = std::make_unique<IdempotentSink>(*writer_, metrics_, offset_syncs_topic);
+    sink_ = std::make_unique<IdempotentSink>(*writer_, metrics_, config.region, offset_syncs_topic);
     target_handle = writer_->handle();
   }
   source_admin_ = std::make_unique<kafka::TopicAdmin>(source_->handle(), flow.source);

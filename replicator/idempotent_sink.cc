@@ -38,10 +38,11 @@ constexpr std::chrono::milliseconds kFinishPoll{10};
 
 }  // namespace
 
-IdempotentSink::IdempotentSink(RecordWriter& writer, FlowMetrics& metrics,
+IdempotentSink::IdempotentSink(RecordWriter& writer, FlowMetrics& metrics, std::string home,
                                const std::string& offset_syncs_topic)
     : writer_(writer),
       metrics_(metrics),
+      home_(std::move(home)),
       offset_syncs_topic_(offset_syncs_topic),
       offset_syncs_ref_(writer.topic(offset_syncs_topic)) {
   writer_.set_handler(this);
@@ -218,10 +219,7 @@ void IdempotentSink::on_delivery(const Delivery& d) {
   } else if (d.error) {
     // Stays pending, so its offset is never committed: nothing is lost.
     metrics_.error("produce");
-    const std::string& flow = metrics_.flow();  // "<source>-><home>"
-    const auto arrow = flow.rfind("->");
-    const std::string home = arrow == std::string::npos ? flow : flow.substr(arrow + 2);
-    auto refused = kafka::access_refused(d.error, home, "topic " + p.target_topic, "WRITE",
+    auto refused = kafka::access_refused(d.error, home_, "topic " + p.target_topic, "WRITE",
                                          rd_kafka_err2str(d.error));
     fail("the target rejected " + to_string(p.source) + "@" + std::to_string(offset) + ": " +
          (refused ? *refused

@@ -35,7 +35,9 @@ namespace duplex::replicator {
 // default) fails the flow; the record stays pending, so its offset is never committed.
 class IdempotentSink : public Sink, private DeliveryHandler {
  public:
-  IdempotentSink(RecordWriter& writer, FlowMetrics& metrics, const std::string& offset_syncs_topic);
+  // `home`: the target cluster, named in errors.
+  IdempotentSink(RecordWriter& writer, FlowMetrics& metrics, std::string home,
+                 const std::string& offset_syncs_topic);
   ~IdempotentSink() override { writer_.set_handler(nullptr); }
   IdempotentSink(const IdempotentSink&) = delete;
   IdempotentSink& operator=(const IdempotentSink&) = delete;
@@ -89,6 +91,7 @@ class IdempotentSink : public Sink, private DeliveryHandler {
 
   RecordWriter& writer_;
   FlowMetrics& metrics_;
+  const std::string home_;
   std::string offset_syncs_topic_;
   RecordWriter::TopicRef offset_syncs_ref_;
   std::optional<RecordWriter::TopicRef> dead_letters_ref_;  // once the first is written

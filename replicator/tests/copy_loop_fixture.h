@@ -27,7 +27,7 @@ class CopyLoopTest : public ::testing::Test {
   void start(Sink* sink = nullptr, size_t max_records = 1000,
              const std::vector<RecordStage*>& stages = {}) {
     budget_ = std::make_unique<InflightBudget>(64u << 20, max_records);
-    idempotent_ = std::make_unique<IdempotentSink>(writer_, metrics_, kSyncs);
+    idempotent_ = std::make_unique<IdempotentSink>(writer_, metrics_, "west", kSyncs);
     RecordJudge judge(OriginFilter("east", "west", {"east", "west", "central"}));
     for (RecordStage* stage : stages) judge.add_stage(*stage);
     loop_ = std::make_unique<CopyLoop>(
