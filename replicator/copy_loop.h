@@ -136,6 +136,7 @@ class CopyLoop : private SourceListener {
   void on_assigned(const std::vector<TopicPartition>& partitions) override;
   void on_revoked(const std::vector<TopicPartition>& partitions, bool lost) override;
   void on_committed(const std::map<TopicPartition, int64_t>& offsets) override;
+  void on_partition_end(const TopicPartition& partition, int64_t end) override;
   void on_fatal(const std::string& reason) override { fail(reason); }
 
   void apply_plan(TopicPlan plan);

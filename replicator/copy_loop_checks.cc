@@ -1,6 +1,7 @@
 // CopyLoop, continued: the checks a record passes before the sink. Step 0, the offset it
 // should have (records that expired on the source: a gap; a topic created again: offsets that
-// went back); and, in step 3, a copy larger than the target takes (errors.oversized).
+// went back; the end of a partition past its last record); and, in step 3, a copy larger than
+// the target takes (errors.oversized).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -54,6 +55,25 @@ bool CopyLoop::pass_jump(Partition& p, int64_t offset) {
       "(on.source.gap: continue)",
       metrics_.flow(), what, jump.to);
   return true;
+}
+
+void CopyLoop::on_partition_end(const TopicPartition& tp, int64_t end) {
+  // Offsets between the last record and the end hold no record (a transaction's marker
+  // always follows its last record): settled like skipped records, so the commit and the lag
+  // reach the end. Left at the last record, a transactional source would show lag 1 for ever.
+  Partition* p = find(tp.topic, tp.partition);
+  if (!p || !failure_.empty() || p->state != State::copying || !p->in_sink) return;
+  // Where the partition started is unknown without `expected` (a group with no commit): a
+  // guess could settle a record before the start. Nothing passed, or it went back (the next
+  // record tells).
+  if (!p->expected || end <= *p->expected) return;
+  if (!pass_jump(*p, end)) return;
+  p->expected = end;
+  SourceRecord none;
+  none.topic = p->tp.topic;
+  none.partition = tp.partition;
+  none.offset = end - 1;
+  written(*p, none.offset, sink_.write(p->id, std::move(none), nullptr, false, {}));
 }
 
 std::pair<size_t, std::string> CopyLoop::size_limit(const std::string& target_topic) const {

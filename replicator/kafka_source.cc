@@ -96,7 +96,9 @@ KafkaSource::KafkaSource(const std::string& cluster, const kafka::Properties& cl
        // from the log start; the copy loop tells that gap from a compaction hole by the log
        // start the fetch saw (source_jump.h), and counts it.
        {"auto.offset.reset", "earliest"},
-       {"enable.partition.eof", "false"},
+       // The end of a partition is reported (on_partition_end): a partition whose last offsets
+       // are transaction markers is settled up to its end, not to the last record before them.
+       {"enable.partition.eof", "true"},
        {"topic.metadata.refresh.interval.ms", std::to_string(metadata_refresh.count())},
        {"client.id", client_id}});
   rd_kafka_conf_set_opaque(conf.get(), this);
@@ -139,6 +141,12 @@ std::optional<SourceRecord> KafkaSource::poll(std::chrono::milliseconds timeout)
     if (auto fatal = metrics_.client_error(consumer_.get(), cluster_, m->err, "consumer");
         fatal && listener_) {
       listener_->on_fatal(*fatal);
+    }
+    return std::nullopt;
+  }
+  if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+    if (listener_ && m->rkt) {
+      listener_->on_partition_end({rd_kafka_topic_name(m->rkt), m->partition}, m->offset);
     }
     return std::nullopt;
   }

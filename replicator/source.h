@@ -54,6 +54,10 @@ class SourceListener {
   virtual void on_revoked(const std::vector<TopicPartition>& partitions, bool lost) = 0;
   // These commits succeeded.
   virtual void on_committed(const std::map<TopicPartition, int64_t>& offsets) = 0;
+  // The reader holds every record of the partition below `end`, its end for now: offsets
+  // between the last record delivered and `end` hold none (transaction markers, aborted
+  // transactions), or expired before they were read. Said once each time the end is reached.
+  virtual void on_partition_end(const TopicPartition& partition, int64_t end) = 0;
   // The source can read no more (a fatal client error).
   virtual void on_fatal(const std::string& reason) = 0;
 };

@@ -155,6 +155,55 @@ TEST_F(CopyLoopGapTest, HolesAboveTheLogStartAreNoLoss) {
   EXPECT_TRUE(loop_->failure().empty());
 }
 
+TEST_F(CopyLoopGapTest, AMarkerAtTheEndIsSettledSoTheCommitReachesTheEnd) {
+  start();
+  append(2);
+  source_.append_gap(p0_);  // the marker of the transaction that wrote them
+  turns(4);
+  settle();
+  EXPECT_EQ(source_.committed(p0_), 3) << "at 2 the group would lag by the marker for ever";
+  auto run = offsets::decode_run(writer_.written_to(kSyncs).back()->value);
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->source, 0);
+  EXPECT_EQ(run->count, 2) << "the marker is no copy";
+  append(1);
+  turns(3);
+  settle();
+  EXPECT_EQ(copied_values(), (std::vector<std::string>{"v0", "v1", "v2"}));
+  EXPECT_EQ(source_.committed(p0_), 4);
+  EXPECT_EQ(metrics_.counters().records_lost, 0u);
+  EXPECT_TRUE(loop_->failure().empty());
+}
+
+TEST_F(CopyLoopGapTest, WithoutTheGroupsCommitAnEndBeforeAnyRecordIsNotGuessedAt) {
+  // Where reading started is unknown: settling below it could copy a record twice after an
+  // aborted transaction (exactly-once rewinds to the first offset it was given).
+  source_.append_gap(p0_);
+  source_.append_gap(p0_);
+  start();
+  turns(4);
+  settle();
+  EXPECT_EQ(source_.committed(p0_), std::nullopt);
+  EXPECT_TRUE(loop_->failure().empty());
+}
+
+TEST_F(CopyLoopGapTest, RecordsThatExpiredAtTheEndAreCountedWhenTheEndIsReached) {
+  duplex::testing::LogCapture log;
+  options_.continue_after_source_gap = true;
+  start();
+  append(3);
+  turns(4);
+  settle();
+  append(4);               // offsets 3..6
+  source_.expire(p0_, 7);  // all four expire before they are read: no record follows them
+  turns(4);
+  settle();
+  EXPECT_EQ(metrics_.counters().records_lost, 4u);
+  EXPECT_EQ(log.count("source gap: orders[0] offsets 3 to 6 (4 records) expired"), 1u)
+      << log.text();
+  EXPECT_EQ(source_.committed(p0_), 7);
+}
+
 TEST_F(CopyLoopGapTest, ARecreatedTopicIsLoggedAndCopiedFromItsStart) {
   duplex::testing::LogCapture log;
   start();

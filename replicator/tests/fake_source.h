@@ -2,7 +2,7 @@
 // A Source with in-memory partition logs and a scripted group, for copy-loop tests: no broker,
 // no threads, no waiting. poll() first serves one pending group decision (as librdkafka serves
 // a rebalance from within poll), else returns the next record of an assigned, unpaused
-// partition.
+// partition, or tells the listener once that one reached its end (as enable.partition.eof).
 
 #include <deque>
 #include <map>
@@ -104,7 +104,14 @@ class FakeSource : public Source {
       const int64_t start = log_start(tp).value_or(0);
       if (position < start || position > static_cast<int64_t>(log.size())) position = start;
       while (position < static_cast<int64_t>(log.size()) && log[position].gap) ++position;
-      if (position >= static_cast<int64_t>(log.size())) continue;
+      if (position >= static_cast<int64_t>(log.size())) {
+        if (auto told = ends_told_.find(tp); told != ends_told_.end() && told->second == position) {
+          continue;
+        }
+        ends_told_[tp] = position;
+        listener_->on_partition_end(tp, position);
+        return std::nullopt;
+      }
       const Stored& s = log[position];
       SourceRecord r;
       r.topic = tp.topic;
@@ -125,7 +132,10 @@ class FakeSource : public Source {
     return {};
   }
   kafka::KafkaError assign(const std::vector<TopicPartition>& partitions) override {
-    for (const auto& tp : partitions) positions_[tp] = committed(tp).value_or(0);
+    for (const auto& tp : partitions) {
+      positions_[tp] = committed(tp).value_or(0);
+      ends_told_.erase(tp);
+    }
     return {};
   }
   kafka::KafkaError unassign(const std::vector<TopicPartition>& partitions) override {
@@ -146,7 +156,10 @@ class FakeSource : public Source {
     if (fail_pause_resume) {
       return kafka::KafkaError(RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION, "resuming");
     }
-    for (const auto& tp : partitions) paused_.erase(tp);
+    for (const auto& tp : partitions) {
+      paused_.erase(tp);
+      ends_told_.erase(tp);
+    }
     return {};
   }
   kafka::KafkaError seek(const TopicPartition& tp, int64_t offset) override {
@@ -156,6 +169,7 @@ class FakeSource : public Source {
     }
     seeks_.emplace_back(tp, offset);
     positions_.at(tp) = offset;
+    ends_told_.erase(tp);
     return {};
   }
   kafka::KafkaError commit(const std::map<TopicPartition, int64_t>& offsets, bool) override {
@@ -202,6 +216,7 @@ class FakeSource : public Source {
   std::map<TopicPartition, std::deque<Stored>> logs_;  // deque: records keep their addresses
   std::deque<Decision> decisions_;
   std::map<TopicPartition, int64_t> positions_;  // assigned partitions: next offset to deliver
+  std::map<TopicPartition, int64_t> ends_told_;  // the end last told, until the position moves
   std::set<TopicPartition> paused_;
   std::map<TopicPartition, int64_t> committed_;
   std::map<TopicPartition, int64_t> log_starts_;

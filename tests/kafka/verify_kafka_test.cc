@@ -134,18 +134,22 @@ TEST_F(VerifyKafka, AnAbortedTransactionAndLoopsAreNotMissing) {
   for (auto& r : looped) r.headers.emplace_back(std::string(offsets::kOriginHeader), "west");
   produce_records(kEast, topic, looped);
   produce_records(kEast, topic, records("east", 50, 30, 1));
+  // The log ends with a commit marker: the flow's commit must reach past it (end of log),
+  // not stop at the last record. (The abort marker above may land anywhere after its
+  // transaction's records: the coordinator writes it after EndTxn is answered.)
+  produce_in_transaction(kEast, topic, records("east", 80, 5, 1), prefix_ + ".txn", true);
   auto west_sidecar = start_sidecar("west", "east");
   ASSERT_TRUE(await_flow_committed("west", "east", topic, 1)) << log_of(*west_sidecar);
 
   auto json = verify("west", "east", "--output json");
   EXPECT_EQ(json.exit_code, 0);
-  EXPECT_EQ(total(json.output, "compared"), 80);
-  EXPECT_EQ(total(json.output, "matching"), 80);
+  EXPECT_EQ(total(json.output, "compared"), 85);
+  EXPECT_EQ(total(json.output, "matching"), 85);
   EXPECT_EQ(total(json.output, "loops"), 10);
   EXPECT_EQ(total(json.output, "missing"), 0);
-  // The 20 aborted records, and their abort marker.
   EXPECT_EQ(total(json.output, "aborted"), 20);
-  EXPECT_EQ(total(json.output, "source_gaps"), 1);
+  // The abort marker and the commit marker.
+  EXPECT_EQ(total(json.output, "source_gaps"), 2);
   verify("west", "east");
   EXPECT_EQ(west_sidecar->terminate(), 0);
 }

@@ -14,6 +14,7 @@ struct FatalListener : SourceListener {
   void on_assigned(const std::vector<TopicPartition>&) override {}
   void on_revoked(const std::vector<TopicPartition>&, bool) override {}
   void on_committed(const std::map<TopicPartition, int64_t>&) override {}
+  void on_partition_end(const TopicPartition&, int64_t) override {}
   void on_fatal(const std::string& reason) override { fatal = reason; }
   std::string fatal;
 };
