@@ -24,9 +24,25 @@ struct NameFilter {
   std::vector<std::string> exclude;
 };
 
+// Topic configs copied to the target: at creation, and (`sync`) at every refresh after it.
+struct TopicConfigCopy {
+  bool sync = true;
+  // Regexes of config names that belong to each cluster and are never copied. Given in the
+  // file, the list replaces this one.
+  std::vector<std::string> exclude{
+      "min\\.insync\\.replicas",
+      "unclean\\.leader\\.election\\.enable",
+      "(leader|follower)\\.replication\\.throttled\\.replicas",
+      "message\\.format\\.version",
+      "message\\.downconversion\\.enable",
+  };
+};
+
 struct TopicSelection : NameFilter {
-  // How often the source is asked for new matching topics and partition increases.
+  // How often the source is asked for new matching topics, partition increases and (with
+  // configs.sync) config changes.
   std::chrono::milliseconds refresh{std::chrono::seconds(10)};
+  TopicConfigCopy configs;
 };
 
 struct GroupSelection : NameFilter {

@@ -246,10 +246,18 @@ class Walker {
       }
     }
     if (const auto& topics = node["topics"]) {
-      if (expect_map(topics, where + ".topics", {"include", "exclude", "refresh"})) {
+      if (expect_map(topics, where + ".topics", {"include", "exclude", "refresh", "configs"})) {
         name_filter(topics, where + ".topics", out.topics);
         if (topics["refresh"])
           duration(topics["refresh"], where + ".topics.refresh", out.topics.refresh);
+        const auto& configs = topics["configs"];
+        if (configs && expect_map(configs, where + ".topics.configs", {"sync", "exclude"})) {
+          auto& copy = out.topics.configs;
+          if (configs["sync"]) boolean(configs["sync"], where + ".topics.configs.sync", copy.sync);
+          if (configs["exclude"]) {
+            copy.exclude = regex_list(configs["exclude"], where + ".topics.configs.exclude");
+          }
+        }
       }
     }
     if (const auto& groups = node["groups"]) {

@@ -65,7 +65,10 @@ std::string dump_redacted(const Config& config) {
     out << YAML::Key << "topics" << YAML::Value << YAML::BeginMap;
     emit_filter(out, flow.topics);
     out << YAML::Key << "refresh" << YAML::Value << duration_text(flow.topics.refresh);
-    out << YAML::EndMap;
+    out << YAML::Key << "configs" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "sync" << YAML::Value << flow.topics.configs.sync;
+    out << YAML::Key << "exclude" << YAML::Value << YAML::Flow << flow.topics.configs.exclude;
+    out << YAML::EndMap << YAML::EndMap;
     out << YAML::Key << "groups" << YAML::Value << YAML::BeginMap;
     emit_filter(out, flow.groups);
     out << YAML::Key << "sync" << YAML::Value << flow.groups.sync << YAML::EndMap;

@@ -20,6 +20,42 @@ KafkaError first_topic_error(const rd_kafka_topic_result_t** results, size_t cou
   return {};
 }
 
+// DescribeConfigs of `topics` in one request: the answered event, whose result lists them.
+Result<EventPtr> describe_configs(rd_kafka_t* rk, const std::vector<std::string>& topics,
+                                  std::chrono::milliseconds timeout, const std::string& cluster,
+                                  const std::string& what) {
+  QueuePtr queue(rd_kafka_queue_new(rk));
+  std::vector<rd_kafka_ConfigResource_t*> resources;
+  for (const auto& topic : topics) {
+    resources.push_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
+  }
+  auto opts = admin_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout);
+  rd_kafka_DescribeConfigs(rk, resources.data(), resources.size(), opts.get(), queue.get());
+  for (auto* resource : resources) rd_kafka_ConfigResource_destroy(resource);
+  return await_admin(queue.get(), timeout, cluster, what);
+}
+
+const rd_kafka_ConfigResource_t** described(const EventPtr& event, size_t* count) {
+  return rd_kafka_DescribeConfigs_result_resources(
+      rd_kafka_event_DescribeConfigs_result(event.get()), count);
+}
+
+// The configs set for the topic itself (not broker defaults), secrets left out.
+std::map<std::string, std::string> set_configs(const rd_kafka_ConfigResource_t* resource) {
+  size_t entry_count = 0;
+  const auto** entries = rd_kafka_ConfigResource_configs(resource, &entry_count);
+  std::map<std::string, std::string> configs;
+  for (size_t i = 0; i < entry_count; ++i) {
+    const auto* entry = entries[i];
+    if (rd_kafka_ConfigEntry_source(entry) != RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG ||
+        rd_kafka_ConfigEntry_is_sensitive(entry) || rd_kafka_ConfigEntry_value(entry) == nullptr) {
+      continue;
+    }
+    configs[rd_kafka_ConfigEntry_name(entry)] = rd_kafka_ConfigEntry_value(entry);
+  }
+  return configs;
+}
+
 }  // namespace
 
 Result<std::map<std::string, int>> TopicAdmin::list_topics(
@@ -39,34 +75,58 @@ Result<std::map<std::string, int>> TopicAdmin::list_topics(
 Result<std::map<std::string, std::string>> TopicAdmin::topic_configs(
     const std::string& topic, std::chrono::milliseconds timeout) const {
   const std::string what = "describing configs of topic " + topic;
-  QueuePtr queue(rd_kafka_queue_new(rk_));
-  rd_kafka_ConfigResource_t* resource =
-      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
-  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout);
-  rd_kafka_DescribeConfigs(rk_, &resource, 1, opts.get(), queue.get());
-  rd_kafka_ConfigResource_destroy(resource);
-  auto event = await_admin(queue.get(), timeout, cluster_, what);
+  auto event = describe_configs(rk_, {topic}, timeout, cluster_, what);
   if (auto* e = std::get_if<KafkaError>(&event)) return *e;
-  const auto* result = rd_kafka_event_DescribeConfigs_result(std::get<EventPtr>(event).get());
   size_t count = 0;
-  const auto** resources = rd_kafka_DescribeConfigs_result_resources(result, &count);
+  const auto** resources = described(std::get<EventPtr>(event), &count);
   if (count != 1) return KafkaError(RD_KAFKA_RESP_ERR__BAD_MSG, what + ": unexpected answer");
   if (auto err = rd_kafka_ConfigResource_error(resources[0])) {
     return KafkaError(err, "cluster " + cluster_ + ": " + what + ": " +
                                rd_kafka_ConfigResource_error_string(resources[0]));
   }
-  size_t entry_count = 0;
-  const auto** entries = rd_kafka_ConfigResource_configs(resources[0], &entry_count);
-  std::map<std::string, std::string> configs;
-  for (size_t i = 0; i < entry_count; ++i) {
-    const auto* entry = entries[i];
-    if (rd_kafka_ConfigEntry_source(entry) != RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG ||
-        rd_kafka_ConfigEntry_is_sensitive(entry) || rd_kafka_ConfigEntry_value(entry) == nullptr) {
-      continue;
-    }
-    configs[rd_kafka_ConfigEntry_name(entry)] = rd_kafka_ConfigEntry_value(entry);
+  return set_configs(resources[0]);
+}
+
+Result<std::map<std::string, std::map<std::string, std::string>>> TopicAdmin::topics_configs(
+    const std::vector<std::string>& topics, std::chrono::milliseconds timeout) const {
+  std::map<std::string, std::map<std::string, std::string>> out;
+  if (topics.empty()) return out;
+  const std::string what = "describing configs of " + std::to_string(topics.size()) + " topics";
+  auto event = describe_configs(rk_, topics, timeout, cluster_, what);
+  if (auto* e = std::get_if<KafkaError>(&event)) return *e;
+  size_t count = 0;
+  const auto** resources = described(std::get<EventPtr>(event), &count);
+  for (size_t i = 0; i < count; ++i) {
+    if (rd_kafka_ConfigResource_error(resources[i])) continue;
+    out[rd_kafka_ConfigResource_name(resources[i])] = set_configs(resources[i]);
   }
-  return configs;
+  return out;
+}
+
+KafkaError TopicAdmin::set_topic_configs(const std::string& topic,
+                                         const std::map<std::string, std::string>& configs,
+                                         std::chrono::milliseconds timeout) const {
+  const std::string what = "setting configs of topic " + topic;
+  QueuePtr queue(rd_kafka_queue_new(rk_));
+  rd_kafka_ConfigResource_t* resource =
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  for (const auto& [name, value] : configs) {
+    rd_kafka_ConfigResource_set_config(resource, name.c_str(), value.c_str());
+  }
+  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_ALTERCONFIGS, timeout);
+  rd_kafka_AlterConfigs(rk_, &resource, 1, opts.get(), queue.get());
+  rd_kafka_ConfigResource_destroy(resource);
+  auto event = await_admin(queue.get(), timeout, cluster_, what);
+  if (auto* e = std::get_if<KafkaError>(&event)) return *e;
+  const auto* result = rd_kafka_event_AlterConfigs_result(std::get<EventPtr>(event).get());
+  size_t count = 0;
+  const auto** altered = rd_kafka_AlterConfigs_result_resources(result, &count);
+  if (count != 1) return KafkaError(RD_KAFKA_RESP_ERR__BAD_MSG, what + ": unexpected answer");
+  if (auto err = rd_kafka_ConfigResource_error(altered[0])) {
+    return KafkaError(err, "cluster " + cluster_ + ": " + what + ": " +
+                               rd_kafka_ConfigResource_error_string(altered[0]));
+  }
+  return {};
 }
 
 Result<std::map<std::string, size_t>> TopicAdmin::max_message_bytes(
@@ -74,31 +134,22 @@ Result<std::map<std::string, size_t>> TopicAdmin::max_message_bytes(
   const std::string what =
       "describing max.message.bytes of " + std::to_string(topics.size()) + " topics";
   if (topics.empty()) return std::map<std::string, size_t>{};
-  QueuePtr queue(rd_kafka_queue_new(rk_));
-  std::vector<rd_kafka_ConfigResource_t*> resources;
-  for (const auto& topic : topics) {
-    resources.push_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
-  }
-  auto opts = admin_options(rk_, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout);
-  rd_kafka_DescribeConfigs(rk_, resources.data(), resources.size(), opts.get(), queue.get());
-  for (auto* resource : resources) rd_kafka_ConfigResource_destroy(resource);
-  auto event = await_admin(queue.get(), timeout, cluster_, what);
+  auto event = describe_configs(rk_, topics, timeout, cluster_, what);
   if (auto* e = std::get_if<KafkaError>(&event)) return *e;
-  const auto* result = rd_kafka_event_DescribeConfigs_result(std::get<EventPtr>(event).get());
   size_t count = 0;
-  const auto** described = rd_kafka_DescribeConfigs_result_resources(result, &count);
+  const auto** resources = described(std::get<EventPtr>(event), &count);
   std::map<std::string, size_t> limits;
   for (size_t i = 0; i < count; ++i) {
-    if (rd_kafka_ConfigResource_error(described[i])) continue;
+    if (rd_kafka_ConfigResource_error(resources[i])) continue;
     size_t entry_count = 0;
-    const auto** entries = rd_kafka_ConfigResource_configs(described[i], &entry_count);
+    const auto** entries = rd_kafka_ConfigResource_configs(resources[i], &entry_count);
     for (size_t j = 0; j < entry_count; ++j) {
       const char* value = rd_kafka_ConfigEntry_value(entries[j]);
       if (value && std::string_view(rd_kafka_ConfigEntry_name(entries[j])) == "max.message.bytes") {
         char* end = nullptr;
         const unsigned long long bytes = std::strtoull(value, &end, 10);
         if (end != value && *end == '\0')
-          limits[rd_kafka_ConfigResource_name(described[i])] = bytes;
+          limits[rd_kafka_ConfigResource_name(resources[i])] = bytes;
       }
     }
   }

@@ -26,6 +26,15 @@ class TopicAdmin {
   // The topic's configs that were set for it (not broker defaults), secrets left out.
   Result<std::map<std::string, std::string>> topic_configs(const std::string& topic,
                                                            std::chrono::milliseconds timeout) const;
+  // The same for each of `topics`, in one request; a topic the answer refuses (e.g. not
+  // authorized, deleted meanwhile) is left out.
+  Result<std::map<std::string, std::map<std::string, std::string>>> topics_configs(
+      const std::vector<std::string>& topics, std::chrono::milliseconds timeout) const;
+  // Replaces the topic's configs with exactly `configs` (AlterConfigs: librdkafka 2.0.2 has
+  // no incremental form): a config left out goes back to the broker's default.
+  KafkaError set_topic_configs(const std::string& topic,
+                               const std::map<std::string, std::string>& configs,
+                               std::chrono::milliseconds timeout) const;
 
   // Each topic's effective max.message.bytes (its own, or the broker's default), in one
   // request; a topic the answer leaves out (e.g. not authorized) is left out here too.

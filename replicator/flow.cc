@@ -69,8 +69,9 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
   target_admin_ = std::make_unique<kafka::TopicAdmin>(target_handle, config.region);
   watcher_ = std::make_unique<TopicWatcher>(
       TopicWatcher::Settings{metrics_.flow(), flow.topics,
-                             config::TopicNamer(flow.rename, flow.source, config.region), internal,
-                             flow.topics.refresh, options.admin_timeout, options.limits_timeout},
+                             config::TopicNamer(flow.rename, flow.source, config.region),
+                             internal, flow.topics.refresh, options.admin_timeout,
+                             options.limits_timeout, flow.topics.configs},
       *source_admin_, *target_admin_, metrics_, &stop);
   lag_ = std::make_unique<LagMonitor>(*source_, metrics_);
   CopyLoopOptions loop_options;

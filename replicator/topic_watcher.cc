@@ -1,5 +1,6 @@
 #include "replicator/topic_watcher.h"
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -29,7 +30,8 @@ TopicWatcher::TopicWatcher(Settings settings, const kafka::TopicAdmin& source,
       selector_(settings_.topics),
       source_(source),
       target_(target),
-      mirror_(source, target, settings_.admin_timeout),
+      config_sync_(settings_.configs.exclude),
+      mirror_(source, target, config_sync_, settings_.admin_timeout),
       metrics_(metrics),
       flow_stop_(stop) {}
 
@@ -137,7 +139,61 @@ bool TopicWatcher::refresh() {
     plan_ = std::move(plan);
     fresh_ = true;
   }
+  if (settings_.configs.sync && !stopping()) sync_configs(last_);
   return true;
+}
+
+void TopicWatcher::sync_configs(const TopicPlan& plan) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < configs_retry_at_ || now < limits_retry_at_) return;  // it did not answer lately
+  std::vector<std::string> sources, targets;
+  for (const auto& [source, target] : plan.targets) {
+    if (plan.target_partitions.at(target) == 0) continue;
+    sources.push_back(source);
+    targets.push_back(target);
+  }
+  const auto timeout = std::min(settings_.admin_timeout, settings_.limits_timeout);
+  auto from = source_.topics_configs(sources, timeout);
+  auto to = target_.topics_configs(targets, timeout);
+  for (auto* result : {&from, &to}) {
+    if (auto* e = std::get_if<kafka::KafkaError>(result)) {
+      configs_retry_at_ = now + kLimitsRetry;
+      warn_once("configs", "cannot read topic configs (" + e->message() +
+                               "): config changes are not copied until it answers");
+      return;
+    }
+  }
+  warned_.erase("configs");
+  const auto& source_configs = std::get<0>(from);
+  const auto& target_configs = std::get<0>(to);
+  for (size_t i = 0; i < sources.size() && !stopping(); ++i) {
+    auto s = source_configs.find(sources[i]);
+    auto t = target_configs.find(targets[i]);
+    if (s == source_configs.end() || t == target_configs.end()) continue;  // gone, or refused
+    const bool replica = sources[i] != targets[i];
+    auto plan_of = config_sync_.plan(sources[i], replica, s->second, t->second);
+    if (!plan_of.differing.empty()) {
+      warn_once("configs differ " + targets[i],
+                "configs of topic " + targets[i] + " differ from " + sources[i] + " on " +
+                    source_.cluster() + " (" +
+                    fmt::format("{}", fmt::join(plan_of.differing, ", ")) +
+                    ") and were changed on both sides, or before this sidecar started: kept "
+                    "as they are; set them on one side and the change is copied to the other",
+                spdlog::level::info);
+    }
+    if (!plan_of.write) continue;
+    if (auto err = target_.set_topic_configs(targets[i], *plan_of.write, settings_.admin_timeout)) {
+      metrics_.error("admin");
+      warn_once("configs of " + targets[i], err.message());
+      continue;
+    }
+    warned_.erase("configs of " + targets[i]);
+    spdlog::info(
+        "flow {}: configs of target topic {} follow {}:{}{}", settings_.flow, targets[i],
+        sources[i], plan_of.set.empty() ? "" : fmt::format(" set {}", fmt::join(plan_of.set, ", ")),
+        plan_of.removed.empty() ? ""
+                                : fmt::format(" removed {}", fmt::join(plan_of.removed, ", ")));
+  }
 }
 
 void TopicWatcher::read_limits(TopicPlan& plan, const std::map<std::string, int>& target_topics) {

@@ -37,6 +37,8 @@ namespace duplex::replicator {
 //    error), unless it is already being copied.
 // 4. The plan, with the target topics' max.message.bytes, goes to the copy loop, which
 //    subscribes and starts partitions from it.
+// 5. With configs.sync, the planned topics' configs follow their sources' (TopicConfigSync):
+//    after the plan, so a cluster slow to describe configs never holds up the copy.
 class TopicWatcher : public TopicFeed {
  public:
   struct InternalTopic {
@@ -54,6 +56,7 @@ class TopicWatcher : public TopicFeed {
     // (no DescribeConfigs, e.g. librdkafka's mock cluster, or no permission) must not hold up
     // the plan for long.
     std::chrono::milliseconds limits_timeout{2000};
+    config::TopicConfigCopy configs;
   };
 
   // `stop` (when given): the flow is stopping; the thread ends by itself, between requests.
@@ -80,6 +83,8 @@ class TopicWatcher : public TopicFeed {
   bool ensure_internal_topics();
   // The plan's target topics' max.message.bytes (and duplex.dlq's), or the last known.
   void read_limits(TopicPlan& plan, const std::map<std::string, int>& target_topics);
+  // Step 5, for the topics of `plan` that exist on the target.
+  void sync_configs(const TopicPlan& plan);
   // Logs `message` unless it is what was logged last for `what`.
   void warn_once(const std::string& what, const std::string& message,
                  spdlog::level::level_enum level = spdlog::level::warn);
@@ -88,12 +93,14 @@ class TopicWatcher : public TopicFeed {
   config::TopicSelector selector_;
   const kafka::TopicAdmin& source_;
   const kafka::TopicAdmin& target_;
+  TopicConfigSync config_sync_;
   TopicMirror mirror_;
   FlowMetrics& metrics_;
   const std::atomic<bool>* flow_stop_;
   bool internal_ready_ = false;
   std::map<std::string, std::string> warned_;                // what -> last message logged
   std::chrono::steady_clock::time_point limits_retry_at_{};  // after a failed read of them
+  std::chrono::steady_clock::time_point configs_retry_at_{};
 
   std::mutex mutex_;
   std::condition_variable wake_;

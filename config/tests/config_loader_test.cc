@@ -66,6 +66,31 @@ TEST(ConfigLoader, ValidConfigLoadsEveryField) {
   EXPECT_EQ(c.log_format, LogFormat::json);
 }
 
+TEST(ConfigLoader, TopicConfigsAreSyncedByDefaultWithTheClusterLocalOnesExcluded) {
+  auto result = ConfigLoader::load_string(kValid);
+  ASSERT_TRUE(std::holds_alternative<Config>(result));
+  const auto& configs = std::get<Config>(result).flows.at(0).topics.configs;
+  EXPECT_TRUE(configs.sync);
+  EXPECT_EQ(configs.exclude, TopicConfigCopy{}.exclude);
+  EXPECT_FALSE(configs.exclude.empty());
+}
+
+TEST(ConfigLoader, TopicConfigSyncCanBeTurnedOffAndItsExclusionsReplaced) {
+  auto result = ConfigLoader::load_string(valid_with(
+      "refresh: 2s }", "refresh: 2s, configs: { sync: false, exclude: [\"retention\\\\..*\"] } }"));
+  ASSERT_TRUE(std::holds_alternative<Config>(result));
+  const auto& configs = std::get<Config>(result).flows.at(0).topics.configs;
+  EXPECT_FALSE(configs.sync);
+  EXPECT_EQ(configs.exclude, (std::vector<std::string>{"retention\\..*"}));
+}
+
+TEST(ConfigLoader, TopicConfigSyncProblemsAreNamed) {
+  expect_one_problem(valid_with("refresh: 2s }", "refresh: 2s, configs: { sink: true } }"), 9,
+                     "flows[0].topics.configs: unknown key 'sink'");
+  expect_one_problem(valid_with("refresh: 2s }", "refresh: 2s, configs: { exclude: [\"(\"] } }"), 9,
+                     "flows[0].topics.configs.exclude: bad regular expression '('");
+}
+
 TEST(ConfigLoader, UnknownKey) {
   expect_one_problem(valid_with("delivery:", "deliverx: 1\ndelivery:"), 12,
                      "unknown key 'deliverx'");

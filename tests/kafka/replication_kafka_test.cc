@@ -83,6 +83,39 @@ TEST_F(ReplicationKafka, NewCompactedTopicIsCreatedOnTargetAndCopied) {
   EXPECT_EQ(west_sidecar->terminate(), 0) << log_of(*west_sidecar);
 }
 
+// MirrorMaker 2: MirrorConnectorsIntegrationBaseTest#testReplication (topic configs follow the
+// source) and testSyncTopicConfigs (an edit on the replica is reverted).
+TEST_F(ReplicationKafka, TopicConfigsFollowTheSourceAndAReplicaLosesHandEdits) {
+  Cluster east(kEast), west(kWest);
+  const std::string topic = prefix_ + ".ledger";
+  const std::string replica = "east." + topic;
+  east.create_topic(topic, 1, {{"retention.ms", "3600000"}});
+  auto west_sidecar = start_sidecar("west", "east", "    rename: \"{source}.{topic}\"\n");
+  auto configs_are = [&](const std::map<std::string, std::string>& wanted) {
+    return wait_until(
+        [&] { return west.topics().count(replica) && west.configs(replica) == wanted; }, 30s);
+  };
+  ASSERT_TRUE(configs_are({{"retention.ms", "3600000"}})) << log_of(*west_sidecar);
+
+  // Changed, set and deleted on the source after creation: the replica follows.
+  east.set_configs(topic, {{"retention.ms", "7200000"}, {"segment.ms", "600000"}});
+  EXPECT_TRUE(configs_are({{"retention.ms", "7200000"}, {"segment.ms", "600000"}}))
+      << log_of(*west_sidecar);
+  east.set_configs(topic, {{"segment.ms", "600000"}});
+  EXPECT_TRUE(configs_are({{"segment.ms", "600000"}})) << log_of(*west_sidecar);
+
+  // Edited by hand on the replica: reverted, but the cluster's own config stays.
+  west.set_configs(replica, {{"segment.ms", "5000000"}, {"min.insync.replicas", "1"}});
+  EXPECT_TRUE(configs_are({{"segment.ms", "600000"}, {"min.insync.replicas", "1"}}))
+      << log_of(*west_sidecar);
+  EXPECT_NE(log_of(*west_sidecar)
+                .find("configs of target topic " + replica + " follow " + topic +
+                      ": set segment.ms=600000"),
+            std::string::npos)
+      << log_of(*west_sidecar);
+  EXPECT_EQ(west_sidecar->terminate(), 0) << log_of(*west_sidecar);
+}
+
 TEST_F(ReplicationKafka, KillNineMidStreamLosesNothing) {
   const std::string topic = prefix_ + ".payments";
   Cluster east(kEast), west(kWest);

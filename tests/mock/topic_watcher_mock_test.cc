@@ -37,7 +37,9 @@ TEST(TopicWatcherMock, PlansNothingUntilTheFlowsOwnTopicsExistAndAsksForThemAgai
                                     config::TopicNamer("{topic}", "east", "west"),
                                     {{"duplex.offset-syncs.east", {{"cleanup.policy", "compact"}}}},
                                     10s,
-                                    1s},
+                                    1s,
+                                    2s,
+                                    {}},
                                    source, target, metrics);
 
   // The mock cannot create the topic: the request times out.

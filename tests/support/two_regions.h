@@ -61,25 +61,8 @@ class Cluster {
   }
   // Sets the topic's configs to exactly these (AlterConfigs replaces the topic's whole set).
   void set_configs(const std::string& topic, const std::map<std::string, std::string>& configs) {
-    std::unique_ptr<rd_kafka_ConfigResource_t, decltype(&rd_kafka_ConfigResource_destroy)> resource(
-        rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()),
-        rd_kafka_ConfigResource_destroy);
-    for (const auto& [key, value] : configs) {
-      ASSERT_FALSE(rd_kafka_ConfigResource_set_config(resource.get(), key.c_str(), value.c_str()));
-    }
-    kafka::QueuePtr queue(rd_kafka_queue_new(client_.get()));
-    auto options = kafka::admin_options(client_.get(), RD_KAFKA_ADMIN_OP_ALTERCONFIGS, 30s);
-    rd_kafka_ConfigResource_t* resources[] = {resource.get()};
-    rd_kafka_AlterConfigs(client_.get(), resources, 1, options.get(), queue.get());
-    auto event = kafka::await_admin(queue.get(), 30s, "test", "altering " + topic);
-    ASSERT_TRUE(std::holds_alternative<kafka::EventPtr>(event))
-        << std::get<kafka::KafkaError>(event).message();
-    size_t count = 0;
-    const auto** results = rd_kafka_AlterConfigs_result_resources(
-        rd_kafka_event_AlterConfigs_result(std::get<kafka::EventPtr>(event).get()), &count);
-    ASSERT_EQ(count, 1u);
-    ASSERT_FALSE(rd_kafka_ConfigResource_error(results[0]))
-        << rd_kafka_ConfigResource_error_string(results[0]);
+    auto err = admin_.set_topic_configs(topic, configs, 30s);
+    ASSERT_FALSE(err) << err.message();
   }
   std::map<std::string, int> topics() { return std::get<0>(admin_.list_topics(10s)); }
   std::map<std::string, std::string> configs(const std::string& topic) {
