@@ -411,6 +411,17 @@ class Walker {
   }
 
   // A rename template must keep {topic} (or names would collide) and use known placeholders.
+  // A region's name is part of topic names (duplex.offset-syncs.<region>, {source} in rename),
+  // which Kafka limits to 249 of these characters.
+  void check_region_name(const YAML::Node& at, const std::string& region) {
+    static const std::regex legal("[A-Za-z0-9._-]{1,200}");
+    if (!std::regex_match(region, legal)) {
+      problem(at, "clusters: region name '" + region +
+                      "' cannot be part of a topic name (duplex.offset-syncs.<region>, {source} "
+                      "in rename): use 1 to 200 letters, digits, '.', '_' and '-'");
+    }
+  }
+
   void check_rename(const YAML::Node& at, const std::string& what, const std::string& pattern) {
     static const std::regex placeholder(R"(\{([^{}]*)\})");
     bool has_topic = false;
@@ -441,6 +452,7 @@ class Walker {
     } else {
       for (const auto& entry : root["clusters"]) {
         auto region = entry.first.as<std::string>();
+        check_region_name(entry.first, region);
         cluster(entry.second, region, config.clusters[region]);
       }
     }

@@ -1,5 +1,7 @@
 #include "config/topic_namer.h"
 
+#include <string_view>
+
 namespace duplex::config {
 
 std::string TopicNamer::target_topic(const std::string& source_topic) const {
@@ -26,6 +28,19 @@ std::string TopicNamer::target_topic(const std::string& source_topic) const {
     pos = close + 1;
   }
   return out;
+}
+
+bool TopicNamer::names_a_copy_of_target(const std::string& source_topic) const {
+  const std::string marker(1, '\x01');
+  const std::string shape = TopicNamer(pattern_, target_, source_).target_topic(marker);
+  const size_t at = shape.find(marker);
+  if (at == std::string::npos) return false;
+  const std::string_view prefix(shape.data(), at);
+  const std::string_view suffix(shape.data() + at + 1, shape.size() - at - 1);
+  if (prefix.empty() && suffix.empty()) return false;
+  return source_topic.size() > prefix.size() + suffix.size() &&
+         std::string_view(source_topic).starts_with(prefix) &&
+         std::string_view(source_topic).ends_with(suffix);
 }
 
 }  // namespace duplex::config

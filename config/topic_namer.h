@@ -12,6 +12,11 @@ class TopicNamer {
       : pattern_(std::move(pattern)), source_(std::move(source)), target_(std::move(target)) {}
 
   std::string target_topic(const std::string& source_topic) const;
+  // The source topic has the name the reverse flow (target -> source, same template) gives a
+  // topic of the target: a copy of the target's own records, which must not come back home
+  // under a second name (west.east.orders). Never with "{topic}": there loops are told apart
+  // per record, by their origin.
+  bool names_a_copy_of_target(const std::string& source_topic) const;
 
  private:
   std::string pattern_;

@@ -116,6 +116,13 @@ bool TopicWatcher::refresh() {
   for (const auto& [topic, partitions] : std::get<0>(source)) {
     if (stopping()) return false;
     if (!selector_.selects(topic)) continue;
+    if (settings_.namer.names_a_copy_of_target(topic)) {
+      warn_once("home copy " + topic,
+                "topic " + topic + " is named as a copy of a topic of " + target_.cluster() +
+                    " by the rename template: not copied back",
+                spdlog::level::info);
+      continue;
+    }
     const std::string target_topic = settings_.namer.target_topic(topic);
     auto listed = target_topics.find(target_topic);
     int target_partitions = listed == target_topics.end() ? 0 : listed->second;

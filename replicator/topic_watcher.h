@@ -32,9 +32,10 @@ namespace duplex::replicator {
 //    could be committed without them.
 // 2. A listing of both clusters; the target's through the producer's handle when there is
 //    one, so the producer learns of new partitions too.
-// 3. A selected topic is created on the target (partitions and configs) or grown to the
-//    source's partition count; one that fails is left out (and logged once per distinct
-//    error), unless it is already being copied.
+// 3. A selected topic (not one the rename template names as a copy of a target topic) is
+//    created on the target (partitions and configs) or grown to the source's partition
+//    count; one that fails is left out (and logged once per distinct error), unless it is
+//    already being copied.
 // 4. The plan, with the target topics' max.message.bytes, goes to the copy loop, which
 //    subscribes and starts partitions from it.
 // 5. With configs.sync, the planned topics' configs follow their sources' (TopicConfigSync):

@@ -91,6 +91,12 @@ TEST(ConfigLoader, TopicConfigSyncProblemsAreNamed) {
                      "flows[0].topics.configs.exclude: bad regular expression '('");
 }
 
+TEST(ConfigLoader, ARegionNameMustFitInATopicName) {
+  std::string yaml = kValid;
+  for (size_t at; (at = yaml.find("us-east")) != std::string::npos;) yaml.replace(at, 7, "us east");
+  expect_one_problem(yaml, 4, "region name 'us east' cannot be part of a topic name");
+}
+
 TEST(ConfigLoader, UnknownKey) {
   expect_one_problem(valid_with("delivery:", "deliverx: 1\ndelivery:"), 12,
                      "unknown key 'deliverx'");
