@@ -12,6 +12,15 @@
 // modes, so that one run compares two builds (before/after a change) on the same data.
 // `duplex-lww` copies with conflict.policy last-writer-wins (every copy judged against the key
 // index, the home reader reading the target topic): with --keys N the records have N keys.
+// With --rtt D every replicator reads east through a delaying proxy (tools/link_proxy, D/2 each
+// way) on east's LINK listener, so every byte between east and the replicator crosses the
+// delay; the writer and the verifying consumer stay on loopback. `duplex-loopback` then copies
+// without the proxy, for the ratio to duplex over the link; a third table gives the link's
+// measured round trip, the bytes that crossed it per record copied, and the RPO that
+// `duplex failover --dry-run` reported while the paced writer ran.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,20 +33,25 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "config/duration.h"
+#include "config/size.h"
 #include "kafka/client_factory.h"
 #include "kafka/produce.h"
 #include "kafka/timestamps.h"
 #include "kafka/topic_admin.h"
 #include "metrics/exposition.h"
 #include "metrics/http_get.h"
+#include "tests/support/command.h"
 #include "tests/support/process.h"
 #include "tests/support/record_io.h"
+#include "tools/link_proxy/link_proxy.h"
 
 namespace po = boost::program_options;
 using namespace std::chrono_literals;
@@ -55,7 +69,15 @@ struct Options {
   int64_t keys = 0;            // 0: records without a key
   double latency_share = 0.5;  // of the first replicator's throughput
   int latency_seconds = 10;
+  // --rtt: the delayed link between east and the replicators (null: none).
+  duplex::link_proxy::LinkProxy* link = nullptr;
+  std::string east_link;  // east's bootstrap through the proxy
+  std::chrono::milliseconds rtt{0};
+  std::vector<std::string> source_properties;  // k=v added to duplex's east cluster (tuning)
 };
+
+// Reads checkpoints under steady load; committed on east before each replicator starts.
+constexpr const char* kRpoGroup = "duplex-bench-rpo";
 
 struct Measurement {
   double produce_per_s = 0;  // the backlog's writer: the broker's intake
@@ -63,6 +85,9 @@ struct Measurement {
   double latency_rate = 0, p50_ms = -1, p99_ms = -1;
   std::string verdict;
   bool complete = false;
+  // Over the delayed link only.
+  double link_rtt_ms = -1, link_bytes_per_record = -1;
+  std::string rpo;  // per dry run under load: the largest rpo_seconds of its partitions
 };
 
 double seconds_since(Clock::time_point t) {
@@ -149,10 +174,12 @@ class Replicator {
   Replicator(const Options& o, std::string name, const std::string& topic, int index)
       : o_(o), name_(std::move(name)), topic_(topic), west_(client(o.west, RD_KAFKA_PRODUCER)) {
     const std::string base = o.work_dir + "/" + std::to_string(index) + "-" + name_;
+    // Over the link unless there is none, or this is the loopback reference.
+    const std::string east = o.link && name_ != "duplex-loopback" ? o.east_link : o.east;
     if (name_ == "mm2") {
       target_ = "east." + topic;  // MirrorMaker 2's default replication policy
       std::ofstream(base + ".properties")
-          << "clusters = east, west\neast.bootstrap.servers = " << o.east
+          << "clusters = east, west\neast.bootstrap.servers = " << east
           << "\nwest.bootstrap.servers = " << o.west << "\neast->west.enabled = true\n"
           << "east->west.topics = " << topic
           << "\nwest->east.enabled = false\n"
@@ -171,12 +198,20 @@ class Replicator {
       return;
     }
     target_ = topic;
-    std::ofstream(base + ".yaml") << "region: west\nclusters:\n  east: { bootstrap.servers: \""
-                                  << o.east << "\" }\n  west: { bootstrap.servers: \"" << o.west
-                                  << "\" }\nflows:\n  - source: east\n    topics: { include: [\""
-                                  << topic << "\"], refresh: 1s }\ndelivery: "
-                                  << (exactly_once(name_) ? "exactly-once" : "at-least-once")
-                                  << "\nmetrics: { listen: \"127.0.0.1:" << kPort << "\" }\n";
+    config_ = base + ".yaml";
+    std::string extra;
+    for (const auto& kv : o.source_properties) {
+      const auto eq = kv.find('=');
+      extra += ", \"" + kv.substr(0, eq) + "\": \"" + kv.substr(eq + 1) + "\"";
+    }
+    std::ofstream(config_) << "region: west\nclusters:\n  east: { bootstrap.servers: \"" << east
+                           << "\"" << extra << " }\n  west: { bootstrap.servers: \"" << o.west
+                           << "\" }\nflows:\n  - source: east\n    topics: { include: [\"" << topic
+                           << "\"], refresh: 1s }\n    groups: { include: [\"" << kRpoGroup
+                           << "\"] }\ndelivery: "
+                           << (exactly_once(name_) ? "exactly-once" : "at-least-once")
+                           << "\ncheckpoint: { interval: 1s }\nmetrics: { listen: \"127.0.0.1:"
+                           << kPort << "\" }\n";
     if (name_.rfind("duplex-lww", 0) == 0) {
       std::ofstream(base + ".yaml", std::ios::app)
           << "conflict:\n  policy: last-writer-wins\n  region_rank: [east, west]\n  index: { dir: "
@@ -207,18 +242,49 @@ class Replicator {
   pid_t pid() const { return process_->pid(); }
   const std::string& target() const { return target_; }
   const std::string& log() const { return process_->log_path(); }
+  const std::string& config() const { return config_; }  // empty for MirrorMaker 2
 
  private:
   static constexpr int kPort = 29470;
   const Options& o_;
-  std::string name_, topic_, target_;
+  std::string name_, topic_, target_, config_;
   HandlePtr west_;
   std::unique_ptr<duplex::testing::Process> process_;
 };
 
-// Writes `rate` records/s for `seconds` and measures their arrival on the target.
+// The largest RPO `duplex failover --dry-run` reports for kRpoGroup's partitions of `target`
+// now, in seconds ("unknown" when a partition's is; the error when the command fails).
+std::string dry_run_rpo(const Options& o, const std::string& config, const std::string& target) {
+  auto out = duplex::testing::run_command(o.binary + " failover --config " + config +
+                                          " --from east --group " + kRpoGroup +
+                                          " --dry-run --output json");
+  if (out.exit_code != 0) {
+    return "failed (exit " + std::to_string(out.exit_code) +
+           "): " + out.output.substr(0, out.output.find('\n'));
+  }
+  std::ofstream(config + ".dry-runs", std::ios::app) << out.output;  // kept with the logs
+  // One object per partition, each naming its topic before its rpo_seconds; earlier runs'
+  // topics have checkpoints of the same group too.
+  const std::string topic = "\"topic\":\"" + target + "\"", field = "\"rpo_seconds\":";
+  double largest = -1;
+  for (size_t at = out.output.find(topic); at != std::string::npos;
+       at = out.output.find(topic, at + 1)) {
+    const size_t rpo = out.output.find(field, at);
+    if (rpo == std::string::npos) break;
+    const std::string value = out.output.substr(rpo + field.size(), 12);
+    if (value.rfind("null", 0) == 0) return "unknown";
+    largest = std::max(largest, std::stod(value));
+  }
+  if (largest < 0) return "no partitions in the plan";
+  std::ostringstream text;
+  text << std::fixed << std::setprecision(2) << largest;
+  return text.str();
+}
+
+// Writes `rate` records/s for `seconds` and measures their arrival on the target. With a
+// duplex `config`, asks `duplex failover --dry-run` for the RPO at 70% of the paced span.
 void measure_latency(const Options& o, const std::string& topic, const std::string& target,
-                     int size, double rate, Measurement& m) {
+                     int size, double rate, const std::string& config, Measurement& m) {
   auto consumer = client(o.west, RD_KAFKA_CONSUMER,
                          {{"group.id", "duplex-bench-latency"},
                           {"enable.auto.commit", "false"},
@@ -248,6 +314,18 @@ void measure_latency(const Options& o, const std::string& topic, const std::stri
     rd_kafka_flush(producer.get(), 60000);
     done = true;
   });
+  std::thread rpo_probe([&] {
+    if (!o.link || config.empty()) return;
+    // Points in time under load, not a synchronisation: the writer runs on meanwhile. The
+    // first two seconds into it, then one a second while it writes.
+    std::vector<std::string> seen;
+    for (auto at = Clock::now() + 2s; !done.load(); at += 1s) {
+      std::this_thread::sleep_until(at);
+      if (!done.load()) seen.push_back(dry_run_rpo(o, config, target));
+    }
+    for (size_t i = 0; i < seen.size(); ++i) m.rpo += (i ? " " : "") + seen[i];
+    if (seen.empty()) m.rpo = "-";
+  });
   std::vector<double> latencies;
   auto deadline = Clock::now() + std::chrono::seconds(o.latency_seconds + 60);
   while (static_cast<int64_t>(latencies.size()) < total && Clock::now() < deadline) {
@@ -257,6 +335,7 @@ void measure_latency(const Options& o, const std::string& topic, const std::stri
                                             rd_kafka_message_timestamp(msg.get(), nullptr)));
   }
   writer.join();
+  rpo_probe.join();
   rd_kafka_consumer_close(consumer.get());
   m.latency_rate = rate;
   if (latencies.empty()) return;
@@ -273,6 +352,18 @@ Measurement measure(const Options& o, const std::string& name, const std::string
                     int64_t records, double latency_rate, int index, std::string& target) {
   Measurement m;
   m.produce_per_s = write_backlog(o, topic, size, records);
+  if (o.link) {  // a group for the checkpoints that failover's dry run reads
+    auto group = client(o.east, RD_KAFKA_CONSUMER, {{"group.id", kRpoGroup}});
+    duplex::kafka::PartitionListPtr offsets(rd_kafka_topic_partition_list_new(o.partitions));
+    for (int p = 0; p < o.partitions; ++p) {
+      rd_kafka_topic_partition_list_add(offsets.get(), topic.c_str(), p)->offset = 0;
+    }
+    if (auto err = rd_kafka_commit(group.get(), offsets.get(), 0)) {
+      throw std::runtime_error(std::string("committing ") + kRpoGroup + ": " +
+                               rd_kafka_err2str(err));
+    }
+  }
+  const uint64_t link_before = o.link ? o.link->bytes_up() + o.link->bytes_down() : 0;
 
   Replicator replicator(o, name, topic, index);
   target = replicator.target();
@@ -295,6 +386,11 @@ Measurement measure(const Options& o, const std::string& name, const std::string
     return m;
   }
   auto [cpu, rss] = usage_of(replicator.pid());
+  if (o.link && name != "duplex-loopback") {  // start-up and the copy: what a copy costs the link
+    m.link_bytes_per_record =
+        static_cast<double>(o.link->bytes_up() + o.link->bytes_down() - link_before) /
+        static_cast<double>(records);
+  }
   if (first < 0 || first == records) {  // all in the first sample: too small to time
     m.verdict = "too small to time";
   } else {
@@ -305,7 +401,9 @@ Measurement measure(const Options& o, const std::string& name, const std::string
   }
   m.rss_mib = rss;
   const double rate = latency_rate > 0 ? latency_rate : o.latency_share * m.records_per_s;
-  if (rate > 0) measure_latency(o, topic, replicator.target(), size, rate, m);
+  if (rate > 0) {
+    measure_latency(o, topic, replicator.target(), size, rate, replicator.config(), m);
+  }
 
   // Void unless complete: every backlog id on the target, once in exactly-once mode.
   auto got = duplex::testing::read_all(o.west, replicator.target(), static_cast<size_t>(records),
@@ -325,6 +423,45 @@ Measurement measure(const Options& o, const std::string& name, const std::string
   return m;
 }
 
+// The delay really applied: the fastest of three Kafka ApiVersions (v0) round trips on one raw
+// connection through the proxy, each one request and one response (librdkafka's calls may
+// take more than one). Throws when the link does not answer.
+double link_round_trip_ms(const std::string& link) {
+  const auto at = duplex::link_proxy::parse_endpoint(link);
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(at.port));
+  timeval limit{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  if (::inet_pton(AF_INET, at.host.c_str(), &a.sin_addr) != 1 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    throw std::runtime_error("the link " + link + " does not answer");
+  }
+  double fastest = -1;
+  for (int32_t id = 1; id <= 3; ++id) {
+    // size 10; api_key 18 (ApiVersions), version 0, correlation id, client id null
+    const unsigned char request[14] = {
+        0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, static_cast<unsigned char>(id), 0xff, 0xff};
+    auto start = Clock::now();
+    bool ok = ::send(fd, request, sizeof request, MSG_NOSIGNAL) == sizeof request;
+    unsigned char size[4];
+    ok = ok && ::recv(fd, size, 4, MSG_WAITALL) == 4;
+    std::vector<char> body(ok ? (size[0] << 24 | size[1] << 16 | size[2] << 8 | size[3]) : 0);
+    ok = ok &&
+         ::recv(fd, body.data(), body.size(), MSG_WAITALL) == static_cast<ssize_t>(body.size());
+    if (!ok) {
+      ::close(fd);
+      throw std::runtime_error("no ApiVersions answer through the link " + link);
+    }
+    const double ms = seconds_since(start) * 1000;
+    if (fastest < 0 || ms < fastest) fastest = ms;
+  }
+  ::close(fd);
+  return fastest;
+}
+
 // Measures on a topic created for the run and deleted after it in both regions, so that a
 // full run's gigabytes do not pile up on the disk.
 Measurement run(const Options& o, const std::string& name, int size, int64_t records,
@@ -336,8 +473,10 @@ Measurement run(const Options& o, const std::string& name, int size, int64_t rec
   if (auto err = east.create_topic(topic, o.partitions, {}, 30s)) {
     throw std::runtime_error(err.message());
   }
+  const double link_rtt_ms = o.link ? link_round_trip_ms(o.east_link) : -1;
   std::string target;
   auto m = measure(o, name, topic, size, records, latency_rate, index, target);
+  if (name != "duplex-loopback") m.link_rtt_ms = link_rtt_ms;
   for (auto err : {east.delete_topic(topic, 30s), west.delete_topic(target, 30s)}) {
     if (err) std::cerr << "duplex_bench: " << err.message() << "\n";
   }
@@ -372,7 +511,7 @@ std::vector<T> parse_list(const std::string& text) {
 
 int main(int argc, char** argv) {
   Options o;
-  std::string sizes, records, replicators;
+  std::string sizes, records, replicators, rtt, link_listener, link_bandwidth, source_properties;
   po::options_description desc("Usage: duplex_bench [options]\nOptions");
   desc.add_options()("help", "this text")(
       "sizes", po::value<std::string>(&sizes)->default_value("100,1024,10240"),
@@ -399,7 +538,19 @@ int main(int argc, char** argv) {
       "kafka-local", po::value<std::string>(&o.kafka_local)->default_value(DUPLEX_KAFKA_LOCAL),
       "scripts/kafka-local (runs MirrorMaker 2)")(
       "east", po::value<std::string>(&o.east)->default_value("127.0.0.1:19092"), "east bootstrap")(
-      "west", po::value<std::string>(&o.west)->default_value("127.0.0.1:29092"), "west bootstrap");
+      "west", po::value<std::string>(&o.west)->default_value("127.0.0.1:29092"), "west bootstrap")(
+      "rtt", po::value<std::string>(&rtt),
+      "a delayed link between east and the replicators, this round trip (e.g. 100ms; half each "
+      "way); adds duplex-loopback to the replicators and a table of the link")(
+      "link-bandwidth", po::value<std::string>(&link_bandwidth)->default_value("0B"),
+      "with --rtt: bytes a second per direction of the link (e.g. 100MiB; 0B: no cap)")(
+      "east-link", po::value<std::string>(&o.east_link)->default_value("127.0.0.1:19095"),
+      "with --rtt: where the proxy listens, the address east's LINK listener advertises")(
+      "east-link-listener",
+      po::value<std::string>(&link_listener)->default_value("127.0.0.1:19094"),
+      "with --rtt: east's LINK listener, where the proxy forwards to")(
+      "source-properties", po::value<std::string>(&source_properties),
+      "librdkafka properties k=v,k=v for duplex's east cluster (to compare tunings)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -413,10 +564,41 @@ int main(int argc, char** argv) {
     return 0;
   }
   o.sizes = parse_list<int>(sizes);
+  o.source_properties = parse_list<std::string>(source_properties);
+  for (const auto& kv : o.source_properties) {
+    if (kv.find('=') == std::string::npos) {
+      std::cerr << "duplex_bench: --source-properties: '" << kv << "' is not k=v\n";
+      return 2;
+    }
+  }
   o.records = parse_list<int64_t>(records);
   if (replicators.empty()) {
-    replicators = o.baseline.empty() ? "duplex,duplex-eos,mm2"
-                                     : "duplex,duplex-base,duplex-eos,duplex-base-eos";
+    replicators = !o.baseline.empty() ? "duplex,duplex-base,duplex-eos,duplex-base-eos"
+                  : !rtt.empty()      ? "duplex,duplex-eos,mm2,duplex-loopback"
+                                      : "duplex,duplex-eos,mm2";
+  }
+  std::unique_ptr<duplex::link_proxy::LinkProxy> link;
+  if (!rtt.empty()) {
+    auto round_trip = duplex::config::parse_duration(rtt);
+    auto bandwidth = duplex::config::parse_size(link_bandwidth);
+    if (!round_trip || !bandwidth) {
+      std::cerr << "duplex_bench: --rtt needs a duration (e.g. 100ms), --link-bandwidth a size\n";
+      return 2;
+    }
+    o.rtt = std::chrono::duration_cast<std::chrono::milliseconds>(*round_trip);
+    try {
+      const auto half = std::chrono::duration_cast<std::chrono::microseconds>(*round_trip) / 2;
+      // 64 MiB in flight per direction and connection: 320 MB/s at 200 ms.
+      link = std::make_unique<duplex::link_proxy::LinkProxy>(
+          duplex::link_proxy::parse_endpoint(o.east_link),
+          duplex::link_proxy::parse_endpoint(link_listener), duplex::link_proxy::Delay{half, half},
+          64 << 20);
+      link->set_bandwidth(*bandwidth);
+    } catch (const std::exception& e) {
+      std::cerr << "duplex_bench: the link: " << e.what() << "\n";
+      return 2;
+    }
+    o.link = link.get();
   }
   o.replicators = parse_list<std::string>(replicators);
   if (o.records.size() == 1) o.records.resize(o.sizes.size(), o.records[0]);
@@ -425,15 +607,19 @@ int main(int argc, char** argv) {
     return 2;
   }
   for (const auto& name : o.replicators) {
-    static const std::set<std::string> known = {"duplex",        "duplex-eos",      "mm2",
-                                                "duplex-base",   "duplex-base-eos", "duplex-lww",
-                                                "duplex-lww-eos"};
+    static const std::set<std::string> known = {"duplex",         "duplex-eos",      "mm2",
+                                                "duplex-base",    "duplex-base-eos", "duplex-lww",
+                                                "duplex-lww-eos", "duplex-loopback"};
     if (!known.count(name)) {
       std::cerr << "duplex_bench: unknown replicator '" << name << "'\n";
       return 2;
     }
     if (name.rfind("duplex-lww", 0) == 0 && o.keys == 0) {
       std::cerr << "duplex_bench: " << name << " needs --keys N\n";
+      return 2;
+    }
+    if (name == "duplex-loopback" && !o.link) {
+      std::cerr << "duplex_bench: duplex-loopback needs --rtt\n";
       return 2;
     }
     if (name.rfind("duplex-base", 0) == 0 && o.baseline.empty()) {
@@ -476,6 +662,10 @@ int main(int argc, char** argv) {
   // Ratio columns: a / b, for the pairs of this run.
   std::vector<std::pair<std::string, std::string>> ratios;
   if (has("mm2")) ratios.emplace_back(us, "mm2");
+  if (has("duplex-loopback")) ratios.emplace_back(us, "duplex-loopback");
+  if (has("duplex-loopback") && has("duplex-eos") && us != "duplex-eos" && has("mm2")) {
+    ratios.emplace_back("duplex-eos", "mm2");
+  }
   ratios.emplace_back(us, "ceiling");
   if (has("duplex-eos") && us != "duplex-eos") ratios.emplace_back("duplex-eos", us);
   for (const std::string mode : {"", "-eos"}) {
@@ -504,7 +694,16 @@ int main(int argc, char** argv) {
                 << " |";
     }
     std::cout << "\n";
-    for (const auto& n : o.replicators) complete = complete && r[n].complete;
+    for (const auto& n : o.replicators) {
+      complete = complete && r[n].complete;
+      // Over the link, a round trip shorter than asked means the delay was not applied.
+      if (o.link && n != "duplex-loopback" &&
+          r[n].link_rtt_ms < static_cast<double>(o.rtt.count())) {
+        std::cerr << "duplex_bench: " << n << " at " << o.sizes[s] << " B: the link's round trip "
+                  << fixed(r[n].link_rtt_ms, 1) << " ms, below " << o.rtt.count() << " ms\n";
+        complete = false;
+      }
+    }
   }
   std::cout << "\n### Cost and latency\n\n| size B | replicator | MB/s | CPU s/GB | peak RSS MiB |"
                " CPU vs "
@@ -521,6 +720,21 @@ int main(int argc, char** argv) {
                 << ratio(m.rss_mib, r[us].rss_mib) << " | " << fixed(m.latency_rate, 0) << " | "
                 << fixed(m.p50_ms, 0) << " | " << fixed(m.p99_ms, 0) << " | " << m.verdict
                 << " |\n";
+    }
+  }
+  if (o.link) {
+    std::cout << "\n### The link (" << o.rtt.count()
+              << " ms round trip)\n\n| size B | replicator | measured RTT ms | link B/record | "
+                 "link B / record B | RPO s (dry runs under load, one a second) "
+                 "|\n|---|---|---|---|---|---|\n";
+    for (size_t s = 0; s < o.sizes.size(); ++s) {
+      for (const auto& n : o.replicators) {
+        const auto& m = results[s][n];
+        std::cout << "| " << o.sizes[s] << " | " << n << " | " << fixed(m.link_rtt_ms, 0) << " | "
+                  << fixed(m.link_bytes_per_record, 0) << " | "
+                  << ratio(m.link_bytes_per_record, o.sizes[s]) << " | "
+                  << (n == "mm2" ? "-" : m.rpo) << " |\n";
+      }
     }
   }
   std::cout << "\nceiling: one idempotent producer (acks=all) writing the same backlog; "

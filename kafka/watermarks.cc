@@ -29,4 +29,25 @@ rd_kafka_resp_err_t query_watermarks(rd_kafka_t* rk, const std::string& topic, i
   return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
+rd_kafka_resp_err_t query_high_watermarks(rd_kafka_t* rk,
+                                          const std::vector<std::pair<std::string, int32_t>>& tps,
+                                          PartitionEnds* ends, std::chrono::milliseconds timeout) {
+  ends->clear();
+  if (tps.empty()) return RD_KAFKA_RESP_ERR_NO_ERROR;
+  PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(tps.size())));
+  for (const auto& [topic, partition] : tps) {
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset =
+        RD_KAFKA_OFFSET_END;
+  }
+  if (auto err = rd_kafka_offsets_for_times(
+          rk, list.get(), static_cast<int>(std::max<int64_t>(timeout.count(), 1)))) {
+    return err;
+  }
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& e = list->elems[i];
+    if (!e.err && e.offset >= 0) (*ends)[{e.topic, e.partition}] = e.offset;
+  }
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
 }  // namespace duplex::kafka

@@ -62,11 +62,13 @@ struct Checkpoint {
   std::string source_topic;
   std::string target_topic;
   int32_t partition = 0;
-  int64_t upstream = 0;          // the group's committed offset on the source
-  int64_t target = 0;            // where the group continues on the target
-  int64_t copied_target = 0;     // target offset of the first copy of a record at/after upstream
-  int64_t local_target = 0;      // target offset of the first target-origin record not consumed
-  int64_t time_ms = 0;           // wall clock when the source was read
+  int64_t upstream = 0;       // the group's committed offset on the source
+  int64_t target = 0;         // where the group continues on the target
+  int64_t copied_target = 0;  // target offset of the first copy of a record at/after upstream
+  int64_t local_target = 0;   // target offset of the first target-origin record not consumed
+  // Wall clock when the source was read: when its end was asked for, after the group's
+  // offset and the copies (so the records at risk are never understated).
+  int64_t time_ms = 0;
   int64_t source_end = 0;        // the source partition's high watermark then
   int64_t copied_end = 0;        // source offset after the newest copy then
   int64_t copied_timestamp = 0;  // source timestamp (ms) of the newest copy then

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <set>
 #include <thread>
 
 #include "kafka/client_factory.h"
@@ -111,8 +112,7 @@ bool Checkpointer::write_checkpoints() {
   for (const auto& [topic, partitions] : *source_topics) {
     if (topics_.selects(topic)) copied[topic] = partitions;
   }
-  // 1. What the source's groups have consumed, and when that was read.
-  const int64_t read_at = kafka::now_ms();
+  // 1. What the source's groups have consumed.
   phase_ = "reading the source groups' offsets";
   auto groups = read_source_groups(copied);
   if (!groups || stop_.load()) return false;
@@ -140,10 +140,16 @@ bool Checkpointer::write_checkpoints() {
   phase_ = "reading offset syncs";
   read_runs(forward_reader_, forward_);
   read_runs(reverse_reader_, reverse_);
+  // The source's ends last, all in one request, and the checkpoints' time is when they were
+  // asked for: what was copied then is known from the runs and commits read before it, so
+  // the records at risk (and how old the oldest of them is) are never understated. Over a slow
+  // link a request per partition took long enough for the copies to overtake the time.
+  phase_ = "reading the source's ends";
+  const int64_t read_at = kafka::now_ms();
+  const kafka::PartitionEnds ends = source_ends(*groups);
   phase_ = "writing checkpoints";
 
   // 4. Translate and write.
-  std::map<TopicPartition, int64_t> ends;
   for (const auto& [group, committed] : *groups) {
     if (stop_.load()) return true;  // the rest at the next start
     kafka::GroupOffsets translated;
@@ -171,8 +177,8 @@ bool Checkpointer::write_checkpoints() {
       c.local_target = t.local_target;
       c.local_rereads = t.local_rereads;
       c.time_ms = read_at;
-      if (!ends.count(tp)) ends[tp] = source_end(tp);
-      c.source_end = ends[tp];
+      const auto end = ends.find(tp);
+      c.source_end = end == ends.end() ? -1 : end->second;
       if (auto newest = forward_.newest(topic, partition)) {
         c.copied_end = newest->source_end();
         c.copied_timestamp = newest->last_timestamp;
@@ -296,19 +302,31 @@ void Checkpointer::read_runs(kafka::LogReader& reader, offsets::OffsetIndex& ind
   }
 }
 
-int64_t Checkpointer::source_end(const TopicPartition& tp) {
-  if (stop_.load()) return -1;  // unknown: not worth a wait while stopping
-  int64_t low = 0, high = -1;
-  const std::string what = "watermark " + tp.first + "[" + std::to_string(tp.second) + "]";
-  if (auto err = kafka::query_watermarks(source_client_.get(), tp.first, tp.second, &low, &high,
-                                         timeout_)) {
-    warn_once(what, "cluster " + source_ + ": high watermark of " + tp.first + "[" +
-                        std::to_string(tp.second) + "]: " + rd_kafka_err2str(err) +
-                        " (its checkpoints record the source's end as unknown)");
-    return -1;
+kafka::PartitionEnds Checkpointer::source_ends(
+    const std::map<std::string, kafka::GroupOffsets>& groups) {
+  kafka::PartitionEnds ends;
+  if (stop_.load()) return ends;  // unknown: not worth a wait while stopping
+  std::set<TopicPartition> wanted;
+  for (const auto& [group, committed] : groups) {
+    for (const auto& [tp, offset] : committed) wanted.insert(tp);
   }
-  warned_.erase(what);
-  return high;
+  auto err = kafka::query_high_watermarks(source_client_.get(),
+                                          std::vector<TopicPartition>(wanted.begin(), wanted.end()),
+                                          &ends, timeout_);
+  if (err) ends.clear();
+  std::string missing;
+  for (const auto& tp : wanted) {
+    if (!ends.count(tp))
+      missing += (missing.empty() ? "" : ", ") + tp.first + "[" + std::to_string(tp.second) + "]";
+  }
+  if (missing.empty()) {
+    warned_.erase("watermarks");
+  } else {
+    warn_once("watermarks", "cluster " + source_ + ": high watermarks of " + missing + ": " +
+                                (err ? rd_kafka_err2str(err) : "not answered") +
+                                " (their checkpoints record the source's end as unknown)");
+  }
+  return ends;
 }
 
 void Checkpointer::sync_group(const std::string& group, const kafka::GroupOffsets& translated) {

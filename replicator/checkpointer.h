@@ -13,6 +13,7 @@
 #include "kafka/group_admin.h"
 #include "kafka/log_reader.h"
 #include "kafka/topic_admin.h"
+#include "kafka/watermarks.h"
 #include "metrics/replication_metrics.h"
 #include "offsets/group_selector.h"
 #include "offsets/offset_index.h"
@@ -73,8 +74,9 @@ class Checkpointer {
   // Topics with their partition counts; nullopt when the cluster did not answer.
   std::optional<std::map<std::string, int>> list_topics(kafka::TopicAdmin& admin);
   void read_runs(kafka::LogReader& reader, offsets::OffsetIndex& index);
-  // The source partition's high watermark; -1 (unknown, logged) when it could not be read.
-  int64_t source_end(const TopicPartition& tp);
+  // The high watermarks of the groups' source partitions, in one request; a partition that
+  // could not be read is missing (logged; its checkpoints record the end as unknown).
+  kafka::PartitionEnds source_ends(const std::map<std::string, kafka::GroupOffsets>& groups);
   void sync_group(const std::string& group, const kafka::GroupOffsets& translated);
   void update_ages();
   void warn_once(const std::string& what, const std::string& message);

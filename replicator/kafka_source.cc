@@ -77,6 +77,14 @@ KafkaSource::KafkaSource(const std::string& cluster, const kafka::Properties& cl
   kafka::Properties props = {// About 0.25 s of a fast copy of large records: the fetcher refills
                              // the queue only when the nudger wakes it (every 50 ms).
                              {"queued.max.messages.kbytes", "65536"},
+                             // librdkafka 2.0.2 has one fetch in flight per broker, so a fetch
+                             // must carry a round trip's worth of copying: 1 MiB per partition
+                             // (the default) held a 100 ms link to 8 MiB per round trip, 68k
+                             // records/s of 1 KiB against 190k on loopback. 8 MiB per partition
+                             // and the brokers' own cap per request (55 MiB) keep 0.9 of it
+                             // (docs/operations.md, "Cross-region links").
+                             {"max.partition.fetch.bytes", "8388608"},
+                             {"fetch.max.bytes", "57671680"},
                              {"statistics.interval.ms", "5000"},
                              // A crashed sidecar holds its partitions for the session timeout:
                              // 10 s, not librdkafka's 45 s, bounds a restart's wait. A heartbeat

@@ -143,6 +143,11 @@ void LinkProxy::set_delay(Delay delay) {
   delay_down_us_ = delay.down.count();
 }
 
+void LinkProxy::set_bandwidth(uint64_t bytes_per_second) {
+  pacer_up_.set_rate(bytes_per_second);
+  pacer_down_.set_rate(bytes_per_second);
+}
+
 Delay LinkProxy::delay() const {
   return {std::chrono::microseconds(delay_up_us_.load()),
           std::chrono::microseconds(delay_down_us_.load())};
@@ -206,8 +211,9 @@ void LinkProxy::accept_one() {
   no_delay(server);
   ++accepted_;
   auto connection = std::make_unique<ProxiedConnection>(
-      client, server, ProxiedConnection::Direction{delay_up_us_, bytes_up_},
-      ProxiedConnection::Direction{delay_down_us_, bytes_down_}, buffer_bytes_);
+      client, server, ProxiedConnection::Direction{delay_up_us_, jitter_us_, pacer_up_, bytes_up_},
+      ProxiedConnection::Direction{delay_down_us_, jitter_us_, pacer_down_, bytes_down_},
+      buffer_bytes_);
   std::lock_guard lock(mu_);
   connections_.push_back(std::move(connection));
 }

@@ -10,6 +10,8 @@
 #include <string>
 #include <thread>
 
+#include "tools/link_proxy/link_pacer.h"
+
 namespace duplex::link_proxy {
 
 // host:port of an IPv4 address (the proxy is for loopback tests and benchmarks).
@@ -31,7 +33,8 @@ struct Delay {
 class ProxiedConnection;
 
 // A TCP proxy between clients and one server, owned by the tests and benchmarks that need a
-// network fault or a slow link between a sidecar and a cluster (the kernel here has no netem).
+// network fault or a slow link between a sidecar and a cluster (the kernel here has no netem):
+// a delay, optional jitter and an optional bandwidth cap per direction.
 //
 //   client ──► listener ──accept──► Connection: connect to the target, then per direction
 //                                     reader ──(chunks stamped "due at", bounded queue)──► writer
@@ -39,7 +42,8 @@ class ProxiedConnection;
 // 1. The accept thread accepts, connects to the target and starts the connection's threads;
 //    it also applies cut() and heal() and reaps finished connections.
 // 2. Per direction a reader takes what arrives and queues it stamped with now + delay; a
-//    writer sends each chunk once it is due. A full queue (buffer_bytes) stops the reader, so
+//    writer sends each chunk once it is due (and, under a bandwidth cap, once the direction's
+//    pacer gives it its turn on the link). A full queue (buffer_bytes) stops the reader, so
 //    TCP's own flow control holds the sender, as a link with that bandwidth-delay would.
 // 3. EOF is passed on as a half-close once everything before it was sent; an error on either
 //    side resets both.
@@ -64,6 +68,14 @@ class LinkProxy {
   // Applies to bytes read from now on.
   void set_delay(Delay delay);
   Delay delay() const;
+  // Each chunk up to `jitter` later than its delay, at random, in both directions; chunks of a
+  // connection keep their order (as TCP's), so jitter bunches them rather than reordering.
+  void set_jitter(std::chrono::microseconds jitter) { jitter_us_ = jitter.count(); }
+  std::chrono::microseconds jitter() const { return std::chrono::microseconds(jitter_us_); }
+  // Each direction carries at most this many bytes a second, shared by all connections (0: no
+  // cap, the default).
+  void set_bandwidth(uint64_t bytes_per_second);
+  uint64_t bandwidth() const { return pacer_up_.rate(); }
 
   uint64_t accepted() const { return accepted_; }
   uint64_t bytes_up() const { return bytes_up_; }
@@ -96,6 +108,9 @@ class LinkProxy {
 
   std::atomic<int64_t> delay_up_us_;
   std::atomic<int64_t> delay_down_us_;
+  std::atomic<int64_t> jitter_us_{0};
+  LinkPacer pacer_up_;
+  LinkPacer pacer_down_;
   std::atomic<uint64_t> accepted_{0};
   std::atomic<uint64_t> bytes_up_{0};
   std::atomic<uint64_t> bytes_down_{0};

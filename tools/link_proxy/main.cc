@@ -25,6 +25,13 @@ std::chrono::microseconds duration_or_throw(const std::string& text) {
   return *d;
 }
 
+// Bytes a second, "0B" for no cap.
+uint64_t rate_or_throw(const std::string& text) {
+  auto size = duplex::config::parse_size(text);
+  if (!size) throw std::invalid_argument("'" + text + "' is not a size a second (e.g. 100MiB)");
+  return *size;
+}
+
 // One command line from stdin; false when it is unknown.
 bool command(LinkProxy& proxy, const std::string& line) {
   std::istringstream in(line);
@@ -44,6 +51,10 @@ bool command(LinkProxy& proxy, const std::string& line) {
   } else if (verb == "delay-down" && !arg.empty()) {
     d.down = duration_or_throw(arg);
     proxy.set_delay(d);
+  } else if (verb == "jitter" && !arg.empty()) {
+    proxy.set_jitter(duration_or_throw(arg));
+  } else if (verb == "bandwidth" && !arg.empty()) {
+    proxy.set_bandwidth(rate_or_throw(arg));
   } else if (verb != "stats") {
     return false;
   }
@@ -60,9 +71,10 @@ int main(int argc, char** argv) {
       "duplex-link-proxy --listen HOST:PORT --to HOST:PORT [options]\n"
       "Forwards TCP connections to one server, with an added delay per direction; cuts and\n"
       "heals the link on command. Commands on stdin, one a line: cut | heal | delay D |\n"
-      "delay-up D | delay-down D | stats (each answers 'ok ...'). SIGUSR1 cuts, SIGUSR2 heals,\n"
-      "SIGINT/SIGTERM end it.\nOptions");
-  std::string listen, to, delay = "0ms", up, down, buffer = "32MiB";
+      "delay-up D | delay-down D | jitter D | bandwidth SIZE | stats (each answers 'ok ...').\n"
+      "SIGUSR1 cuts, SIGUSR2 heals, SIGINT/SIGTERM end it.\nOptions");
+  std::string listen, to, delay = "0ms", up, down, jitter = "0ms", bandwidth = "0B",
+                          buffer = "32MiB";
   options.add_options()("help", "this text")(
       "listen", po::value(&listen)->required(),
       "address to listen on (port 0: any free port; the line printed at start names it)")(
@@ -70,10 +82,16 @@ int main(int argc, char** argv) {
       "delay", po::value(&delay), "added to every byte in both directions (e.g. 50ms)")(
       "delay-up", po::value(&up), "client -> server only (wins over --delay)")(
       "delay-down", po::value(&down), "server -> client only (wins over --delay)")(
+      "jitter", po::value(&jitter),
+      "up to this much more delay per chunk, at random; a connection's bytes keep their order")(
+      "bandwidth", po::value(&bandwidth),
+      "bytes a second per direction, shared by all connections (e.g. 100MiB; 0B: no cap)")(
       "buffer", po::value(&buffer),
       "bytes held per direction of a connection before the sender is held back (default 32MiB;"
       " at least the rate times the delay)");
   Delay d;
+  std::chrono::microseconds jitter_us{0};
+  uint64_t rate = 0;
   size_t buffer_bytes = 0;
   duplex::link_proxy::Endpoint from, target;
   try {
@@ -87,6 +105,8 @@ int main(int argc, char** argv) {
     d.up = d.down = duration_or_throw(delay);
     if (!up.empty()) d.up = duration_or_throw(up);
     if (!down.empty()) d.down = duration_or_throw(down);
+    jitter_us = duration_or_throw(jitter);
+    rate = rate_or_throw(bandwidth);
     auto size = duplex::config::parse_size(buffer);
     if (!size || *size == 0)
       throw std::invalid_argument("'" + buffer + "' is not a size (e.g. 32MiB)");
@@ -105,6 +125,8 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   try {
     LinkProxy proxy(from, target, d, buffer_bytes);
+    proxy.set_jitter(jitter_us);
+    proxy.set_bandwidth(rate);
     std::cout << "listening " << from.host << ":" << proxy.port() << " -> " << target.str()
               << std::endl;
     // Detached: it may block in a read when the process ends; it only calls the proxy.

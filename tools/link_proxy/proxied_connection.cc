@@ -3,11 +3,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -47,9 +49,10 @@ struct Pipe {
   const size_t limit;
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<Chunk> chunks;  // in arrival order; due times never decrease at a fixed delay
-  size_t queued = 0;         // bytes in `chunks`; the reader waits while it is at `limit`
-  bool eof = false;          // `from` closed its side: pass the half-close on after the chunks
+  std::deque<Chunk> chunks;      // in arrival order; due times never decrease at a fixed delay
+  size_t queued = 0;             // bytes in `chunks`; the reader waits while it is at `limit`
+  Clock::time_point last_due{};  // a jittered chunk is never due before the one ahead of it
+  bool eof = false;              // `from` closed its side: pass the half-close on after the chunks
   bool aborted = false;
 };
 
@@ -109,6 +112,12 @@ void ProxiedConnection::read_side(Pipe& p) {
       break;
     }
     auto due = Clock::now() + std::chrono::microseconds(p.direction.delay_us.load());
+    if (const int64_t jitter = p.direction.jitter_us.load(); jitter > 0) {
+      thread_local std::minstd_rand random(std::random_device{}());
+      due += std::chrono::microseconds(std::uniform_int_distribution<int64_t>(0, jitter)(random));
+      due = std::max(due, p.last_due);  // TCP delivers in order: jitter only bunches chunks
+    }
+    p.last_due = due;
     p.chunks.push_back({due, std::string(buffer.data(), static_cast<size_t>(n))});
     p.queued += static_cast<size_t>(n);
     p.cv.notify_all();
@@ -139,6 +148,10 @@ void ProxiedConnection::write_side(Pipe& p) {
     }
     Chunk chunk = std::move(p.chunks.front());
     p.chunks.pop_front();
+    // Under a bandwidth cap the chunk waits for its turn on the link.
+    const auto send_at = p.direction.pacer.reserve(chunk.bytes.size(), chunk.due);
+    p.cv.wait_until(lock, send_at, [&] { return p.aborted || Clock::now() >= send_at; });
+    if (p.aborted) break;
     p.queued -= chunk.bytes.size();
     lock.unlock();
     p.cv.notify_all();  // room for the reader

@@ -6,6 +6,8 @@
 #include <memory>
 #include <thread>
 
+#include "tools/link_proxy/link_pacer.h"
+
 namespace duplex::link_proxy {
 
 struct Pipe;
@@ -15,8 +17,10 @@ struct Pipe;
 class ProxiedConnection {
  public:
   struct Direction {
-    const std::atomic<int64_t>& delay_us;  // read at each chunk: set_delay() applies at once
-    std::atomic<uint64_t>& bytes;          // sent on, counted once written
+    const std::atomic<int64_t>& delay_us;   // read at each chunk: set_delay() applies at once
+    const std::atomic<int64_t>& jitter_us;  // up to this much more, at random, order kept
+    LinkPacer& pacer;                       // the direction's bandwidth, shared by connections
+    std::atomic<uint64_t>& bytes;           // sent on, counted once written
   };
   ProxiedConnection(int client_fd, int server_fd, Direction up, Direction down,
                     size_t buffer_bytes);
