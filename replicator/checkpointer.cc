@@ -10,6 +10,7 @@
 #include "kafka/produce.h"
 #include "kafka/timestamps.h"
 #include "kafka/watermarks.h"
+#include "offsets/group_sync.h"
 #include "offsets/translation.h"
 
 namespace duplex::replicator {
@@ -339,11 +340,7 @@ void Checkpointer::sync_group(const std::string& group, const kafka::GroupOffset
     warn_once("sync " + group, e->message());
     return;
   }
-  kafka::GroupOffsets forward;
-  for (const auto& [tp, offset] : translated) {
-    auto it = std::get<0>(current).find(tp);
-    if (it == std::get<0>(current).end() || it->second < offset) forward[tp] = offset;
-  }
+  const kafka::GroupOffsets forward = offsets::forward_moves(translated, std::get<0>(current));
   if (forward.empty()) return;
   if (auto err = target_groups_admin_.alter(group, forward, timeout_)) {
     warn_once("sync " + group, err.message());
