@@ -14,6 +14,7 @@
 #include "metrics/exposition.h"
 #include "offsets/failover.h"
 #include "offsets/offset_records.h"
+#include "offsets/offset_translator.h"
 #include "replicator/checkpointer.h"
 #include "tests/support/test_records.h"
 
@@ -285,6 +286,33 @@ TEST_F(CheckpointerMock, ARestartThatCannotReadTheOffsetSyncsToTheirEndWritesNot
   EXPECT_EQ(after.at("app/orders/0").target, 30);
   EXPECT_EQ(after.at("app/orders/1").target, 20);
   EXPECT_GE(after.at("app/orders/0").time_ms, before.at("app/orders/0").time_ms);
+}
+
+// MirrorMaker 2: CheckpointStoreTest.testReadCheckpointsTopicError, and OffsetSyncStoreTest.
+// testNoTranslationIfStoreNotStarted for `duplex failover` and `duplex offsets translate`: a
+// read of the checkpoints or the runs that stops short of the end is an error, never a plan or a
+// translation from part of them.
+TEST_F(CheckpointerMock, FailoverAndTranslateRefuseWhatTheyCouldNotReadToTheEnd) {
+  west_.create_topic("orders", 2);
+  write_runs({{"", "", 0, 0, 0, 50}, {"", "", 1, 0, 0, 50}});
+  ASSERT_TRUE(checkpointer()->round());
+  for (int i = 0; i < 200; ++i) {
+    west_.fail_next(kafka::MockCluster::kFetch, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION);
+  }
+  offsets::Failover failover(config_, "east", 3s);
+  auto err = failover.read_checkpoints();
+  EXPECT_EQ(err.code(), RD_KAFKA_RESP_ERR__TIMED_OUT) << err.message();
+  offsets::OffsetTranslator translator(config_, config_.flows[0], 3s);
+  err = translator.read_runs();
+  EXPECT_EQ(err.code(), RD_KAFKA_RESP_ERR__TIMED_OUT) << err.message();
+
+  west_.clear_failures(kafka::MockCluster::kFetch);
+  offsets::Failover again(config_, "east", 10s);
+  ASSERT_FALSE(again.read_checkpoints());
+  EXPECT_EQ(again.checkpoints().size(), 2u);
+  offsets::OffsetTranslator translator_again(config_, config_.flows[0], 10s);
+  ASSERT_FALSE(translator_again.read_runs());
+  EXPECT_EQ(translator_again.translate("orders", 0, 30).target, 30);
 }
 
 }  // namespace
