@@ -188,10 +188,12 @@ TEST_F(CheckpointerMock, NoCheckpointForAPartitionNothingWasCopiedFromYet) {
 
 // MirrorMaker 2: MirrorConnectorsIntegrationBaseTest.testReplicationWithEmptyPartition. A group
 // at 0 on a partition that never held a record fails over to 0 there: not left out (the
-// consumer's auto.offset.reset would decide), not -1, no re-reads.
+// consumer's auto.offset.reset would decide), not -1, no re-reads. A partition the group never
+// committed gets nothing
+// (MirrorCheckpointTaskTest.testNoCheckpointForTopicWithNullOffsetAndMetadata).
 TEST_F(CheckpointerMock, AGroupAtZeroOnAnEmptyPartitionFailsOverToZero) {
-  east_.create_topic("quiet", 2);
-  west_.create_topic("quiet", 2);
+  east_.create_topic("quiet", 3);
+  west_.create_topic("quiet", 3);
   std::vector<testing::TestRecord> records(40);
   for (auto& r : records) r.value = "q";  // all to partition 0
   testing::produce_records(east_.bootstrap(), "quiet", records);
@@ -201,6 +203,7 @@ TEST_F(CheckpointerMock, AGroupAtZeroOnAnEmptyPartitionFailsOverToZero) {
   ASSERT_TRUE(c->round());
   auto stored = stored_checkpoints();
   ASSERT_TRUE(stored.count("app/quiet/1"));
+  EXPECT_FALSE(stored.count("app/quiet/2")) << "a partition the group never committed";
   const auto& empty = stored.at("app/quiet/1");
   EXPECT_EQ(empty.upstream, 0);
   EXPECT_EQ(empty.target, 0);
@@ -215,7 +218,7 @@ TEST_F(CheckpointerMock, AGroupAtZeroOnAnEmptyPartitionFailsOverToZero) {
     EXPECT_EQ(move.rereads, 0) << offsets::checkpoint_key(move.checkpoint);
   }
   ASSERT_FALSE(failover.apply(std::get<offsets::FailoverPlan>(plan)));
-  auto moved = committed_on_west(kGroup, "quiet", 2);
+  auto moved = committed_on_west(kGroup, "quiet", 3);
   EXPECT_EQ(moved, (kafka::GroupOffsets{{{"quiet", 0}, 40}, {{"quiet", 1}, 0}}));
 }
 
