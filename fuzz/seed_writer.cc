@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   ok &= write(root / "offset_run", "first", encode(OffsetRun{"orders", "orders", 0, 0, 0, 1, 0}));
   ok &= write(root / "offset_run", "shifted",
               encode(OffsetRun{"orders", "east.orders", 3, 1200, 1187, 500, 1780000000123}));
+  ok &= write(root / "offset_run", "after_marker",
+              encode(OffsetRun{"orders", "orders", 1, 40, 44, 10, 1780000000123, true}));
 
   Checkpoint checkpoint{.group = "payments",
                         .source_topic = "orders",

@@ -33,6 +33,10 @@ void MockCluster::fail_next(int16_t api, rd_kafka_resp_err_t error) {
   rd_kafka_mock_push_request_errors(cluster_, api, 1, error);
 }
 
+void MockCluster::clear_failures(int16_t api) {
+  rd_kafka_mock_clear_request_errors(cluster_, api);
+}
+
 void MockCluster::create_duplex_topics(const std::vector<std::string>& remotes) {
   create_topic("duplex.heartbeats", 1);
   create_topic("duplex.conflicts", 1);

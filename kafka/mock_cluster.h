@@ -31,11 +31,14 @@ class MockCluster {
   void set_up();
   // Kafka protocol API keys, for fail_next() (librdkafka does not publish its RD_KAFKAP_*).
   static constexpr int16_t kProduce = 0;
+  static constexpr int16_t kFetch = 1;
   static constexpr int16_t kListOffsets = 2;
   static constexpr int16_t kJoinGroup = 11;
   static constexpr int16_t kEndTxn = 26;
   // The next request of kind `api` fails with `error`.
   void fail_next(int16_t api, rd_kafka_resp_err_t error);
+  // Requests of kind `api` are answered again (the failures fail_next() queued are dropped).
+  void clear_failures(int16_t api);
   const std::string& bootstrap() const { return bootstrap_; }
 
  private:

@@ -79,12 +79,19 @@ int64_t OffsetIndex::first_target_gap(const std::string& topic, int32_t partitio
   const Partition* p = find(topic, partition);
   if (!p) return from;
   int64_t position = from;
-  // Runs may overlap (re-copies after a crash); step over every run that covers `position`.
+  // Runs may overlap (re-copies after a crash); step over every run that covers `position`,
+  // and over our own commit markers between two runs.
   for (;;) {
     auto next = p->by_target.upper_bound(position);
     if (next == p->by_target.begin()) return position;
     const OffsetRun& run = p->by_source.at(std::prev(next)->second);
-    if (position >= run.target_end()) return position;
+    if (position >= run.target_end()) {
+      const bool marker = position == run.target_end() && next != p->by_target.end() &&
+                          next->first == position + 1 && p->by_source.at(next->second).after_marker;
+      if (!marker) return position;
+      position = next->first;
+      continue;
+    }
     position = run.target_end();
   }
 }

@@ -33,7 +33,8 @@ class OffsetIndex {
   // How many source offsets in [from, to) some run copied (runs that overlap counted once).
   int64_t copied_in(const std::string& topic, int32_t partition, int64_t from, int64_t to) const;
 
-  // The first target offset at or after `from` that holds no copy from this flow.
+  // The first target offset at or after `from` that holds no copy from this flow, nor one of
+  // its transactions' commit markers.
   int64_t first_target_gap(const std::string& topic, int32_t partition, int64_t from) const;
 
   // The newest copy's run (highest source offset), if any.

@@ -32,19 +32,26 @@ std::string run_key(const OffsetRun& run) {
 
 std::string encode(const OffsetRun& run) {
   std::ostringstream out;
-  out << kFormatVersion << ' ' << run.source_topic << ' ' << run.target_topic << ' '
-      << run.partition << ' ' << run.source << ' ' << run.target << ' ' << run.count << ' '
+  out << (run.after_marker ? kRunVersion : 1) << ' ' << run.source_topic << ' ' << run.target_topic
+      << ' ' << run.partition << ' ' << run.source << ' ' << run.target << ' ' << run.count << ' '
       << run.last_timestamp;
+  if (run.after_marker) out << " 1";
   return out.str();
 }
 
 std::optional<OffsetRun> decode_run(std::string_view value) {
   std::istringstream in{std::string(value)};
   OffsetRun run;
-  if (!read_version(in)) return std::nullopt;
+  const int version = read_version(in, kRunVersion, 1);
+  if (version == 0) return std::nullopt;
   if (!(in >> run.source_topic >> run.target_topic >> run.partition >> run.source >> run.target >>
         run.count >> run.last_timestamp)) {
     return std::nullopt;
+  }
+  if (version >= 2) {
+    int after_marker = 0;
+    if (!(in >> after_marker) || (after_marker != 0 && after_marker != 1)) return std::nullopt;
+    run.after_marker = after_marker == 1;
   }
   std::string extra;
   if (in >> extra) return std::nullopt;

@@ -12,6 +12,8 @@ namespace duplex::offsets {
 inline constexpr int kFormatVersion = 1;
 // Checkpoints are at version 2 (local_rereads added); version 1 ones are still read.
 inline constexpr int kCheckpointVersion = 2;
+// Runs: version 2 adds after_marker; a run without it is still written as version 1.
+inline constexpr int kRunVersion = 2;
 
 // The header that names the region where a record was first written (DESIGN "Record contract").
 inline constexpr std::string_view kOriginHeader = "duplex.origin";
@@ -45,6 +47,9 @@ struct OffsetRun {
   int64_t target = 0;
   int64_t count = 0;
   int64_t last_timestamp = 0;  // source timestamp (ms) of the run's last record
+  // The target offset just before `target` holds the commit marker of the transaction that
+  // wrote the run before this one (exactly-once), not a record: translation steps over it.
+  bool after_marker = false;
 
   int64_t source_end() const { return source + count; }
   int64_t target_end() const { return target + count; }

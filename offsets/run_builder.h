@@ -23,6 +23,12 @@ class RunBuilder {
 
   void add(int64_t source, int64_t target, int64_t timestamp);
 
+  // The transaction that wrote the copies added so far committed (exactly-once): its commit
+  // marker follows its last copy on the target. When the next copy lands just past that one
+  // slot, the slot can only be the marker (the next transaction's records come after it), and
+  // the new run says so (OffsetRun::after_marker).
+  void transaction_committed();
+
   // Runs that changed since the last call: closed ones in their final length, then the open
   // one. Writing these covers every copy added so far.
   std::vector<OffsetRun> take_changed();
@@ -33,6 +39,7 @@ class RunBuilder {
   int32_t partition_;
   std::optional<OffsetRun> open_;
   bool open_changed_ = false;
+  bool marker_follows_ = false;    // the open run's last copy ends a committed transaction
   std::vector<OffsetRun> closed_;  // closed since the last take_changed()
 };
 

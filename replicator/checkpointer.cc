@@ -11,6 +11,7 @@
 #include "kafka/produce.h"
 #include "kafka/timestamps.h"
 #include "kafka/watermarks.h"
+#include "offsets/group_sync.h"
 #include "offsets/translation.h"
 
 namespace duplex::replicator {
@@ -138,8 +139,9 @@ bool Checkpointer::write_checkpoints() {
   // 3. Runs, read after both.
   if (stop_.load()) return false;
   phase_ = "reading offset syncs";
-  read_runs(forward_reader_, forward_);
-  read_runs(reverse_reader_, reverse_);
+  const bool forward_read = read_runs(forward_reader_, forward_);
+  const bool reverse_read = read_runs(reverse_reader_, reverse_);
+  if (!forward_read || !reverse_read) return false;  // the next round reads on from there
   // The source's ends last, all in one request, and the checkpoints' time is when they were
   // asked for: what was copied then is known from the runs and commits read before it, so
   // the records at risk (and how old the oldest of them is) are never understated. Over a slow
@@ -156,9 +158,16 @@ bool Checkpointer::write_checkpoints() {
     acks_ = Acks();
     acks_.batch = ++batch_;  // from here on, reports of this group's records count
     size_t queued = 0;
+    size_t wanted = 0;  // checkpoints of the group this round
     std::string produce_error;
     for (const auto& [tp, upstream] : committed) {
       const auto& [topic, partition] = tp;
+      if (!target_topics->count(namer_.target_topic(topic))) continue;  // nowhere to move to
+      // Nothing copied or passed there yet: where the group's records will land is unknown.
+      if (upstream > 0 && !forward_.newest(topic, partition) && !copied_through.count(tp)) {
+        continue;
+      }
+      wanted++;
       offsets::Checkpoint c;
       c.group = group;
       c.source_topic = topic;
@@ -207,7 +216,8 @@ bool Checkpointer::write_checkpoints() {
     // A checkpoint counts once the target acknowledged it; the group's age and groups.sync
     // move only when all of its checkpoints of this round were.
     written_ += acks_.acked;
-    const size_t unacknowledged = committed.size() - acks_.acked;
+    if (wanted == 0) continue;
+    const size_t unacknowledged = wanted - acks_.acked;
     if (unacknowledged > 0 && stop_.load()) return true;  // not awaited: stopping, no failure
     if (unacknowledged > 0) {
       write_errors_.Increment(static_cast<double>(unacknowledged));
@@ -216,8 +226,8 @@ bool Checkpointer::write_checkpoints() {
                                                          : "no acknowledgement in time";
       warn_once("write " + group,
                 "group " + group + ": " + std::to_string(unacknowledged) + " of " +
-                    std::to_string(committed.size()) + " checkpoint(s) not acknowledged by " +
-                    home_ + " in " + checkpoints_topic_ + " (" + cause +
+                    std::to_string(wanted) + " checkpoint(s) not acknowledged by " + home_ +
+                    " in " + checkpoints_topic_ + " (" + cause +
                     "); the group's checkpoint age and groups.sync wait for a round that is");
       continue;
     }
@@ -282,7 +292,7 @@ std::optional<std::map<std::string, kafka::GroupOffsets>> Checkpointer::read_sou
   return groups;
 }
 
-void Checkpointer::read_runs(kafka::LogReader& reader, offsets::OffsetIndex& index) {
+bool Checkpointer::read_runs(kafka::LogReader& reader, offsets::OffsetIndex& index) {
   auto err = reader.read_new(
       [&](const rd_kafka_message_t& m) {
         auto run = offsets::decode_run(
@@ -298,8 +308,11 @@ void Checkpointer::read_runs(kafka::LogReader& reader, offsets::OffsetIndex& ind
       timeout_);
   // No reverse flow (its topic is missing) is normal: a passive standby.
   if (err && err.code() != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-    warn_once(reader.topic(), err.message());
+    warn_once(reader.topic(), err.message() + " (no checkpoints until it is read to its end)");
+    return false;
   }
+  warned_.erase(reader.topic());
+  return true;
 }
 
 kafka::PartitionEnds Checkpointer::source_ends(
@@ -345,11 +358,7 @@ void Checkpointer::sync_group(const std::string& group, const kafka::GroupOffset
     warn_once("sync " + group, e->message());
     return;
   }
-  kafka::GroupOffsets forward;
-  for (const auto& [tp, offset] : translated) {
-    auto it = std::get<0>(current).find(tp);
-    if (it == std::get<0>(current).end() || it->second < offset) forward[tp] = offset;
-  }
+  const kafka::GroupOffsets forward = offsets::forward_moves(translated, std::get<0>(current));
   if (forward.empty()) return;
   if (auto err = target_groups_admin_.alter(group, forward, timeout_)) {
     warn_once("sync " + group, err.message());

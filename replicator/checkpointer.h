@@ -30,6 +30,11 @@ namespace duplex::replicator {
 //                                                                      └─[5 groups.sync]─► home
 //
 // The order of 1–3 matters: a run read after a commit it covers is never missing (translation.h).
+// 3. A round that could not read both offset-sync topics to their ends translates nothing: a
+//    translation from part of the runs is stale (a cold start, a sidecar restart).
+// 4. Only partitions whose translation is known: the flow copied or passed records there, or
+//    the group is at 0, and the target topic exists. A partition nothing was copied from yet
+//    gets no checkpoint (it would only be a guess).
 // 5. With groups.sync, groups without members on the home cluster get the translated offsets,
 //    only ever forward.
 class Checkpointer {
@@ -73,7 +78,8 @@ class Checkpointer {
       const std::map<std::string, int>& topics);
   // Topics with their partition counts; nullopt when the cluster did not answer.
   std::optional<std::map<std::string, int>> list_topics(kafka::TopicAdmin& admin);
-  void read_runs(kafka::LogReader& reader, offsets::OffsetIndex& index);
+  // False when the topic could not be read to its end (a missing topic is read: no runs).
+  bool read_runs(kafka::LogReader& reader, offsets::OffsetIndex& index);
   // The high watermarks of the groups' source partitions, in one request; a partition that
   // could not be read is missing (logged; its checkpoints record the end as unknown).
   kafka::PartitionEnds source_ends(const std::map<std::string, kafka::GroupOffsets>& groups);

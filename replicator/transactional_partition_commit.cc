@@ -108,6 +108,7 @@ void TransactionalPartition::count_committed(size_t runs) {
   in_transaction_ = false;
   recoveries_ = 0;
   committed_next_ = next_offset_;
+  if (!copies_.empty()) runs_->transaction_committed();  // a marker follows them on the target
   committed_runs_ = runs_;
   const int64_t now = kafka::now_ms();
   size_t bytes = 0;

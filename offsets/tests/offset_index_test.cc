@@ -45,6 +45,16 @@ TEST(OffsetIndex, FindsGapsOnTheTarget) {
   EXPECT_EQ(index.first_target_gap("orders", 0, 40), 40);
 }
 
+TEST(OffsetIndex, StepsOverItsOwnCommitMarkersOnly) {
+  OffsetIndex index;
+  index.add({"t", "t", 0, 0, 0, 3, 0});
+  index.add({"t", "t", 0, 3, 4, 3, 0, /*after_marker=*/true});  // target 3: our marker
+  index.add({"t", "t", 0, 6, 8, 2, 0});                         // target 7: another record
+  EXPECT_EQ(index.first_target_gap("t", 0, 0), 7);
+  EXPECT_EQ(index.first_target_gap("t", 0, 3), 7);
+  EXPECT_EQ(index.first_target_gap("t", 0, 8), 10);
+}
+
 TEST(OffsetIndex, FindsTheFirstCopyAtOrAfterATargetOffset) {
   OffsetIndex index;
   index.add(run(5, 100, 3));  // source 5..7 -> target 100..102

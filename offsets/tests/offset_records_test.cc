@@ -19,6 +19,18 @@ TEST(OffsetRecords, RunRoundTrips) {
   EXPECT_EQ(decode_run(encode(run)), run);
 }
 
+TEST(OffsetRecords, ARunAfterACommitMarkerIsVersionTwoAndOthersStayVersionOne) {
+  OffsetRun run{"orders", "orders", 3, 100, 205, 7, 1700000000000};
+  EXPECT_EQ(encode(run), "1 orders orders 3 100 205 7 1700000000000");
+  run.after_marker = true;
+  EXPECT_EQ(encode(run), "2 orders orders 3 100 205 7 1700000000000 1");
+  EXPECT_EQ(decode_run(encode(run)), run);
+  EXPECT_FALSE(decode_run("2 orders orders 3 100 205 7 1700000000000"));
+  EXPECT_FALSE(decode_run("2 orders orders 3 100 205 7 1700000000000 2"));
+  EXPECT_FALSE(decode_run("1 orders orders 3 100 205 7 1700000000000 1"));
+  EXPECT_FALSE(decode_run("3 orders orders 3 100 205 7 1700000000000 1"));
+}
+
 TEST(OffsetRecords, CheckpointRoundTripsWithSpacesInTheGroup) {
   Checkpoint c{"billing team", "orders",      "orders", 2,     6123,          6100, 6123,
                6100,           1700000000000, 10000,    10000, 1699999999000, 0};

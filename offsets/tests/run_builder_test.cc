@@ -35,6 +35,25 @@ TEST(RunBuilder, AGapOnEitherSideStartsANewRunAndReportsTheClosedOne) {
   EXPECT_EQ(runs[2].target, 5);
 }
 
+TEST(RunBuilder, OnlyTheOneSlotAfterACommittedTransactionIsItsMarker) {
+  RunBuilder b("orders", "orders", 0);
+  b.add(0, 0, 1);
+  b.add(1, 1, 1);
+  b.transaction_committed();
+  b.add(2, 3, 1);  // target 2: the marker
+  b.add(3, 4, 1);
+  b.add(4, 6, 1);  // target 5 inside a transaction: someone else's record
+  b.transaction_committed();
+  b.add(5, 9, 1);  // targets 7, 8 after a commit: a marker and something else
+  auto runs = b.take_changed();
+  ASSERT_EQ(runs.size(), 4u);
+  EXPECT_FALSE(runs[0].after_marker);
+  EXPECT_TRUE(runs[1].after_marker);
+  EXPECT_EQ(runs[1].target, 3);
+  EXPECT_FALSE(runs[2].after_marker);
+  EXPECT_FALSE(runs[3].after_marker);
+}
+
 TEST(RunBuilder, AClosedRunAlreadyReportedInFullIsNotRepeated) {
   RunBuilder b("t", "t", 0);
   b.add(0, 0, 1);

@@ -327,5 +327,119 @@ TEST_F(Moves, GroupsSyncWaitsForCheckpointsTheTargetAcknowledged) {
   EXPECT_EQ(log.find(warning), log.rfind(warning)) << "logged more than once:\n" << log;
 }
 
+// MirrorMaker 2: MirrorConnectorsIntegrationTransactionsTest (its whole suite with a
+// transactional source) and MirrorConnectorsIntegrationBaseTest.testReplicationWithEmptyPartition,
+// through `duplex failover` with exact counts where MirrorMaker 2 asks for "more than 0, at most
+// the records produced". East's topic is written by transactional producers: committed
+// transactions (commit markers: the group commits a marker's offset), an aborted one, and one
+// still open when the group fails over (past the last stable offset). Partition 1 never holds a
+// record; the group committed 0 there, as a Java consumer does. West copies exactly-once, so its
+// own commit markers lie between the copies too. What translation must see only on a broker:
+// the markers' real offsets on both sides, the last stable offset, the source's end.
+TEST_F(Moves, TransactionalSourceWithAnOpenTransactionAndAnEmptyPartitionFailsOverExactly) {
+  const std::string topic = prefix_ + ".orders";
+  const std::string group = prefix_ + "-payments";
+  Cluster(kEast).create_topic(topic, 3);
+  auto west_sidecar = start_sidecar("west", "east", "",
+                                    "delivery: exactly-once\ntransaction: { max.records: 10 }\n"
+                                    "checkpoint: { interval: 1s }\n");
+  // Partitions 0 and 2 only; ids "east-<i>".
+  auto batch = [](int from, int count) {
+    auto rs = records("east", from, count, 1);
+    for (size_t i = 0; i < rs.size(); ++i) rs[i].partition = i % 2 == 0 ? 0 : 2;
+    return rs;
+  };
+  const auto first = batch(0, 200), aborted = batch(200, 50), second = batch(250, 100);
+  produce_in_transaction(kEast, topic, first, prefix_ + "-tx", true);
+  produce_in_transaction(kEast, topic, aborted, prefix_ + "-tx", false);
+  produce_in_transaction(kEast, topic, second, prefix_ + "-tx", true);
+  OpenTransaction open(kEast, topic, batch(350, 40), prefix_ + "-open");
+  // 300 committed records: 150 per partition, with 3 markers and 25 aborted records each.
+  const auto copies = read_all(kWest, topic, 300, 60s);
+  ASSERT_EQ(copies.size(), 300u) << log_of(*west_sidecar);
+  // Where the group continues on west: after each partition's last copy. Transactions of at
+  // most 10 copies put at least 14 of west's markers between each partition's copies.
+  std::map<int32_t, int64_t> after_last;
+  for (const auto& r : copies)
+    after_last[r.partition] = std::max(after_last[r.partition], r.offset + 1);
+  ASSERT_EQ(after_last.size(), 2u);
+  EXPECT_GE(after_last[0], 150 + 14);
+  EXPECT_GE(after_last[2], 150 + 14);
+  const int64_t target_sum = after_last[0] + after_last[2];
+  std::cout << "west: copies end at " << after_last[0] << " and " << after_last[2]
+            << " (150 copies each)\n";
+
+  std::vector<TestRecord> before;
+  {
+    GroupConsumer app(kEast, group, topic);
+    before = app.read(300, 60s, 2s);
+  }
+  ASSERT_EQ(before.size(), 300u);
+  kafka::Properties east_props = {{"bootstrap.servers", kEast}};
+  kafka::HandlePtr east_client = kafka::make_client(
+      "test", RD_KAFKA_PRODUCER, kafka::make_conf("test", east_props, {{"client.id", "test"}}));
+  kafka::GroupAdmin east_groups(east_client.get(), "east", east_props);
+  ASSERT_FALSE(east_groups.alter(group, {{{topic, 1}, 0}}, 10s));
+  auto upstream = east_groups.committed(group, {{topic, 3}}, 10s);
+  ASSERT_TRUE(std::holds_alternative<kafka::GroupOffsets>(upstream));
+  const auto committed_east = std::get<kafka::GroupOffsets>(upstream);
+  ASSERT_EQ(committed_east.size(), 3u);
+  // The offset after each partition's last committed record: 150 records, 25 aborted, 2 markers
+  // before it; the third marker is at the committed offset itself.
+  EXPECT_EQ(committed_east.at({topic, 0}), 177);
+  EXPECT_EQ(committed_east.at({topic, 1}), 0);
+  EXPECT_EQ(committed_east.at({topic, 2}), 177);
+
+  // The exact translation of every partition, and nothing given up: the markers at the end
+  // and the open transaction (past the last stable offset) are no records left uncopied.
+  Outcome plan;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        plan = failover("west", "east", "--group " + group + " --dry-run --output json");
+        return plan.exit_code == 0 && sum_field(plan.output, "source_offset") == 354 &&
+               sum_field(plan.output, "target_offset") == target_sum &&
+               sum_field(plan.output, "not_copied") == 0 &&
+               plan.output.find("\"not_copied\":null") == std::string::npos;
+      },
+      60s))
+      << plan.output << log_of(*west_sidecar);
+  Outcome moved = failover("west", "east", "--group " + group + " --output json");
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  std::cout << "transactional failover: " << moved.output << "\n";
+  EXPECT_EQ(sum_field(moved.output, "rereads"), 0) << moved.output;
+  EXPECT_EQ(sum_field(moved.output, "target_offset"), target_sum) << moved.output;
+  EXPECT_EQ(sum_field(moved.output, "not_copied"), 0) << moved.output;
+  EXPECT_THAT(moved.output, HasSubstr("\"partition\":1,\"source_offset\":0,\"target_offset\":0,"
+                                      "\"rereads\":0"));
+  kafka::Properties west_props = {{"bootstrap.servers", kWest}};
+  kafka::HandlePtr west_client = kafka::make_client(
+      "test", RD_KAFKA_PRODUCER, kafka::make_conf("test", west_props, {{"client.id", "test"}}));
+  auto on_west =
+      kafka::GroupAdmin(west_client.get(), "west", west_props).committed(group, {{topic, 3}}, 10s);
+  ASSERT_TRUE(std::holds_alternative<kafka::GroupOffsets>(on_west));
+  EXPECT_EQ(std::get<kafka::GroupOffsets>(on_west),
+            (kafka::GroupOffsets{
+                {{topic, 0}, after_last[0]}, {{topic, 1}, 0}, {{topic, 2}, after_last[2]}}));
+
+  // West's own writes after the move, to every partition: the group reads exactly those, none
+  // of the copies it had read in east, and partition 1 from its start.
+  auto fresh = records("west", 0, 30, 3);
+  produce_records(kWest, topic, fresh);
+  std::vector<TestRecord> after;
+  {
+    GroupConsumer app(kWest, group, topic);
+    after = app.read(1000, 30s, 3s);
+  }
+  auto [missing, duplicates] = missing_and_duplicates(fresh, after);
+  EXPECT_EQ(after.size(), 30u);
+  EXPECT_EQ(missing, 0u);
+  EXPECT_EQ(duplicates, 0u);
+  size_t reread = 0;
+  const auto seen_before = ids(before);
+  for (const auto& r : after) reread += seen_before.count(*r.value);
+  EXPECT_EQ(reread, 0u);
+  EXPECT_EQ(west_sidecar->terminate(), 0) << log_of(*west_sidecar);
+}
+
 }  // namespace
 }  // namespace duplex::testing

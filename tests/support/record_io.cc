@@ -126,6 +126,25 @@ void produce_in_transaction(const std::string& bootstrap, const std::string& top
     throw std::runtime_error("test produce: " + delivery_error);
 }
 
+OpenTransaction::OpenTransaction(const std::string& bootstrap, const std::string& topic,
+                                 const std::vector<Record>& records,
+                                 const std::string& transactional_id) {
+  producer_ = test_producer({{"bootstrap.servers", bootstrap}},
+                            {{"transactional.id", transactional_id}}, delivery_error_);
+  check(rd_kafka_init_transactions(producer_.get(), 30000), "init");
+  check(rd_kafka_begin_transaction(producer_.get()), "begin");
+  send(producer_.get(), topic, records);
+  if (rd_kafka_flush(producer_.get(), 60000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw std::runtime_error("test produce: flush of an open transaction timed out");
+  }
+  if (!delivery_error_.empty()) throw std::runtime_error("test produce: " + delivery_error_);
+}
+
+OpenTransaction::~OpenTransaction() {
+  // Ends it for the tests that follow; the broker would after transaction.timeout.ms anyway.
+  ErrorPtr ignored(rd_kafka_abort_transaction(producer_.get(), 30000));
+}
+
 namespace {
 
 HandlePtr reader(const Properties& cluster) {

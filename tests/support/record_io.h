@@ -40,6 +40,21 @@ void produce_in_transaction(const std::string& bootstrap, const std::string& top
                             const std::vector<Record>& records, const std::string& transactional_id,
                             bool commit);
 
+// A transaction left open: its records are on the broker, past their partitions' last stable
+// offset, where read_committed readers wait. The destructor aborts it (a bounded wait).
+class OpenTransaction {
+ public:
+  OpenTransaction(const std::string& bootstrap, const std::string& topic,
+                  const std::vector<Record>& records, const std::string& transactional_id);
+  ~OpenTransaction();
+  OpenTransaction(const OpenTransaction&) = delete;
+  OpenTransaction& operator=(const OpenTransaction&) = delete;
+
+ private:
+  std::string delivery_error_;
+  kafka::HandlePtr producer_;
+};
+
 // Reads every partition of `topic` from the beginning, read_committed, as an independent
 // consumer (no group commits). Stops once it has `expected` records and has reached the
 // partitions' ends as they were then (so extra, duplicate records are read too), or at
