@@ -131,7 +131,8 @@ class Walker {
     if (!value) return;
     auto parsed = parse_duration(*value);
     if (!parsed || parsed->count() == 0) {
-      problem(node, what + ": bad duration '" + *value + "' (use e.g. 500ms, 5s, 2m, 1h)");
+      problem(node, what + ": bad duration '" + *value +
+                        "' (use e.g. 500ms, 5s, 2m, 1h; at most a year)");
       return;
     }
     out = *parsed;
@@ -148,7 +149,7 @@ class Walker {
     auto parsed = parse_duration(*value);
     if (!parsed) {
       problem(node, "startup.wait: bad duration '" + *value +
-                        "' (use e.g. 30s, 5m, 0s for no wait, or forever)");
+                        "' (use e.g. 30s, 5m, 0s for no wait, or forever; at most a year)");
       return;
     }
     out = *parsed;

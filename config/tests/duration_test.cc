@@ -17,4 +17,13 @@ TEST(Duration, RejectsMalformed) {
   }
 }
 
+TEST(Duration, RejectsMoreThanAYearBeforeAnyOverflow) {
+  EXPECT_EQ(parse_duration("8760h"), kMaxDuration);
+  EXPECT_EQ(parse_duration("31536000s"), kMaxDuration);
+  for (const char* too_long : {"8761h", "31536001s", "106983947398108488s", "9223372036854775807ms",
+                               "00000000000000000000000000106983947398108488s"}) {
+    EXPECT_FALSE(parse_duration(too_long).has_value()) << too_long;
+  }
+}
+
 }  // namespace duplex::config
