@@ -411,7 +411,6 @@ class Walker {
     }
   }
 
-  // A rename template must keep {topic} (or names would collide) and use known placeholders.
   // A region's name is part of topic names (duplex.offset-syncs.<region>, {source} in rename),
   // which Kafka limits to 249 of these characters.
   void check_region_name(const YAML::Node& at, const std::string& region) {
@@ -423,6 +422,7 @@ class Walker {
     }
   }
 
+  // A rename template must keep {topic} (or names would collide) and use known placeholders.
   void check_rename(const YAML::Node& at, const std::string& what, const std::string& pattern) {
     static const std::regex placeholder(R"(\{([^{}]*)\})");
     bool has_topic = false;
