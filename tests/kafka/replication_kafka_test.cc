@@ -3,6 +3,7 @@
 // record ids read by an independent consumer.
 #include <thread>
 
+#include "tests/support/steady_writer.h"
 #include "tests/support/two_regions.h"
 
 namespace duplex::testing {
@@ -160,6 +161,58 @@ TEST_F(ReplicationKafka, KillNineMidStreamLosesNothing) {
             << missing << " missing, " << duplicates << " duplicates (at-least-once)\n";
   EXPECT_EQ(missing, 0u);
   EXPECT_EQ(west_sidecar->terminate(), 0) << log_of(*west_sidecar);
+}
+
+// From MirrorMaker 2's testRestartReplication, with a changed config (issue 17): stopped while
+// east is written, restarted with another topic included and exactly-once instead of
+// at-least-once. Nothing written before, during or after the restart is lost or doubled (a
+// clean stop commits what was flushed, and exactly-once starts from that commit), and both new
+// settings are in force: the new topic is copied whole, and the copies after the restart are
+// transactions (their commit markers take offsets on west).
+TEST_F(ReplicationKafka, ARestartWithAChangedConfigLosesNothingAndTakesTheNewSettings) {
+  const std::string orders = prefix_ + ".orders";
+  const std::string payments = prefix_ + ".payments";
+  Cluster east(kEast), west(kWest);
+  east.create_topic(orders, 4);
+  east.create_topic(payments, 2);
+  auto payment_records = records("east", 0, 400, 2);
+  produce_records(kEast, payments, payment_records);
+
+  include_ = orders;
+  auto sidecar = start_sidecar("west", "east");
+  SteadyWriter writer(kEast, orders, "east", 4, 4000, 100);
+  ASSERT_TRUE(wait_until([&] { return count_records(kWest, orders) > 2000; }, 60s))
+      << log_of(*sidecar);
+  ASSERT_EQ(sidecar->terminate(), 0) << log_of(*sidecar);
+  const int64_t copied_before = count_records(kWest, orders);
+  EXPECT_EQ(west.topics().count(payments), 0u) << "not included yet";
+
+  include_ = prefix_ + ".*";
+  sidecar = start_sidecar("west", "east", "", "delivery: exactly-once\n");
+  const int before_restart = writer.written();
+  ASSERT_TRUE(wait_until([&] { return count_records(kWest, orders) > copied_before + 2000; }, 60s))
+      << log_of(*sidecar);
+  const int written = writer.stop();
+  ASSERT_EQ(writer.error(), "");
+  ASSERT_GT(written, before_restart) << "east was written across the restart";
+  ASSERT_TRUE(await_flow_committed("west", "east", orders, 4)) << log_of(*sidecar);
+  ASSERT_TRUE(await_flow_committed("west", "east", payments, 2)) << log_of(*sidecar);
+
+  auto got = read_all(kWest, orders, static_cast<size_t>(written), 60s);
+  auto [missing, duplicates] = missing_and_duplicate_ids(SteadyWriter::ids("east", written), got);
+  EXPECT_EQ(missing, 0u);
+  EXPECT_EQ(duplicates, 0u);
+  auto got_payments = read_all(kWest, payments, payment_records.size(), 60s);
+  EXPECT_EQ(missing_and_duplicates(payment_records, got_payments),
+            std::make_pair(size_t{0}, size_t{0}));
+  int64_t west_end = 0;
+  for (const auto& [partition, end] : end_offsets(kWest, orders)) west_end += end;
+  std::cout << "restart with a changed config: " << written << " written (" << before_restart
+            << " before the restart), " << got.size() << " read on west, " << missing
+            << " missing, " << duplicates << " duplicates, "
+            << west_end - static_cast<int64_t>(got.size()) << " offsets of transaction markers\n";
+  EXPECT_GT(west_end, static_cast<int64_t>(got.size())) << "no transaction after the restart";
+  EXPECT_EQ(sidecar->terminate(), 0) << log_of(*sidecar);
 }
 
 }  // namespace

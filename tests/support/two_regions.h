@@ -186,7 +186,9 @@ class TwoRegions : public ::testing::Test {
                           << session << cluster_extra_["west"] << " }\n"
                           << "flows:\n"
                           << "  - source: " << source << "\n"
-                          << "    topics: { include: [\"" << prefix_ << ".*\"], refresh: 1s }\n"
+                          << "    topics: { include: [\""
+                          << (include_.empty() ? prefix_ + ".*" : include_)
+                          << "\"], refresh: 1s }\n"
                           << flow_extra << extra
                           << "metrics: { listen: \"127.0.0.1:" << metrics_port(home) + worker
                           << "\" }\n";
@@ -244,6 +246,7 @@ class TwoRegions : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::string prefix_;
+  std::string include_;  // the flow's topics (a regex); empty: all of this test's (prefix_.*)
   // A test that pauses a sidecar on purpose may need longer; 0 leaves the sidecar's default.
   int session_timeout_ms_ = 8000;
   std::map<std::string, std::string> cluster_extra_;  // region -> ", key: value" for its cluster
