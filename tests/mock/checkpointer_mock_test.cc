@@ -16,6 +16,7 @@
 #include "offsets/offset_records.h"
 #include "offsets/offset_translator.h"
 #include "replicator/checkpointer.h"
+#include "tests/support/group_consumer.h"
 #include "tests/support/test_records.h"
 
 namespace duplex {
@@ -73,10 +74,7 @@ class CheckpointerMock : public ::testing::Test {
   // A group's committed offsets on `cluster`, set as an application's commit would.
   void commit(kafka::MockCluster& cluster, const std::string& group,
               const kafka::GroupOffsets& offsets) {
-    kafka::Properties props = {{"bootstrap.servers", cluster.bootstrap()}};
-    auto client = kafka::make_client("test", RD_KAFKA_PRODUCER,
-                                     kafka::make_conf("test", props, {{"client.id", "test"}}));
-    ASSERT_FALSE(kafka::GroupAdmin(client.get(), "test", props).alter(group, offsets, 10s));
+    testing::commit_offsets(cluster.bootstrap(), group, offsets);
   }
 
   kafka::GroupOffsets committed_on_west(const std::string& group, const std::string& topic,

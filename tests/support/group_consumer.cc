@@ -70,4 +70,15 @@ void GroupConsumer::join(std::chrono::milliseconds time) {
   }
 }
 
+void commit_offsets(const std::string& bootstrap, const std::string& group,
+                    const kafka::GroupOffsets& offsets) {
+  kafka::Properties props = {{"bootstrap.servers", bootstrap}};
+  auto client = kafka::make_client("test", RD_KAFKA_PRODUCER,
+                                   kafka::make_conf("test", props, {{"client.id", "test"}}));
+  if (auto error = kafka::GroupAdmin(client.get(), "test", props)
+                       .alter(group, offsets, std::chrono::seconds(10))) {
+    throw std::runtime_error("committing offsets of group " + group + ": " + error.message());
+  }
+}
+
 }  // namespace duplex::testing

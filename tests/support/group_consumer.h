@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "kafka/group_admin.h"
 #include "kafka/handles.h"
 #include "tests/support/record_io.h"
 
@@ -30,5 +31,10 @@ class GroupConsumer {
   std::string topic_;
   kafka::HandlePtr consumer_;
 };
+
+// Sets `group`'s committed offsets on the cluster at `bootstrap`, as an application's commit
+// would (the group must have no members); throws std::runtime_error when it cannot.
+void commit_offsets(const std::string& bootstrap, const std::string& group,
+                    const kafka::GroupOffsets& offsets);
 
 }  // namespace duplex::testing
