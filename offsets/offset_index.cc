@@ -80,8 +80,13 @@ int64_t OffsetIndex::first_target_gap(const std::string& topic, int32_t partitio
   if (!p) return from;
   int64_t position = from;
   // Runs may overlap (re-copies after a crash); step over every run that covers `position`,
-  // and over our own commit markers between two runs.
+  // over our own commit markers between two runs, and over ranges read empty.
   for (;;) {
+    if (auto empty = p->empty.upper_bound(position);
+        empty != p->empty.begin() && std::prev(empty)->second > position) {
+      position = std::prev(empty)->second;
+      continue;
+    }
     auto next = p->by_target.upper_bound(position);
     if (next == p->by_target.begin()) return position;
     const OffsetRun& run = p->by_source.at(std::prev(next)->second);
@@ -94,6 +99,21 @@ int64_t OffsetIndex::first_target_gap(const std::string& topic, int32_t partitio
     }
     position = run.target_end();
   }
+}
+
+void OffsetIndex::add_empty(const std::string& topic, int32_t partition, int64_t from, int64_t to) {
+  if (from >= to) return;
+  int64_t& end = partitions_[{topic, partition}].empty[from];
+  end = std::max(end, to);
+}
+
+std::optional<int64_t> OffsetIndex::next_copy_on_target(const std::string& topic, int32_t partition,
+                                                        int64_t target_offset) const {
+  const Partition* p = find(topic, partition);
+  if (!p) return std::nullopt;
+  auto next = p->by_target.upper_bound(target_offset);
+  if (next == p->by_target.end()) return std::nullopt;
+  return next->first;
 }
 
 std::optional<OffsetRun> OffsetIndex::newest(const std::string& topic, int32_t partition) const {

@@ -34,8 +34,17 @@ class OffsetIndex {
   int64_t copied_in(const std::string& topic, int32_t partition, int64_t from, int64_t to) const;
 
   // The first target offset at or after `from` that holds no copy from this flow, nor one of
-  // its transactions' commit markers.
+  // its transactions' commit markers, and is not known empty (add_empty).
   int64_t first_target_gap(const std::string& topic, int32_t partition, int64_t from) const;
+
+  // Target offsets [from, to) were read and hold no record a read_committed consumer reads:
+  // transaction markers, aborted records (an exactly-once flow's aborted transactions),
+  // records compaction removed. Final once read below the last stable offset.
+  void add_empty(const std::string& topic, int32_t partition, int64_t from, int64_t to);
+
+  // Where on the target the first copy after `target_offset` begins, if any.
+  std::optional<int64_t> next_copy_on_target(const std::string& topic, int32_t partition,
+                                             int64_t target_offset) const;
 
   // The newest copy's run (highest source offset), if any.
   std::optional<OffsetRun> newest(const std::string& topic, int32_t partition) const;
@@ -47,6 +56,7 @@ class OffsetIndex {
     std::map<int64_t, OffsetRun> by_source;  // run start on the source -> run
     std::map<int64_t, int64_t> by_target;    // run start on the target -> run start on source
     int64_t longest = 0;                     // the largest count of a run added
+    std::map<int64_t, int64_t> empty;        // target [from, to) known to hold no record
   };
   const Partition* find(const std::string& topic, int32_t partition) const;
 

@@ -12,12 +12,19 @@
 #include "kafka/timestamps.h"
 #include "kafka/watermarks.h"
 #include "offsets/group_sync.h"
-#include "offsets/translation.h"
 
 namespace duplex::replicator {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Reading a gap is bounded per read and per round: an open transaction on the target holds a
+// read back until it ends, and a round waits for at most one such read.
+constexpr std::chrono::milliseconds kGapReadTimeout{2000};
+constexpr size_t kGapReadsPerRound = 32;
+// Gaps found to hold a record are remembered so as not to be read again; in active-active a
+// new one comes with each local record a group stops at. Past this many, they are forgotten.
+constexpr size_t kGapsWithRecordsKept = 100000;
 
 // `owner` (when given) receives the delivery reports of what the client writes.
 kafka::HandlePtr admin_client(const std::string& cluster, const kafka::Properties& props,
@@ -70,6 +77,7 @@ Checkpointer::Checkpointer(const config::Config& config, const config::Flow& flo
                       offsets::offset_syncs_topic(flow.source), &stop),
       reverse_reader_(flow.source, config.clusters.at(flow.source),
                       offsets::offset_syncs_topic(config.region), &stop),
+      home_props_(config.home_cluster()),
       metrics_(metrics),
       corrupt_(metrics.errors(name_, "corrupt_record")),
       write_errors_(metrics.errors(name_, "checkpoint")) {}
@@ -150,6 +158,7 @@ bool Checkpointer::write_checkpoints() {
   const int64_t read_at = kafka::now_ms();
   const kafka::PartitionEnds ends = source_ends(*groups);
   phase_ = "writing checkpoints";
+  gap_reads_left_ = kGapReadsPerRound;
 
   // 4. Translate and write.
   for (const auto& [group, committed] : *groups) {
@@ -179,8 +188,7 @@ bool Checkpointer::write_checkpoints() {
           it != reverse_committed.end()) {
         reverse_at = it->second;
       }
-      auto t = offsets::translate(forward_, {&reverse_, reverse_at}, topic, c.target_topic,
-                                  partition, upstream);
+      auto t = translate(topic, c.target_topic, partition, upstream, reverse_at);
       c.target = t.target;
       c.copied_target = t.copied_target;
       c.local_target = t.local_target;
@@ -340,6 +348,52 @@ kafka::PartitionEnds Checkpointer::source_ends(
                                 " (their checkpoints record the source's end as unknown)");
   }
   return ends;
+}
+
+offsets::Translation Checkpointer::translate(const std::string& topic,
+                                             const std::string& target_topic, int32_t partition,
+                                             int64_t upstream, std::optional<int64_t> reverse_at) {
+  for (;;) {
+    auto t = offsets::translate(forward_, {&reverse_, reverse_at}, topic, target_topic, partition,
+                                upstream);
+    if (t.local_target >= t.copied_target ||
+        !read_gap(topic, target_topic, partition, t.local_target)) {
+      return t;
+    }
+  }
+}
+
+bool Checkpointer::read_gap(const std::string& topic, const std::string& target_topic,
+                            int32_t partition, int64_t from) {
+  // A record of the target's own that the reverse flow copied: no need to read it.
+  if (reverse_.run_with(target_topic, partition, from)) return false;
+  const Gap gap{topic, partition, from};
+  if (gaps_with_records_.count(gap) || gap_reads_left_ == 0 || stop_.load()) return false;
+  const auto to = forward_.next_copy_on_target(topic, partition, from);
+  if (!to) return false;
+  gap_reads_left_--;
+  if (!probe_) probe_ = std::make_unique<kafka::EmptyRangeProbe>(home_, home_props_, &stop_);
+  const auto first = probe_->first_record(target_topic, partition, from, *to, kGapReadTimeout);
+  if (const auto* error = std::get_if<kafka::KafkaError>(&first)) {
+    gap_reads_left_ = 0;  // one such wait per round
+    warn_once("gap " + target_topic + "[" + std::to_string(partition) + "]",
+              error->message() +
+                  "; translations stop there (the records after it counted as re-read) until "
+                  "it is read");
+    return false;
+  }
+  const int64_t record = std::get<int64_t>(first);
+  if (record == from) {
+    if (gaps_with_records_.size() >= kGapsWithRecordsKept) gaps_with_records_.clear();
+    gaps_with_records_.insert(gap);
+    return false;
+  }
+  forward_.add_empty(topic, partition, from, record);
+  spdlog::info(
+      "checkpoints {}: {}[{}] offsets {}..{} hold no record (transaction markers, "
+      "aborted or compacted records); translation steps over them",
+      name_, target_topic, partition, from, record - 1);
+  return true;
 }
 
 void Checkpointer::sync_group(const std::string& group, const kafka::GroupOffsets& translated) {

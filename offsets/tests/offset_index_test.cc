@@ -55,6 +55,23 @@ TEST(OffsetIndex, StepsOverItsOwnCommitMarkersOnly) {
   EXPECT_EQ(index.first_target_gap("t", 0, 8), 10);
 }
 
+TEST(OffsetIndex, StepsOverRangesReadEmpty) {
+  OffsetIndex index;
+  index.add(run(0, 0, 3));
+  index.add(run(3, 9, 3));   // target 3..8: an aborted transaction and two markers
+  index.add(run(6, 14, 2));  // target 12, 13: records of another writer
+  EXPECT_EQ(index.first_target_gap("orders", 0, 0), 3);
+  EXPECT_EQ(index.next_copy_on_target("orders", 0, 3), 9);
+  index.add_empty("orders", 0, 3, 9);
+  EXPECT_EQ(index.first_target_gap("orders", 0, 0), 12);
+  EXPECT_EQ(index.first_target_gap("orders", 0, 5), 12);
+  EXPECT_EQ(index.next_copy_on_target("orders", 0, 12), 14);
+  index.add_empty("orders", 0, 12, 13);  // only part of it: 13 holds a record
+  EXPECT_EQ(index.first_target_gap("orders", 0, 0), 13);
+  EXPECT_FALSE(index.next_copy_on_target("orders", 0, 14));
+  EXPECT_FALSE(index.next_copy_on_target("orders", 1, 0));
+}
+
 TEST(OffsetIndex, FindsTheFirstCopyAtOrAfterATargetOffset) {
   OffsetIndex index;
   index.add(run(5, 100, 3));  // source 5..7 -> target 100..102

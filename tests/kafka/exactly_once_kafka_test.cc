@@ -8,14 +8,17 @@
 #include <random>
 #include <thread>
 
+#include "kafka/empty_range_probe.h"
 #include "metrics/exposition.h"
 #include "metrics/http_get.h"
+#include "tests/support/failover_steps.h"
+#include "tests/support/group_consumer.h"
 #include "tests/support/two_regions.h"
 
 namespace duplex::testing {
 namespace {
 
-using ExactlyOnce = TwoRegions;
+using ExactlyOnce = FailoverSteps;
 using ::testing::AnyOf;
 using ::testing::HasSubstr;
 
@@ -180,11 +183,50 @@ TEST_F(ExactlyOnce, PausedWorkerIsFencedAndAddsNoDuplicates) {
 
 // The target is away longer than the transaction timeout: open transactions cannot complete,
 // are aborted, and their partitions are copied again from the stored progress.
+// What the checkpointer reads to step over a gap on the target (translation of an exactly-once
+// flow's aborted transactions): markers and aborted records hold no record; an open
+// transaction cannot be read past, so it is never taken as empty.
+TEST_F(ExactlyOnce, ARangeOfMarkersAndAbortedRecordsReadsEmptyAndAnOpenTransactionDoesNot) {
+  const std::string topic = prefix_ + ".orders";
+  Cluster(kWest).create_topic(topic, 1);
+  produce_in_transaction(kWest, topic, records("committed", 0, 5, 1), prefix_ + ".writer", true);
+  produce_in_transaction(kWest, topic, records("aborted", 0, 7, 1), prefix_ + ".writer", false);
+  produce_records(kWest, topic, records("plain", 0, 3, 1));
+  // Where each landed (the coordinator writes a marker after answering, so the abort marker
+  // may come after the plain records).
+  auto got = read_all(kWest, topic, 8, 30s, 0s);
+  ASSERT_EQ(got.size(), 8u);
+  int64_t after_committed = 0, first_plain = -1, end = 0;
+  for (const auto& r : got) {
+    if (r.value->rfind("committed-", 0) == 0)
+      after_committed = std::max(after_committed, r.offset + 1);
+    if (r.value->rfind("plain-", 0) == 0 && first_plain < 0) first_plain = r.offset;
+  }
+  for (const auto& [partition, offset] : end_offsets(kWest, topic)) end = offset;
+  ASSERT_GE(first_plain - after_committed, 8) << "the commit marker, 7 aborted records, and the "
+                                                 "abort marker (unless it came later)";
+
+  kafka::EmptyRangeProbe probe("west", {{"bootstrap.servers", kWest}});
+  auto first = [&](int64_t from, int64_t to, std::chrono::milliseconds timeout) {
+    auto result = probe.first_record(topic, 0, from, to, timeout);
+    if (auto* error = std::get_if<kafka::KafkaError>(&result)) return error->message();
+    return std::to_string(std::get<int64_t>(result));
+  };
+  EXPECT_EQ(first(after_committed, first_plain, 10s), std::to_string(first_plain));
+  EXPECT_EQ(first(0, end, 10s), "0");
+  EXPECT_EQ(first(after_committed, end, 10s), std::to_string(first_plain));
+
+  OpenTransaction open(kWest, topic, records("open", 0, 2, 1), prefix_ + ".open");
+  // Its two records are at end and end + 1 (end_offsets() reads the last stable offset).
+  EXPECT_THAT(first(end, end + 2, 2s), HasSubstr("not read to the end"));
+}
+
 TEST_F(ExactlyOnce, TargetOutageAbortsAndRewindsWithoutDuplicates) {
   const std::string topic = prefix_ + ".orders";
   Cluster(kEast).create_topic(topic, kPartitions);
   cluster_extra_["west"] = ", transaction.timeout.ms: 5000";
-  auto sidecar = start_sidecar("west", "east", "", "delivery: exactly-once\n");
+  auto sidecar =
+      start_sidecar("west", "east", "", "delivery: exactly-once\ncheckpoint: { interval: 1s }\n");
   const int rounds = 30, per_round = 1000;
   std::thread writer([&] {
     for (int r = 0; r < rounds; ++r) {
@@ -215,6 +257,38 @@ TEST_F(ExactlyOnce, TargetOutageAbortsAndRewindsWithoutDuplicates) {
   // already ended it (INVALID_TXN_STATE, fatal to the producer), which was replaced.
   EXPECT_THAT(log_of(*sidecar),
               AnyOf(HasSubstr("transaction aborted"), HasSubstr("replacing its producer")));
+
+  // The aborted transaction's offsets on west hold no record: a group at east's end fails over
+  // to the offset after west's last copy, and re-reads nothing for them.
+  const std::string group = prefix_ + ".app";
+  kafka::GroupOffsets at_end;
+  int64_t east_end = 0;
+  for (const auto& [partition, end] : end_offsets(kEast, topic)) {
+    at_end[{topic, partition}] = end;
+    east_end += end;
+  }
+  commit_offsets(kEast, group, at_end);
+  std::map<int32_t, int64_t> after_last_copy;
+  for (const auto& r : got) {
+    after_last_copy[r.partition] = std::max(after_last_copy[r.partition], r.offset + 1);
+  }
+  int64_t target_sum = 0, west_end = 0;
+  for (const auto& [partition, offset] : after_last_copy) target_sum += offset;
+  for (const auto& [partition, end] : end_offsets(kWest, topic)) west_end += end;
+  Outcome plan;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        plan = failover("west", "east", "--group " + group + " --dry-run --output json");
+        return plan.exit_code == 0 && sum_field(plan.output, "source_offset") == east_end &&
+               sum_field(plan.output, "target_offset") == target_sum &&
+               sum_field(plan.output, "rereads") == 0;
+      },
+      60s))
+      << "want target offsets summing to " << target_sum << "\n"
+      << plan.output << log_of(*sidecar);
+  std::cout << "target outage: " << west_end - static_cast<int64_t>(got.size())
+            << " offsets on west hold no record (markers, aborted copies); failover plan: "
+            << plan.output << "\n";
   EXPECT_EQ(sidecar->terminate(), 0) << log_of(*sidecar);
 }
 
