@@ -441,5 +441,79 @@ TEST_F(Moves, TransactionalSourceWithAnOpenTransactionAndAnEmptyPartitionFailsOv
   EXPECT_EQ(west_sidecar->terminate(), 0) << log_of(*west_sidecar);
 }
 
+// No MirrorMaker 2 test covers it (issue 17): records compaction removed on the source before
+// they were copied. A group committed inside such a hole continues on west at the first copy
+// after it: it skips nothing and re-reads nothing.
+TEST_F(Moves, RecordsCompactedAwayBeforeTheCopyFailOverExactly) {
+  const std::string topic = prefix_ + ".prices";
+  const std::string group = prefix_ + "-pricing";
+  Cluster(kEast).create_topic(topic, 1,
+                              {{"cleanup.policy", "compact"},
+                               {"segment.ms", "100"},
+                               {"min.cleanable.dirty.ratio", "0.01"},
+                               {"min.compaction.lag.ms", "0"}});
+  // 10 rounds of 30 records, each round in its own segment (a segment rolls at the first
+  // record after segment.ms; one more record closes the last): 10 keys new in every round,
+  // then 20 keys written again in every round. Compacted, each round keeps its 10 new keys
+  // and a hole of 20 offsets, except the last, which keeps all 30: 121 records.
+  for (int round = 0; round <= 10; ++round) {
+    std::vector<TestRecord> rs;
+    for (int k = 0; k < (round < 10 ? 30 : 1); ++k) {
+      TestRecord r;
+      r.key = round == 10 ? "closing"
+              : k < 10    ? "price-" + std::to_string(round) + "-" + std::to_string(k)
+                          : "rate-" + std::to_string(k);
+      r.value = "round-" + std::to_string(round) + "-" + std::to_string(k);
+      r.timestamp = kafka::now_ms();
+      rs.push_back(r);
+    }
+    produce_records(kEast, topic, rs);
+    std::this_thread::sleep_for(150ms);  // deliberate: past segment.ms, so the next one rolls
+  }
+  // The broker's cleaner (every second, scripts/kafka-local) removes the older versions.
+  std::vector<TestRecord> left;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        left = read_all(kEast, topic, 1, 10s, 0s);
+        return left.size() == 121;
+      },
+      90s))
+      << left.size() << " of 301 records left on east, not the 121 of a full compaction";
+  std::set<int64_t> kept;
+  for (const auto& r : left) kept.insert(r.offset);
+  // The group stands in the first hole that has a kept record after it.
+  int64_t hole = 0;
+  while (kept.count(hole)) ++hole;
+  ASSERT_LT(hole, *kept.rbegin());
+  const int64_t kept_below =
+      static_cast<int64_t>(std::distance(kept.begin(), kept.lower_bound(hole)));
+  commit_offsets(kEast, group, {{{topic, 0}, hole}});
+
+  auto west_sidecar = start_sidecar("west", "east", "", "checkpoint: { interval: 1s }\n");
+  ASSERT_TRUE(wait_until(
+      [&] { return count_records(kWest, topic) >= static_cast<int64_t>(left.size()); }, 60s))
+      << count_records(kWest, topic) << " of " << left.size() << "\n"
+      << metrics::http_get(metrics_port("west"), "/metrics") << log_of(*west_sidecar);
+  const auto copies = read_all(kWest, topic, left.size(), 60s);
+  ASSERT_EQ(copies.size(), left.size()) << log_of(*west_sidecar);
+  await_checkpoint("west", "east", group, hole);
+  Outcome moved = failover("west", "east", "--group " + group + " --output json");
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  std::cout << "compacted source: " << left.size() << " of 301 records left, group at hole " << hole
+            << " (" << kept_below << " kept below it): " << moved.output << "\n";
+  EXPECT_EQ(sum_field(moved.output, "target_offset"), kept_below) << moved.output;
+  EXPECT_EQ(sum_field(moved.output, "rereads"), 0) << moved.output;
+  // The group reads on west exactly what it would have read on east.
+  GroupConsumer app(kWest, group, topic);
+  auto after = app.read(left.size() - kept_below, 60s, 2s);
+  std::vector<std::string> want, got;
+  for (const auto& r : left) {
+    if (r.offset >= hole) want.push_back(*r.value);
+  }
+  for (const auto& r : after) got.push_back(*r.value);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(west_sidecar->terminate(), 0) << log_of(*west_sidecar);
+}
+
 }  // namespace
 }  // namespace duplex::testing
