@@ -39,6 +39,8 @@ TEST(TopicWatcherMock, PlansNothingUntilTheFlowsOwnTopicsExistAndAsksForThemAgai
                                     10s,
                                     1s,
                                     2s,
+                                    {},
+                                    {},
                                     {}},
                                    source, target, metrics);
 
@@ -56,6 +58,46 @@ TEST(TopicWatcherMock, PlansNothingUntilTheFlowsOwnTopicsExistAndAsksForThemAgai
   EXPECT_FALSE(plan->has_target_partition({"orders", 2}));
   EXPECT_GT(metrics.counters().last_refresh_ok_ms, 0);
   EXPECT_FALSE(watcher.take_plan()) << "a plan is taken once";
+}
+
+// acls.sync against a cluster that cannot describe ACLs (the mock has no ACL API): the plan is
+// published all the same, the failure is counted once, and the next round within the retry
+// gap does not ask again.
+TEST(TopicWatcherMock, AclSyncThatCannotReadTheAclsNeverHoldsUpThePlan) {
+  kafka::MockCluster east, west;
+  east.create_topic("orders", 1);
+  west.create_topic("orders", 1);
+  west.create_topic("duplex.offset-syncs.east", 1);
+  auto east_client = client_of(east);
+  auto west_client = client_of(west);
+  kafka::TopicAdmin source(east_client.get(), "east");
+  kafka::TopicAdmin target(west_client.get(), "west");
+  metrics::ReplicationMetrics registry("test");
+  replicator::FlowMetrics metrics(registry, "east->west");
+  config::NameFilter topics;
+  topics.include = {"orders"};
+  config::TopicConfigCopy configs;
+  configs.sync = false;  // the mock has no DescribeConfigs either: count only the ACL requests
+  replicator::TopicWatcher watcher({"east->west",
+                                    topics,
+                                    config::TopicNamer("{topic}", "east", "west"),
+                                    {{"duplex.offset-syncs.east", {{"cleanup.policy", "compact"}}}},
+                                    10s,
+                                    1s,
+                                    500ms,
+                                    configs,
+                                    config::AclCopy{true},
+                                    {"User:duplex"}},
+                                   source, target, metrics);
+  EXPECT_TRUE(watcher.refresh());
+  auto plan = watcher.take_plan();
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->targets, (std::map<std::string, std::string>{{"orders", "orders"}}));
+  const auto errors = metrics.counters().errors.load();
+  EXPECT_GE(errors, 1u) << "the refused ACL request is counted";
+  EXPECT_TRUE(watcher.refresh());
+  EXPECT_TRUE(watcher.take_plan());
+  EXPECT_EQ(metrics.counters().errors, errors) << "asked again before the retry gap";
 }
 
 }  // namespace
