@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct TopicAcl {
   auto operator<=>(const TopicAcl&) const = default;
   // "ALLOW User:alice READ on topic orders from *", for logs.
   std::string text() const;
+  friend std::ostream& operator<<(std::ostream& out, const TopicAcl& acl) {
+    return out << acl.text();
+  }
 };
 
 // Topic ACLs on one cluster, over an existing client handle (not owned). Needs a broker with

@@ -198,10 +198,16 @@ void TopicWatcher::sync_acls(const TopicPlan& plan) {
   if (stopping()) return;
   if (auto err = target_acls_.create(create, settings_.admin_timeout)) {
     metrics_.error("admin");
-    warn_once("acls create", "topic ACLs not copied: " + err.message());
+    // Once per error code: the broker's text names its request objects, new at every round.
+    if (err.code() == acl_create_error_) return;
+    acl_create_error_ = err.code();
+    auto refused =
+        kafka::access_refused(err.code(), target_.cluster(), "the cluster", "ALTER", err.message());
+    spdlog::warn("flow {}: topic ACLs not copied (tried again at every refresh): {}",
+                 settings_.flow, refused ? *refused : err.message());
     return;
   }
-  warned_.erase("acls create");
+  acl_create_error_ = RD_KAFKA_RESP_ERR_NO_ERROR;
   std::vector<std::string> created;
   for (const auto& acl : create) created.push_back(acl.text());
   spdlog::info("flow {}: created {} topic ACLs on {}: {}", settings_.flow, create.size(),

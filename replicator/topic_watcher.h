@@ -116,6 +116,7 @@ class TopicWatcher : public TopicFeed {
   std::chrono::steady_clock::time_point limits_retry_at_{};  // after a failed read of them
   std::chrono::steady_clock::time_point configs_retry_at_{};
   std::chrono::steady_clock::time_point acls_retry_at_{};
+  rd_kafka_resp_err_t acl_create_error_ = RD_KAFKA_RESP_ERR_NO_ERROR;  // the last one warned of
 
   std::mutex mutex_;
   std::condition_variable wake_;
