@@ -163,29 +163,28 @@ void TopicWatcher::sync_acls(const TopicPlan& plan) {
   }
   if (targets.empty()) return;
   const auto timeout = std::min(settings_.admin_timeout, settings_.limits_timeout);
+  // A read that failed: reported, and not tried again before kLimitsRetry.
+  auto unread = [&](const kafka::Result<std::vector<kafka::TopicAcl>>& acls,
+                    const std::string& cluster) {
+    const auto* e = std::get_if<kafka::KafkaError>(&acls);
+    if (e == nullptr) return false;
+    metrics_.error("admin");
+    acls_retry_at_ = now + kLimitsRetry;
+    warn_once("acls", "cannot read the topic ACLs of " + cluster + " (" + e->message() +
+                          "): ACLs are not copied until it answers");
+    return true;
+  };
   // librdkafka (2.0.2 and later) answers a DescribeAcls the broker refused (no authorizer, no
   // DESCRIBE on the cluster) with an empty list, not an error: such a source has nothing to copy.
   auto from = source_acls_.literal_topic_acls(timeout);
-  if (auto* e = std::get_if<kafka::KafkaError>(&from)) {
-    metrics_.error("admin");
-    acls_retry_at_ = now + kLimitsRetry;
-    warn_once("acls", "cannot read the topic ACLs of " + source_.cluster() + " (" + e->message() +
-                          "): ACLs are not copied until it answers");
-    return;
-  }
+  if (unread(from, source_.cluster())) return;
   // Nothing to copy: the target is not asked.
   if (acl_sync_.plan(std::get<0>(from), targets, {}).empty()) {
     warned_.erase("acls");
     return;
   }
   auto to = target_acls_.literal_topic_acls(timeout);
-  if (auto* e = std::get_if<kafka::KafkaError>(&to)) {
-    metrics_.error("admin");
-    acls_retry_at_ = now + kLimitsRetry;
-    warn_once("acls", "cannot read the topic ACLs of " + target_.cluster() + " (" + e->message() +
-                          "): ACLs are not copied until it answers");
-    return;
-  }
+  if (unread(to, target_.cluster())) return;
   warned_.erase("acls");
   const auto create = acl_sync_.plan(std::get<0>(from), targets, std::get<0>(to));
   if (create.empty()) {
