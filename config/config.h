@@ -45,6 +45,13 @@ struct TopicSelection : NameFilter {
   TopicConfigCopy configs;
 };
 
+// Topic ACLs copied to the target at every refresh (`acls.sync`), as MirrorMaker 2's
+// sync.topic.acls: off by default, since it needs DESCRIBE (source) and ALTER (target) on the
+// clusters' ACLs, and a cluster without an authorizer refuses both.
+struct AclCopy {
+  bool sync = false;
+};
+
 struct GroupSelection : NameFilter {
   bool sync = false;
 };
@@ -55,6 +62,7 @@ struct Flow {
   TopicSelection topics;
   GroupSelection groups;
   std::string rename = "{topic}";
+  AclCopy acls;
   // fail (the default): the flow stops with exit 1 and names the range, copying nothing past
   // it; continue: counted in duplex_records_lost_total, logged, copied on from the log start.
   SourceGapPolicy on_source_gap = SourceGapPolicy::fail;

@@ -228,7 +228,8 @@ class Walker {
 
   void flow(const YAML::Node& node, size_t index, Config& config, std::set<std::string>& sources) {
     const std::string where = "flows[" + std::to_string(index) + "]";
-    if (!expect_map(node, where, {"source", "topics", "groups", "rename", "on.source.gap"})) {
+    if (!expect_map(node, where,
+                    {"source", "topics", "groups", "rename", "acls", "on.source.gap"})) {
       return;
     }
     Flow out;
@@ -271,6 +272,11 @@ class Walker {
       if (auto rename = text(node["rename"], where + ".rename")) {
         check_rename(node["rename"], where + ".rename", *rename);
         out.rename = *rename;
+      }
+    }
+    if (const auto& acls = node["acls"]) {
+      if (expect_map(acls, where + ".acls", {"sync"}) && acls["sync"]) {
+        boolean(acls["sync"], where + ".acls.sync", out.acls.sync);
       }
     }
     if (node["on.source.gap"]) {

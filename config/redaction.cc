@@ -73,6 +73,8 @@ std::string dump_redacted(const Config& config) {
     emit_filter(out, flow.groups);
     out << YAML::Key << "sync" << YAML::Value << flow.groups.sync << YAML::EndMap;
     out << YAML::Key << "rename" << YAML::Value << flow.rename;
+    out << YAML::Key << "acls" << YAML::Value << YAML::BeginMap << YAML::Key << "sync"
+        << YAML::Value << flow.acls.sync << YAML::EndMap;
     out << YAML::Key << "on.source.gap" << YAML::Value
         << (flow.on_source_gap == SourceGapPolicy::fail ? "fail" : "continue") << YAML::EndMap;
   }

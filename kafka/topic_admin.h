@@ -19,6 +19,7 @@ class TopicAdmin {
   TopicAdmin(rd_kafka_t* client, std::string cluster) : rk_(client), cluster_(std::move(cluster)) {}
 
   const std::string& cluster() const { return cluster_; }
+  rd_kafka_t* handle() const { return rk_; }
 
   // Every topic on the cluster with its partition count.
   Result<std::map<std::string, int>> list_topics(std::chrono::milliseconds timeout) const;

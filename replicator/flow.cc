@@ -68,10 +68,11 @@ Flow::Flow(const config::Config& config, const config::Flow& flow, const std::at
   source_admin_ = std::make_unique<kafka::TopicAdmin>(source_->handle(), flow.source);
   target_admin_ = std::make_unique<kafka::TopicAdmin>(target_handle, config.region);
   watcher_ = std::make_unique<TopicWatcher>(
-      TopicWatcher::Settings{metrics_.flow(), flow.topics,
-                             config::TopicNamer(flow.rename, flow.source, config.region),
-                             internal, flow.topics.refresh, options.admin_timeout,
-                             options.limits_timeout, flow.topics.configs},
+      TopicWatcher::Settings{
+          metrics_.flow(), flow.topics, config::TopicNamer(flow.rename, flow.source, config.region),
+          internal, flow.topics.refresh, options.admin_timeout, options.limits_timeout,
+          flow.topics.configs, flow.acls,
+          sasl_principals({&config.clusters.at(flow.source), &config.home_cluster()})},
       *source_admin_, *target_admin_, metrics_, &stop);
   lag_ = std::make_unique<LagMonitor>(*source_, metrics_);
   CopyLoopOptions loop_options;

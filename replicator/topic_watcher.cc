@@ -31,6 +31,9 @@ TopicWatcher::TopicWatcher(Settings settings, const kafka::TopicAdmin& source,
       source_(source),
       target_(target),
       config_sync_(settings_.configs.exclude),
+      source_acls_(source.handle(), source.cluster()),
+      target_acls_(target.handle(), target.cluster()),
+      acl_sync_(settings_.own_principals),
       mirror_(source, target, config_sync_, settings_.admin_timeout),
       metrics_(metrics),
       flow_stop_(stop) {}
@@ -147,7 +150,67 @@ bool TopicWatcher::refresh() {
     fresh_ = true;
   }
   if (settings_.configs.sync && !stopping()) sync_configs(last_);
+  if (settings_.acls.sync && !stopping()) sync_acls(last_);
   return true;
+}
+
+void TopicWatcher::sync_acls(const TopicPlan& plan) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < acls_retry_at_) return;  // it did not answer lately
+  std::map<std::string, std::string> targets;
+  for (const auto& [source, target] : plan.targets) {
+    if (plan.target_partitions.at(target) > 0) targets[source] = target;
+  }
+  if (targets.empty()) return;
+  const auto timeout = std::min(settings_.admin_timeout, settings_.limits_timeout);
+  // A read that failed: reported, and not tried again before kLimitsRetry.
+  auto unread = [&](const kafka::Result<std::vector<kafka::TopicAcl>>& acls,
+                    const std::string& cluster) {
+    const auto* e = std::get_if<kafka::KafkaError>(&acls);
+    if (e == nullptr) return false;
+    metrics_.error("admin");
+    acls_retry_at_ = now + kLimitsRetry;
+    warn_once("acls", "cannot read the topic ACLs of " + cluster + " (" + e->message() +
+                          "): ACLs are not copied until it answers");
+    return true;
+  };
+  // librdkafka (2.0.2 and later) answers a DescribeAcls the broker refused (no authorizer, no
+  // DESCRIBE on the cluster) with an empty list, not an error: such a source has nothing to copy.
+  auto from = source_acls_.literal_topic_acls(timeout);
+  if (unread(from, source_.cluster())) return;
+  // Nothing to copy: the target is not asked.
+  if (acl_sync_.plan(std::get<0>(from), targets, {}).empty()) {
+    warned_.erase("acls");
+    return;
+  }
+  auto to = target_acls_.literal_topic_acls(timeout);
+  if (unread(to, target_.cluster())) return;
+  warned_.erase("acls");
+  const auto create = acl_sync_.plan(std::get<0>(from), targets, std::get<0>(to));
+  if (create.empty()) {
+    std::vector<std::string> names;
+    for (const auto& [source, target] : targets) names.push_back(target);
+    spdlog::debug("flow {}: topic ACLs of {} on {} in step: none to create", settings_.flow,
+                  fmt::join(names, ", "), target_.cluster());
+    return;
+  }
+  if (stopping()) return;
+  if (auto err = target_acls_.create(create, settings_.admin_timeout)) {
+    metrics_.error("admin");
+    // Once per error code: the broker's text names its request objects, new at every round.
+    if (err.code() == acl_create_error_) return;
+    acl_create_error_ = err.code();
+    auto refused =
+        kafka::access_refused(err.code(), target_.cluster(), "the cluster", "ALTER", err.message());
+    spdlog::warn("flow {}: topic ACLs not copied (tried again at every refresh): {}",
+                 settings_.flow, refused ? *refused : err.message());
+    return;
+  }
+  acl_create_error_ = RD_KAFKA_RESP_ERR_NO_ERROR;
+  std::vector<std::string> created;
+  for (const auto& acl : create) created.push_back(acl.text());
+  spdlog::info("flow {}: created {} topic ACLs on {}: {}", settings_.flow, create.size(),
+               target_.cluster(), fmt::join(created, "; "));
 }
 
 void TopicWatcher::sync_configs(const TopicPlan& plan) {

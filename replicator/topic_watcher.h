@@ -8,14 +8,17 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "config/topic_namer.h"
 #include "config/topic_selector.h"
+#include "kafka/acl_admin.h"
 #include "kafka/topic_admin.h"
 #include "replicator/flow_metrics.h"
+#include "replicator/topic_acl_sync.h"
 #include "replicator/topic_feed.h"
 #include "replicator/topic_mirror.h"
 
@@ -40,6 +43,8 @@ namespace duplex::replicator {
 //    subscribes and starts partitions from it.
 // 5. With configs.sync, the planned topics' configs follow their sources' (TopicConfigSync):
 //    after the plan, so a cluster slow to describe configs never holds up the copy.
+// 6. With acls.sync, the source's ACLs of the planned topics that the target lacks are created
+//    there (TopicAclSync), also after the plan.
 class TopicWatcher : public TopicFeed {
  public:
   struct InternalTopic {
@@ -58,6 +63,9 @@ class TopicWatcher : public TopicFeed {
     // the plan for long.
     std::chrono::milliseconds limits_timeout{2000};
     config::TopicConfigCopy configs;
+    config::AclCopy acls;
+    // The sidecar's principals on the source and target, when known (TopicAclSync).
+    std::set<std::string> own_principals;
   };
 
   // `stop` (when given): the flow is stopping; the thread ends by itself, between requests.
@@ -86,6 +94,8 @@ class TopicWatcher : public TopicFeed {
   void read_limits(TopicPlan& plan, const std::map<std::string, int>& target_topics);
   // Step 5, for the topics of `plan` that exist on the target.
   void sync_configs(const TopicPlan& plan);
+  // Step 6, for the topics of `plan` that exist on the target.
+  void sync_acls(const TopicPlan& plan);
   // Logs `message` unless it is what was logged last for `what`.
   void warn_once(const std::string& what, const std::string& message,
                  spdlog::level::level_enum level = spdlog::level::warn);
@@ -95,6 +105,9 @@ class TopicWatcher : public TopicFeed {
   const kafka::TopicAdmin& source_;
   const kafka::TopicAdmin& target_;
   TopicConfigSync config_sync_;
+  kafka::AclAdmin source_acls_;
+  kafka::AclAdmin target_acls_;
+  TopicAclSync acl_sync_;
   TopicMirror mirror_;
   FlowMetrics& metrics_;
   const std::atomic<bool>* flow_stop_;
@@ -102,6 +115,8 @@ class TopicWatcher : public TopicFeed {
   std::map<std::string, std::string> warned_;                // what -> last message logged
   std::chrono::steady_clock::time_point limits_retry_at_{};  // after a failed read of them
   std::chrono::steady_clock::time_point configs_retry_at_{};
+  std::chrono::steady_clock::time_point acls_retry_at_{};
+  rd_kafka_resp_err_t acl_create_error_ = RD_KAFKA_RESP_ERR_NO_ERROR;  // the last one warned of
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -91,6 +91,26 @@ TEST(ConfigLoader, TopicConfigSyncProblemsAreNamed) {
                      "flows[0].topics.configs.exclude: bad regular expression '('");
 }
 
+TEST(ConfigLoader, AclSyncIsOffByDefaultAndCanBeTurnedOn) {
+  auto result = ConfigLoader::load_string(kValid);
+  ASSERT_TRUE(std::holds_alternative<Config>(result));
+  EXPECT_FALSE(std::get<Config>(result).flows.at(0).acls.sync);
+  result = ConfigLoader::load_string(
+      valid_with("rename: \"{topic}\"", "rename: \"{topic}\"\n    acls: { sync: true }"));
+  ASSERT_TRUE(std::holds_alternative<Config>(result))
+      << ConfigLoader::format("f", std::get<std::vector<Problem>>(result));
+  EXPECT_TRUE(std::get<Config>(result).flows.at(0).acls.sync);
+}
+
+TEST(ConfigLoader, AclSyncProblemsAreNamed) {
+  const std::string rename = "rename: \"{topic}\"";
+  expect_one_problem(valid_with(rename, rename + "\n    acls: { sink: true }"), 12,
+                     "flows[0].acls: unknown key 'sink'");
+  expect_one_problem(valid_with(rename, rename + "\n    acls: { sync: maybe }"), 12,
+                     "flows[0].acls.sync");
+  expect_one_problem(valid_with(rename, rename + "\n    acls: true"), 12, "flows[0].acls");
+}
+
 TEST(ConfigLoader, ARegionNameMustFitInATopicName) {
   std::string yaml = kValid;
   for (size_t at; (at = yaml.find("us-east")) != std::string::npos;) yaml.replace(at, 7, "us east");

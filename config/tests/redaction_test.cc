@@ -46,6 +46,20 @@ flows:
   EXPECT_NE(dump.find("127.0.0.1:19092"), std::string::npos);
 }
 
+TEST(Redaction, DumpShowsAclSyncAndReadsBack) {
+  const std::string yaml = std::string(kTwoRegions) +
+                           "    acls: { sync: true }\nconflict: { region_rank: [east, west] }\n";
+  auto result = ConfigLoader::load_string(yaml);
+  ASSERT_TRUE(std::holds_alternative<Config>(result))
+      << ConfigLoader::format("f", std::get<std::vector<Problem>>(result));
+  std::string dump = dump_redacted(std::get<Config>(result));
+  EXPECT_NE(dump.find("acls:\n      sync: true"), std::string::npos) << dump;
+  auto again = ConfigLoader::load_string(dump);
+  ASSERT_TRUE(std::holds_alternative<Config>(again))
+      << ConfigLoader::format("dump", std::get<std::vector<Problem>>(again)) << dump;
+  EXPECT_TRUE(std::get<Config>(again).flows.at(0).acls.sync);
+}
+
 TEST(Redaction, DumpShowsTheConflictSettingsAndReadsBack) {
   auto result = ConfigLoader::load_string(std::string(kTwoRegions) + R"(
 conflict:
