@@ -30,7 +30,10 @@ const char* policy_text(ConflictPolicy policy) {
 void emit_conflict(YAML::Emitter& out, const ConflictSettings& conflict) {
   out << YAML::Key << "conflict" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "policy" << YAML::Value << policy_text(conflict.policy);
-  out << YAML::Key << "region_rank" << YAML::Value << YAML::Flow << conflict.region_rank;
+  // Not set: left out, since an empty list is read as one that misses every region.
+  if (!conflict.region_rank.empty()) {
+    out << YAML::Key << "region_rank" << YAML::Value << YAML::Flow << conflict.region_rank;
+  }
   out << YAML::Key << "audit" << YAML::Value << conflict.audit;
   out << YAML::Key << "index" << YAML::Value << YAML::Flow << YAML::BeginMap;
   out << YAML::Key << "memory" << YAML::Value << size_text(conflict.index.memory);

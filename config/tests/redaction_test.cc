@@ -47,8 +47,7 @@ flows:
 }
 
 TEST(Redaction, DumpShowsAclSyncAndReadsBack) {
-  const std::string yaml = std::string(kTwoRegions) +
-                           "    acls: { sync: true }\nconflict: { region_rank: [east, west] }\n";
+  const std::string yaml = std::string(kTwoRegions) + "    acls: { sync: true }\n";
   auto result = ConfigLoader::load_string(yaml);
   ASSERT_TRUE(std::holds_alternative<Config>(result))
       << ConfigLoader::format("f", std::get<std::vector<Problem>>(result));
