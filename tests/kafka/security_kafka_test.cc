@@ -37,8 +37,9 @@ using ::testing::Not;
 using namespace std::string_literals;
 using Clock = std::chrono::steady_clock;
 
-// The ACL sync tests' metrics port: below the kernel's ephemeral range (32768-60999 here), so
-// that no client connection holds it when a sidecar starts.
+// The sidecars' metrics ports: below the kernel's ephemeral range (32768-60999 here), so that
+// no client connection holds one when a sidecar starts (39464 once was).
+constexpr int kMetricsPort = 31464;
 constexpr int kAclMetricsPort = 31474;
 
 // What `kafka-secure env` prints: addresses, the CA, every user's password.
@@ -177,9 +178,9 @@ class Security : public ::testing::Test {
   // properties. Passwords reach the config as ${ENV} references, as an operator would write.
   std::unique_ptr<Process> start(const kafka::Properties& east, const kafka::Properties& west,
                                  const std::string& extra = "",
-                                 const std::string& metrics =
-                                     "metrics: { listen: "
-                                     "\"127.0.0.1:39464\" }\n") {
+                                 const std::string& metrics = "metrics: { listen: \"127.0.0.1:" +
+                                                              std::to_string(kMetricsPort) +
+                                                              "\" }\n") {
     std::ofstream config(dir_ / "west.yaml");
     config << "region: west\nclusters:\n";
     for (const auto& [region, props] : {std::pair{source_, east}, std::pair{"west"s, west}}) {
@@ -276,7 +277,7 @@ TEST_F(Security, ScramCredentialsCopyEveryRecordAndNoSecretIsShown) {
   west["debug"] = "security,broker,conf";
   auto sidecar = start(east, west, "log: { level: debug }\n");
   expect_copied(want, broker_.as("admin"));
-  const std::string metrics = metrics::http_get(39464, "/metrics");
+  const std::string metrics = metrics::http_get(kMetricsPort, "/metrics");
   EXPECT_THAT(metrics, HasSubstr("duplex_records_copied_total"));
   expect_no_password(metrics, "/metrics");
   for (const std::string& value : {broker_.sasl, std::string("SCRAM"), broker_.ca}) {
