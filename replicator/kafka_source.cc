@@ -81,8 +81,9 @@ KafkaSource::KafkaSource(const std::string& cluster, const kafka::Properties& cl
                              // must carry a round trip's worth of copying: 1 MiB per partition
                              // (the default) held a 100 ms link to 8 MiB per round trip, 68k
                              // records/s of 1 KiB against 190k on loopback. 8 MiB per partition
-                             // and the brokers' own cap per request (55 MiB) keep 0.9 of it
-                             // (docs/operations.md, "Cross-region links").
+                             // and the brokers' own cap per request (55 MiB) kept 0.93 of it in
+                             // the tuning run, 0.67 in the full run; 32 MiB did worse
+                             // (BENCHMARKS.md, "Over a delayed link").
                              {"max.partition.fetch.bytes", "8388608"},
                              {"fetch.max.bytes", "57671680"},
                              {"statistics.interval.ms", "5000"},
