@@ -389,7 +389,7 @@ int main(int argc, char** argv) {
       "topics x partitions per topic, comma-separated (the first is the reference); \"\": none")(
       "modes", po::value<std::string>(&modes)->default_value("duplex,duplex-eos"),
       "duplex (at-least-once), duplex-eos (exactly-once)")(
-      "records", po::value<int64_t>(&o.records)->default_value(1000000),
+      "records", po::value<int64_t>(&o.records)->default_value(3000000),
       "records per copy, spread evenly over every partition")(
       "size", po::value<int>(&o.size)->default_value(100), "record size in bytes")(
       "groups", po::value<std::string>(&groups)->default_value("10,100,1000"),
