@@ -520,15 +520,20 @@ int main(int argc, char** argv) {
     std::cout << desc;
     return 0;
   }
-  o.sizes = parse_list<int>(sizes);
-  o.source_properties = parse_list<std::string>(source_properties);
+  try {
+    o.sizes = parse_list<int>(sizes);
+    o.records = parse_list<int64_t>(records);
+    o.source_properties = parse_list<std::string>(source_properties);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "duplex_bench: not a list of numbers: " << e.what() << "\n";
+    return 2;
+  }
   for (const auto& kv : o.source_properties) {
     if (kv.find('=') == std::string::npos) {
       std::cerr << "duplex_bench: --source-properties: '" << kv << "' is not k=v\n";
       return 2;
     }
   }
-  o.records = parse_list<int64_t>(records);
   if (replicators.empty()) {
     replicators = !o.baseline.empty() ? "duplex,duplex-base,duplex-eos,duplex-base-eos"
                   : !rtt.empty()      ? "duplex,duplex-eos,mm2,duplex-loopback"

@@ -104,6 +104,10 @@ Result<std::map<std::string, GroupOffsets>> GroupAdmin::committed(
     std::chrono::milliseconds timeout, size_t parallel) const {
   std::vector<GroupOffsets> read(groups.size());
   auto err = for_each_parallel(groups.size(), parallel, [&](size_t i) -> KafkaError {
+    if (stop_ && stop_->load()) {  // a stop waits for the reads under way, not the rest
+      return KafkaError(RD_KAFKA_RESP_ERR__DESTROY,
+                        "cluster " + cluster_ + ": reading committed offsets: stopping");
+    }
     auto offsets = committed(groups[i], topics, timeout);
     if (auto* e = std::get_if<KafkaError>(&offsets)) return *e;
     read[i] = std::move(std::get<GroupOffsets>(offsets));
