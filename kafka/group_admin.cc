@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -10,18 +11,25 @@ namespace duplex::kafka {
 namespace {
 
 // Runs work(i) for every i < count on up to `parallel` threads; the first error stops the
-// work not yet started and is returned.
+// work not yet started and is returned. An exception (a client that cannot be made) is thrown
+// again on the caller's thread, as it would have been without the threads.
 KafkaError for_each_parallel(size_t count, size_t parallel,
                              const std::function<KafkaError(size_t)>& work) {
   std::atomic<size_t> next{0};
-  std::mutex mutex;
-  KafkaError first;
   std::atomic<bool> failed{false};
+  std::mutex mutex;  // guards the first failure
+  KafkaError first;
+  std::exception_ptr thrown;
   auto worker = [&] {
     for (size_t i = next++; i < count && !failed.load(); i = next++) {
-      if (auto err = work(i)) {
+      try {
+        if (auto err = work(i)) {
+          std::lock_guard lock(mutex);
+          if (!failed.exchange(true)) first = err;
+        }
+      } catch (...) {
         std::lock_guard lock(mutex);
-        if (!failed.exchange(true)) first = err;
+        if (!failed.exchange(true)) thrown = std::current_exception();
       }
     }
   };
@@ -30,6 +38,7 @@ KafkaError for_each_parallel(size_t count, size_t parallel,
   for (size_t t = 1; t < n; ++t) threads.emplace_back(worker);
   worker();
   for (auto& t : threads) t.join();
+  if (thrown) std::rethrow_exception(thrown);
   return first;
 }
 
