@@ -66,6 +66,19 @@ class FailoverMock : public ::testing::Test {
     return moves.empty() ? -1 : moves[0].rereads;
   }
 
+  // Group app at 1 on west's orders, copies consumed below 6, one of west's own records counted.
+  static offsets::Checkpoint app_checkpoint() {
+    offsets::Checkpoint c;
+    c.group = "app";
+    c.source_topic = c.target_topic = "orders";
+    c.upstream = 4;
+    c.target = 1;
+    c.copied_target = 6;
+    c.local_target = 6;
+    c.local_rereads = 1;
+    return c;
+  }
+
   kafka::MockCluster west_;
   config::Config config_;
 };
@@ -73,15 +86,7 @@ class FailoverMock : public ::testing::Test {
 // The group continues at 1; copies below 6 (c3) were consumed on east, and one of west's own
 // records below 6 (w1; w5 was skipped by east's conflict stage, never copied there).
 TEST_F(FailoverMock, RepairsAreNoReReadsAndTheCheckpointCountsTheLocalOnes) {
-  offsets::Checkpoint c;
-  c.group = "app";
-  c.source_topic = c.target_topic = "orders";
-  c.upstream = 4;
-  c.target = 1;
-  c.copied_target = 6;
-  c.local_target = 6;
-  c.local_rereads = 1;
-  EXPECT_EQ(rereads(offsets::encode(c)), 2);  // c3, w1
+  EXPECT_EQ(rereads(offsets::encode(app_checkpoint())), 2);  // c3, w1
 }
 
 // A version 1 checkpoint has no count of west's own records: every one below local_target
@@ -93,14 +98,7 @@ TEST_F(FailoverMock, VersionOneCheckpointsCountWestsOwnRecordsBelowLocalTarget) 
 // Several groups on one partition: one read of it counts each group's re-reads as a read per
 // group did, and the moves are written for every group.
 TEST_F(FailoverMock, GroupsSharingAPartitionKeepTheirOwnCountsAndMoves) {
-  offsets::Checkpoint app;
-  app.group = "app";
-  app.source_topic = app.target_topic = "orders";
-  app.upstream = 4;
-  app.target = 1;
-  app.copied_target = 6;
-  app.local_target = 6;
-  app.local_rereads = 1;
+  const offsets::Checkpoint app = app_checkpoint();
   offsets::Checkpoint third = app;  // at 3, copies consumed below 4: c3
   third.group = "third";
   third.target = 3;
