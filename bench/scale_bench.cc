@@ -3,13 +3,14 @@
 //      evenly over every partition of east is copied to west by one sidecar; throughput from the
 //      first copy to the last, CPU s/GB over that span, peak RSS (VmHWM) and peak threads (from
 //      /proc, sampled from the sidecar's start to the end of the copy), each against the same
-//      mode's first layout; then every partition's records on west are counted
-//      (read_committed) against what was written there on east;
+//      mode's first layout; and the backlog writer's rate (one idempotent producer into east:
+//      what the brokers take at that layout, the ceiling of the other benchmark); then every
+//      partition's records on west are counted (read_committed) against what was written there on
+//      east;
 //   2. checkpoints: per group count, that many groups commit offsets on east (admin requests,
 //      all in flight at once, no consumers), a sidecar checkpoints them every 5 s (duplex's
-//      default; --checkpoint-interval);
-//      a round's duration comes from duplex_checkpoint_round_seconds once every group has a
-//      checkpoint;
+//      default; --checkpoint-interval); a round's duration comes from
+//      duplex_checkpoint_round_seconds once every group has a checkpoint;
 //   3. failover: with the sidecar stopped, `duplex failover --group-regex` of those groups,
 //      timed as a command.
 // Prints markdown tables; BENCHMARKS.md ("Scale") keeps the latest run.
@@ -63,6 +64,7 @@ struct Options {
 struct CopyRow {
   std::string mode;
   int topics = 0, partitions = 0;
+  double writer_per_s = -1;  // the backlog's writer into east: what the brokers take here
   double records_per_s = -1, mb_per_s = -1, cpu_s_per_gb = -1, rss_mib = -1;
   int peak_threads = -1;
   std::string verdict;
@@ -229,7 +231,9 @@ CopyRow copy_run(const Options& o, const std::string& mode, int topic_count, int
   const std::string prefix = "scale-" + std::to_string(getpid()) + "-" + std::to_string(index);
   const auto topics = topic_names(prefix, topic_count);
   create_topics(o, topics, partitions);
+  const auto writing = Clock::now();
   const auto written = write_backlog(o, topics, partitions, o.records, o.size);
+  row.writer_per_s = static_cast<double>(o.records) / seconds_since(writing);
   {
     Sidecar sidecar(o, std::to_string(index) + "-" + mode, prefix + "-.*",
                     "no-group-" + std::to_string(getpid()), mode == "duplex-eos");
@@ -457,8 +461,8 @@ int main(int argc, char** argv) {
   if (!copies.empty()) {
     std::cout << "\n### Copy at scale (" << o.records << " records of " << o.size
               << " B per row)\n\n| mode | topics x partitions | partitions | records/s | vs "
-                 "first layout | MB/s | CPU s/GB | peak RSS MiB | peak threads | copy "
-                 "|\n|---|---|---|---|---|---|---|---|---|---|\n";
+                 "first layout | MB/s | CPU s/GB | peak RSS MiB | peak threads | writer "
+                 "records/s | copy |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (const auto& r : copies) {
       const auto reference = std::find_if(copies.begin(), copies.end(),
                                           [&](const CopyRow& c) { return c.mode == r.mode; });
@@ -467,7 +471,8 @@ int main(int argc, char** argv) {
                 << r.topics * r.partitions << " | " << fixed(r.records_per_s, 0) << " | "
                 << (both ? fixed(r.records_per_s / reference->records_per_s, 2) : "-") << " | "
                 << fixed(r.mb_per_s, 1) << " | " << fixed(r.cpu_s_per_gb, 1) << " | "
-                << fixed(r.rss_mib, 0) << " | " << r.peak_threads << " | " << r.verdict << " |\n";
+                << fixed(r.rss_mib, 0) << " | " << r.peak_threads << " | "
+                << fixed(r.writer_per_s, 0) << " | " << r.verdict << " |\n";
       complete = complete && r.verdict.rfind("complete", 0) == 0;
     }
   }
