@@ -40,6 +40,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "config/duration.h"
 #include "config/size.h"
 #include "kafka/client_factory.h"
@@ -55,7 +56,11 @@
 
 namespace po = boost::program_options;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using duplex::bench::client;
+using duplex::bench::Clock;
+using duplex::bench::fixed;
+using duplex::bench::parse_list;
+using duplex::bench::seconds_since;
 using duplex::kafka::HandlePtr;
 
 namespace {
@@ -89,16 +94,6 @@ struct Measurement {
   double link_rtt_ms = -1, link_bytes_per_record = -1;
   std::string rpo;  // per dry run under load: the largest rpo_seconds of its partitions
 };
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-HandlePtr client(const std::string& bootstrap, rd_kafka_type_t type,
-                 duplex::kafka::Properties ours = {}) {
-  return duplex::kafka::make_client(
-      "bench", type, duplex::kafka::make_conf("bench", {{"bootstrap.servers", bootstrap}}, ours));
-}
 
 // Record i: the id "<prefix>-<i>", then padding to `size` bytes; with `keys`, the key
 // "k-<i % keys>". A full queue waits (at most message.timeout.ms: queued records time out and
@@ -148,25 +143,6 @@ int64_t records_in(rd_kafka_t* rk, const std::string& topic, int partitions) {
     sum += high;
   }
   return sum;
-}
-
-// utime + stime (s) and peak RSS (MiB) of a running process, from /proc.
-std::pair<double, double> usage_of(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  if (line.empty()) return {-1, -1};
-  std::istringstream fields(line.substr(line.rfind(')') + 2));
-  std::string skip;
-  for (int i = 0; i < 11; ++i) fields >> skip;  // state .. cmajflt
-  double utime = 0, stime = 0;
-  fields >> utime >> stime;
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  double rss_kib = 0;
-  for (std::string l; std::getline(status, l);) {
-    if (l.rfind("VmHWM:", 0) == 0) rss_kib = std::stod(l.substr(6));
-  }
-  return {(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK)), rss_kib / 1024};
 }
 
 class Replicator {
@@ -376,7 +352,7 @@ Measurement measure(const Options& o, const std::string& name, const std::string
     if (first < 0 && now > 0) {
       first = now;
       first_at = Clock::now();
-      cpu_at_first = usage_of(replicator.pid()).first;
+      cpu_at_first = duplex::bench::usage_of(replicator.pid()).cpu_s;
     }
     std::this_thread::sleep_for(10ms);
   }
@@ -385,7 +361,8 @@ Measurement measure(const Options& o, const std::string& name, const std::string
                 " (log: " + replicator.log() + ")";
     return m;
   }
-  auto [cpu, rss] = usage_of(replicator.pid());
+  const auto usage = duplex::bench::usage_of(replicator.pid());
+  const double cpu = usage.cpu_s, rss = usage.rss_mib;
   if (o.link && name != "duplex-loopback") {  // start-up and the copy: what a copy costs the link
     m.link_bytes_per_record =
         static_cast<double>(o.link->bytes_up() + o.link->bytes_down() - link_before) /
@@ -483,28 +460,8 @@ Measurement run(const Options& o, const std::string& name, int size, int64_t rec
   return m;
 }
 
-std::string fixed(double v, int precision) {
-  if (v < 0) return "-";
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(precision) << v;
-  return out.str();
-}
-
 std::string ratio(double a, double b) {
   return a > 0 && b > 0 ? fixed(a / b, 2) : "-";
-}
-
-template <class T>
-std::vector<T> parse_list(const std::string& text) {
-  std::vector<T> out;
-  std::istringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
-    std::istringstream value(item);
-    T v;
-    value >> v;
-    out.push_back(v);
-  }
-  return out;
 }
 
 }  // namespace
@@ -563,15 +520,20 @@ int main(int argc, char** argv) {
     std::cout << desc;
     return 0;
   }
-  o.sizes = parse_list<int>(sizes);
-  o.source_properties = parse_list<std::string>(source_properties);
+  try {
+    o.sizes = parse_list<int>(sizes);
+    o.records = parse_list<int64_t>(records);
+    o.source_properties = parse_list<std::string>(source_properties);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "duplex_bench: not a list of numbers: " << e.what() << "\n";
+    return 2;
+  }
   for (const auto& kv : o.source_properties) {
     if (kv.find('=') == std::string::npos) {
       std::cerr << "duplex_bench: --source-properties: '" << kv << "' is not k=v\n";
       return 2;
     }
   }
-  o.records = parse_list<int64_t>(records);
   if (replicators.empty()) {
     replicators = !o.baseline.empty() ? "duplex,duplex-base,duplex-eos,duplex-base-eos"
                   : !rtt.empty()      ? "duplex,duplex-eos,mm2,duplex-loopback"

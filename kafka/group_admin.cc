@@ -1,7 +1,46 @@
 #include "kafka/group_admin.h"
 
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+
 namespace duplex::kafka {
 namespace {
+
+// Runs work(i) for every i < count on up to `parallel` threads; the first error stops the
+// work not yet started and is returned. An exception (a client that cannot be made) is thrown
+// again on the caller's thread, as it would have been without the threads.
+KafkaError for_each_parallel(size_t count, size_t parallel,
+                             const std::function<KafkaError(size_t)>& work) {
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex mutex;  // guards the first failure
+  KafkaError first;
+  std::exception_ptr thrown;
+  auto worker = [&] {
+    for (size_t i = next++; i < count && !failed.load(); i = next++) {
+      try {
+        if (auto err = work(i)) {
+          std::lock_guard lock(mutex);
+          if (!failed.exchange(true)) first = err;
+        }
+      } catch (...) {
+        std::lock_guard lock(mutex);
+        if (!failed.exchange(true)) thrown = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  const size_t n = std::clamp<size_t>(parallel, 1, std::max<size_t>(count, 1));
+  for (size_t t = 1; t < n; ++t) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  if (thrown) std::rethrow_exception(thrown);
+  return first;
+}
 
 PartitionListPtr to_list(const GroupOffsets& offsets) {
   PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
@@ -69,6 +108,28 @@ Result<GroupOffsets> GroupAdmin::committed(const std::string& group,
   return offsets;
 }
 
+Result<std::map<std::string, GroupOffsets>> GroupAdmin::committed(
+    const std::vector<std::string>& groups, const std::map<std::string, int>& topics,
+    std::chrono::milliseconds timeout, size_t parallel) const {
+  std::vector<GroupOffsets> read(groups.size());
+  auto err = for_each_parallel(groups.size(), parallel, [&](size_t i) -> KafkaError {
+    if (stop_ && stop_->load()) {  // a stop waits for the reads under way, not the rest
+      return KafkaError(RD_KAFKA_RESP_ERR__DESTROY,
+                        "cluster " + cluster_ + ": reading committed offsets: stopping");
+    }
+    auto offsets = committed(groups[i], topics, timeout);
+    if (auto* e = std::get_if<KafkaError>(&offsets)) return *e;
+    read[i] = std::move(std::get<GroupOffsets>(offsets));
+    return {};
+  });
+  if (err) return err;
+  std::map<std::string, GroupOffsets> by_group;
+  for (size_t i = 0; i < groups.size(); ++i) {
+    if (!read[i].empty()) by_group[groups[i]] = std::move(read[i]);
+  }
+  return by_group;
+}
+
 Result<int> GroupAdmin::members(const std::string& group, std::chrono::milliseconds timeout) const {
   const struct rd_kafka_group_list* raw = nullptr;
   auto err = rd_kafka_list_groups(rk_, group.c_str(), &raw, static_cast<int>(timeout.count()));
@@ -79,6 +140,30 @@ Result<int> GroupAdmin::members(const std::string& group, std::chrono::milliseco
   }
   rd_kafka_group_list_destroy(raw);
   return members;
+}
+
+Result<std::map<std::string, int>> GroupAdmin::all_members(
+    std::chrono::milliseconds timeout) const {
+  const struct rd_kafka_group_list* raw = nullptr;
+  auto err = rd_kafka_list_groups(rk_, nullptr, &raw, static_cast<int>(timeout.count()));
+  if (err) return KafkaError::from(err, "cluster " + cluster_ + ": listing consumer groups");
+  std::map<std::string, int> members;
+  for (int i = 0; i < raw->group_cnt; ++i) {
+    if (raw->groups[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      members[raw->groups[i].group] += raw->groups[i].member_cnt;
+    }
+  }
+  rd_kafka_group_list_destroy(raw);
+  return members;
+}
+
+KafkaError GroupAdmin::alter(const std::map<std::string, GroupOffsets>& offsets,
+                             std::chrono::milliseconds timeout, size_t parallel) const {
+  std::vector<std::map<std::string, GroupOffsets>::const_iterator> groups;
+  for (auto it = offsets.begin(); it != offsets.end(); ++it) groups.push_back(it);
+  return for_each_parallel(groups.size(), parallel, [&](size_t i) {
+    return alter(groups[i]->first, groups[i]->second, timeout);
+  });
 }
 
 KafkaError GroupAdmin::alter(const std::string& group, const GroupOffsets& offsets,

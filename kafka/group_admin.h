@@ -34,12 +34,28 @@ class GroupAdmin {
   Result<GroupOffsets> committed(const std::string& group, const std::map<std::string, int>& topics,
                                  std::chrono::milliseconds timeout) const;
 
+  // The committed offsets of each of `groups` (those with none on `topics` are missing), read
+  // `parallel` groups at a time: each read needs a consumer of its own group, so one request
+  // cannot serve several groups, and one after the other they cost a connection each in turn.
+  // The first error ends the reads.
+  Result<std::map<std::string, GroupOffsets>> committed(const std::vector<std::string>& groups,
+                                                        const std::map<std::string, int>& topics,
+                                                        std::chrono::milliseconds timeout,
+                                                        size_t parallel) const;
+
   // How many members the group has now (0 for an empty or unknown group).
   Result<int> members(const std::string& group, std::chrono::milliseconds timeout) const;
+
+  // Every group of the cluster with its member count, in one listing (a group missing here
+  // has no members).
+  Result<std::map<std::string, int>> all_members(std::chrono::milliseconds timeout) const;
 
   // Sets the group's committed offsets; the broker refuses it for a group with members.
   KafkaError alter(const std::string& group, const GroupOffsets& offsets,
                    std::chrono::milliseconds timeout) const;
+  // alter() for each group, `parallel` groups at a time; the first error ends the writes.
+  KafkaError alter(const std::map<std::string, GroupOffsets>& offsets,
+                   std::chrono::milliseconds timeout, size_t parallel) const;
 
  private:
   rd_kafka_t* rk_;

@@ -59,6 +59,10 @@ ReplicationMetrics::ReplicationMetrics(const std::string& version)
                           .Name("duplex_checkpoint_age_seconds")
                           .Help("Time since the consumer group's newest checkpoint was written")
                           .Register(*registry_)),
+      checkpoint_round_(BuildHistogram()
+                            .Name("duplex_checkpoint_round_seconds")
+                            .Help("Duration of one checkpoint round of a flow")
+                            .Register(*registry_)),
       build_info_(BuildGauge()
                       .Name("duplex_build_info")
                       .Help("Always 1; the version is in the label")
@@ -142,6 +146,13 @@ prometheus::Counter& ReplicationMetrics::errors(const std::string& flow, const s
 prometheus::Gauge& ReplicationMetrics::checkpoint_age(const std::string& flow,
                                                       const std::string& group) {
   return checkpoint_age_.Add({{"flow", flow}, {"group", group}});
+}
+
+prometheus::Histogram& ReplicationMetrics::checkpoint_round(const std::string& flow) {
+  // 10 ms to 2 min: a round should end within checkpoint.interval (default 5 s).
+  static const prometheus::Histogram::BucketBoundaries buckets = {
+      0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
+  return checkpoint_round_.Add({{"flow", flow}}, buckets);
 }
 
 prometheus::Gauge& ReplicationMetrics::client_rtt(const std::string& flow,

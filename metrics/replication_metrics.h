@@ -40,6 +40,8 @@ class ReplicationMetrics {
   prometheus::Counter& errors(const std::string& flow, const std::string& kind);
   // Time since the group's newest checkpoint was written.
   prometheus::Gauge& checkpoint_age(const std::string& flow, const std::string& group);
+  // How long one checkpoint round took (read, translate, write, groups.sync), per flow.
+  prometheus::Histogram& checkpoint_round(const std::string& flow);
   // From librdkafka's statistics: the slowest broker's average round-trip time, per client
   // (producer or consumer), and the producer's queue depth.
   prometheus::Gauge& client_rtt(const std::string& flow, const std::string& client);
@@ -66,6 +68,7 @@ class ReplicationMetrics {
   prometheus::Family<prometheus::Gauge>& silence_;
   prometheus::Family<prometheus::Counter>& errors_;
   prometheus::Family<prometheus::Gauge>& checkpoint_age_;
+  prometheus::Family<prometheus::Histogram>& checkpoint_round_;
   prometheus::Family<prometheus::Gauge>& build_info_;
   prometheus::Family<prometheus::Gauge>& rtt_;
   prometheus::Family<prometheus::Gauge>& queue_;

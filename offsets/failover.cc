@@ -14,6 +14,11 @@
 #include "offsets/origin.h"
 
 namespace duplex::offsets {
+namespace {
+
+constexpr size_t kParallelGroupWrites = 16;
+
+}  // namespace
 
 PartitionMove plan_move(const Checkpoint& c, int64_t now_ms) {
   PartitionMove move;
@@ -83,68 +88,102 @@ std::variant<FailoverPlan, kafka::KafkaError> Failover::plan(
       config_.region, RD_KAFKA_PRODUCER,
       kafka::make_conf(config_.region, config_.home_cluster(), {{"client.id", "duplex-failover"}}));
   kafka::GroupAdmin admin(client.get(), config_.region, config_.home_cluster());
-  for (const auto& g : check_members ? selected : std::set<std::string>{}) {
-    auto members = admin.members(g, timeout_);
+  if (check_members && !selected.empty()) {
+    // One listing for every group: a request per group took a round trip each.
+    auto members = admin.all_members(timeout_);
     if (auto* e = std::get_if<kafka::KafkaError>(&members)) return *e;
-    if (std::get<int>(members) > 0) plan.active.push_back(g);
+    const auto& by_group = std::get<std::map<std::string, int>>(members);
+    for (const auto& g : selected) {
+      if (auto it = by_group.find(g); it != by_group.end() && it->second > 0) {
+        plan.active.push_back(g);
+      }
+    }
   }
 
   const int64_t now = kafka::now_ms();
   for (const auto& [key, c] : newest_) {
-    if (!selected.count(c.group)) continue;
-    PartitionMove move = plan_move(c, now);
-    if (auto err = count_rereads(move)) return err;
-    plan.moves.push_back(std::move(move));
+    if (selected.count(c.group)) plan.moves.push_back(plan_move(c, now));
   }
+  if (auto err = count_rereads(plan.moves)) return err;
   return plan;
 }
 
-kafka::KafkaError Failover::count_rereads(PartitionMove& move) {
-  const Checkpoint& c = move.checkpoint;
-  move.rereads = c.local_rereads.value_or(0);
-  // Read on the target: the copies, and the target-origin records when not counted.
-  int64_t until = c.local_rereads ? c.copied_target : std::max(c.copied_target, c.local_target);
-  if (until <= c.target) return {};
-  auto consumer = kafka::make_client(config_.region, RD_KAFKA_CONSUMER,
-                                     kafka::make_conf(config_.region, config_.home_cluster(),
-                                                      {{"group.id", "duplex-failover-reader"},
-                                                       {"enable.auto.commit", "false"},
-                                                       {"isolation.level", "read_committed"},
-                                                       {"enable.partition.eof", "true"}}));
-  int64_t low = 0, high = 0;
-  if (auto err = kafka::query_watermarks(consumer.get(), c.target_topic, c.partition, &low, &high,
-                                         timeout_)) {
-    return kafka::KafkaError::from(err, "cluster " + config_.region + ": reading " +
-                                            c.target_topic + "[" + std::to_string(c.partition) +
-                                            "]");
+kafka::KafkaError Failover::count_rereads(std::vector<PartitionMove>& moves) {
+  // The moves of each target partition, all groups' at once: one read of the partition serves
+  // every group (a consumer and a read per group and partition took minutes for 100 groups).
+  std::map<std::pair<std::string, int32_t>, std::vector<PartitionMove*>> by_partition;
+  for (auto& move : moves) {
+    const Checkpoint& c = move.checkpoint;
+    move.rereads = c.local_rereads.value_or(0);
+    by_partition[{c.target_topic, c.partition}].push_back(&move);
   }
-  until = std::min(until, high);
-  if (until <= c.target) return {};
-  kafka::PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
-  rd_kafka_topic_partition_list_add(list.get(), c.target_topic.c_str(), c.partition)->offset =
-      std::max(c.target, low);
-  rd_kafka_assign(consumer.get(), list.get());
-  auto deadline = std::chrono::steady_clock::now() + timeout_;
-  for (;;) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return kafka::KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT,
-                               "cluster " + config_.region + ": counting re-reads in " +
-                                   c.target_topic + "[" + std::to_string(c.partition) +
-                                   "]: timed out");
+  kafka::HandlePtr consumer;
+  for (const auto& [tp, partition_moves] : by_partition) {
+    const auto& [topic, partition] = tp;
+    // Read on the target up to `until`: the copies, and the target-origin records when not
+    // counted.
+    std::vector<std::pair<PartitionMove*, int64_t>> reads;  // (move, until)
+    for (auto* move : partition_moves) {
+      const Checkpoint& c = move->checkpoint;
+      const int64_t until =
+          c.local_rereads ? c.copied_target : std::max(c.copied_target, c.local_target);
+      if (until > c.target) reads.emplace_back(move, until);
     }
-    kafka::MessagePtr m(rd_kafka_consumer_poll(consumer.get(), 200));
-    if (!m) continue;
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) break;
-    if (m->err) continue;
-    if (m->offset >= until) break;
-    if (is_repair(*m)) continue;
-    auto origin = origin_of(*m);
-    // The group consumed, on the source, the copies below copied_target and the home-origin
-    // records below local_target that were copied there (translation.h).
-    if (origin == source_ ? m->offset < c.copied_target
-                          : !c.local_rereads && (!origin || origin == config_.region) &&
-                                m->offset < c.local_target) {
-      move.rereads++;
+    if (reads.empty()) continue;
+    if (!consumer) {
+      consumer = kafka::make_client(config_.region, RD_KAFKA_CONSUMER,
+                                    kafka::make_conf(config_.region, config_.home_cluster(),
+                                                     {{"group.id", "duplex-failover-reader"},
+                                                      {"enable.auto.commit", "false"},
+                                                      {"isolation.level", "read_committed"},
+                                                      {"enable.partition.eof", "true"}}));
+    }
+    const std::string where = topic + "[" + std::to_string(partition) + "]";
+    int64_t low = 0, high = 0;
+    if (auto err =
+            kafka::query_watermarks(consumer.get(), topic, partition, &low, &high, timeout_)) {
+      return kafka::KafkaError::from(err, "cluster " + config_.region + ": reading " + where);
+    }
+    int64_t from = high, to = 0;
+    for (auto& [move, until] : reads) {
+      until = std::min(until, high);
+      if (until <= move->checkpoint.target) continue;
+      from = std::min(from, move->checkpoint.target);
+      to = std::max(to, until);
+    }
+    if (to <= from) continue;
+    kafka::PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset =
+        std::max(from, low);
+    rd_kafka_assign(consumer.get(), list.get());
+    auto deadline = std::chrono::steady_clock::now() + timeout_;
+    for (;;) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return kafka::KafkaError(
+            RD_KAFKA_RESP_ERR__TIMED_OUT,
+            "cluster " + config_.region + ": counting re-reads in " + where + ": timed out");
+      }
+      kafka::MessagePtr m(rd_kafka_consumer_poll(consumer.get(), 200));
+      // Only this partition's: the previous assignment's may still be on their way.
+      if (!m || !m->rkt || m->partition != partition || topic != rd_kafka_topic_name(m->rkt)) {
+        continue;
+      }
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) break;
+      if (m->err) continue;
+      if (m->offset >= to) break;
+      if (is_repair(*m)) continue;
+      auto origin = origin_of(*m);
+      for (auto& [move, until] : reads) {
+        const Checkpoint& c = move->checkpoint;
+        if (m->offset < c.target || m->offset >= until) continue;
+        // The group consumed, on the source, the copies below copied_target and the home-origin
+        // records below local_target that were copied there (translation.h).
+        if (origin == source_ ? m->offset < c.copied_target
+                              : !c.local_rereads && (!origin || origin == config_.region) &&
+                                    m->offset < c.local_target) {
+          move->rereads++;
+        }
+      }
     }
   }
   return {};
@@ -160,10 +199,8 @@ kafka::KafkaError Failover::apply(const FailoverPlan& plan) {
       config_.region, RD_KAFKA_PRODUCER,
       kafka::make_conf(config_.region, config_.home_cluster(), {{"client.id", "duplex-failover"}}));
   kafka::GroupAdmin admin(client.get(), config_.region, config_.home_cluster());
-  for (const auto& [group, offsets] : by_group) {
-    if (auto err = admin.alter(group, offsets, timeout_)) return err;
-  }
-  return {};
+  // Each group's commit is a consumer of the group: several at once.
+  return admin.alter(by_group, timeout_, kParallelGroupWrites);
 }
 
 }  // namespace duplex::offsets

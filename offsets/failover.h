@@ -62,11 +62,12 @@ class Failover {
   kafka::KafkaError apply(const FailoverPlan& plan);
 
  private:
-  // The records at or after the checkpoint's target the group consumed on the source: copies
-  // below copied_target, read on the target, and the target-origin records the checkpoint
-  // counted (local_rereads; a version 1 checkpoint: those below local_target, read on the
-  // target). Repairs (duplex.repair) were never copied, so never consumed.
-  kafka::KafkaError count_rereads(PartitionMove& move);
+  // Per move, the records at or after the checkpoint's target the group consumed on the
+  // source: copies below copied_target, read on the target, and the target-origin records the
+  // checkpoint counted (local_rereads; a version 1 checkpoint: those below local_target, read
+  // on the target). Repairs (duplex.repair) were never copied, so never consumed. Each target
+  // partition is read once for all the moves on it.
+  kafka::KafkaError count_rereads(std::vector<PartitionMove>& moves);
 
   config::Config config_;  // a copy: callers may pass a temporary
   std::string source_;

@@ -40,6 +40,11 @@ kafka::HandlePtr admin_client(const std::string& cluster, const kafka::Propertie
   return kafka::make_client(cluster, RD_KAFKA_PRODUCER, std::move(conf));
 }
 
+// Groups whose committed offsets are read at once: a read is a consumer of the group (a
+// connection and two round trips), so 1,000 groups one after the other took longer than a
+// checkpoint interval.
+constexpr size_t kParallelGroupReads = 16;
+
 void* batch_tag(uint64_t batch) {
   return reinterpret_cast<void*>(static_cast<uintptr_t>(batch));
 }
@@ -80,6 +85,7 @@ Checkpointer::Checkpointer(const config::Config& config, const config::Flow& flo
       home_props_(config.home_cluster()),
       metrics_(metrics),
       corrupt_(metrics.errors(name_, "corrupt_record")),
+      round_(metrics.checkpoint_round(name_)),
       write_errors_(metrics.errors(name_, "checkpoint")) {}
 
 void Checkpointer::run() {
@@ -98,9 +104,18 @@ void Checkpointer::run() {
 }
 
 bool Checkpointer::round() {
+  const auto start = Clock::now();
+  round_groups_ = 0;
   const bool read = write_checkpoints();
   update_ages();  // they keep growing while nothing is written
-  return read;
+  if (!read) return false;
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  round_.Observe(std::chrono::duration<double>(took).count());
+  // A round longer than the interval delays the next: checkpoints age more than configured.
+  const auto level = took > interval_ ? spdlog::level::warn : spdlog::level::debug;
+  spdlog::log(level, "checkpoints {}: a round of {} group(s) took {} ms (interval {} ms)", name_,
+              round_groups_, took.count(), interval_.count());
+  return true;
 }
 
 bool Checkpointer::write_checkpoints() {
@@ -125,6 +140,7 @@ bool Checkpointer::write_checkpoints() {
   phase_ = "reading the source groups' offsets";
   auto groups = read_source_groups(copied);
   if (!groups || stop_.load()) return false;
+  round_groups_ = groups->size();
   // 2. The reverse flow's progress through the home cluster's partitions.
   kafka::GroupOffsets reverse_committed;
   auto reverse = target_groups_admin_.committed(offsets::flow_group_id(source_, home_),
@@ -160,15 +176,25 @@ bool Checkpointer::write_checkpoints() {
   phase_ = "writing checkpoints";
   gap_reads_left_ = kGapReadsPerRound;
 
-  // 4. Translate and write.
-  for (const auto& [group, committed] : *groups) {
-    if (stop_.load()) return true;  // the rest at the next start
-    kafka::GroupOffsets translated;
-    acks_ = Acks();
-    acks_.batch = ++batch_;  // from here on, reports of this group's records count
-    size_t queued = 0;
+  // 4. Translate and write: every group's records first, then one wait for all their
+  // acknowledgements (a wait per group cost a produce round trip per group).
+  struct Batch {
+    const std::string* group = nullptr;
     size_t wanted = 0;  // checkpoints of the group this round
     std::string produce_error;
+    kafka::GroupOffsets translated;
+  };
+  std::vector<Batch> batches;
+  batches.reserve(groups->size());
+  acks_.assign(groups->size(), Acks());
+  reported_ = 0;
+  first_batch_ = batch_ + 1;  // from here on, reports of this round's records count
+  batch_ += groups->size();
+  size_t queued = 0;
+  for (const auto& [group, committed] : *groups) {
+    if (stop_.load()) return true;  // the rest at the next start
+    Batch& batch = batches.emplace_back();
+    batch.group = &group;
     for (const auto& [tp, upstream] : committed) {
       const auto& [topic, partition] = tp;
       if (!target_topics->count(namer_.target_topic(topic))) continue;  // nowhere to move to
@@ -176,7 +202,7 @@ bool Checkpointer::write_checkpoints() {
       if (upstream > 0 && !forward_.newest(topic, partition) && !copied_through.count(tp)) {
         continue;
       }
-      wanted++;
+      batch.wanted++;
       offsets::Checkpoint c;
       c.group = group;
       c.source_topic = topic;
@@ -212,29 +238,34 @@ bool Checkpointer::write_checkpoints() {
       record.key_len = key.size();
       record.value = value.data();
       record.value_len = value.size();
-      record.opaque = batch_tag(acks_.batch);
+      record.opaque = batch_tag(first_batch_ + batches.size() - 1);
       if (auto err = kafka::produce(target_client_.get(), record, &stop_)) {
-        if (produce_error.empty()) produce_error = rd_kafka_err2str(err);
+        if (batch.produce_error.empty()) batch.produce_error = rd_kafka_err2str(err);
         continue;
       }
       queued++;
-      translated[{c.target_topic, partition}] = c.target;
+      batch.translated[{c.target_topic, partition}] = c.target;
     }
-    await_acks(queued);
+  }
+  await_acks(queued);
+  for (size_t i = 0; i < batches.size(); ++i) {
+    const Batch& batch = batches[i];
+    const Acks& acks = acks_[i];
+    const std::string& group = *batch.group;
     // A checkpoint counts once the target acknowledged it; the group's age and groups.sync
     // move only when all of its checkpoints of this round were.
-    written_ += acks_.acked;
-    if (wanted == 0) continue;
-    const size_t unacknowledged = wanted - acks_.acked;
+    written_ += acks.acked;
+    if (batch.wanted == 0) continue;
+    const size_t unacknowledged = batch.wanted - acks.acked;
     if (unacknowledged > 0 && stop_.load()) return true;  // not awaited: stopping, no failure
     if (unacknowledged > 0) {
       write_errors_.Increment(static_cast<double>(unacknowledged));
-      const std::string cause = !acks_.error.empty()     ? acks_.error
-                                : !produce_error.empty() ? produce_error
-                                                         : "no acknowledgement in time";
+      const std::string cause = !acks.error.empty()            ? acks.error
+                                : !batch.produce_error.empty() ? batch.produce_error
+                                                               : "no acknowledgement in time";
       warn_once("write " + group,
                 "group " + group + ": " + std::to_string(unacknowledged) + " of " +
-                    std::to_string(wanted) + " checkpoint(s) not acknowledged by " + home_ +
+                    std::to_string(batch.wanted) + " checkpoint(s) not acknowledged by " + home_ +
                     " in " + checkpoints_topic_ + " (" + cause +
                     "); the group's checkpoint age and groups.sync wait for a round that is");
       continue;
@@ -242,26 +273,30 @@ bool Checkpointer::write_checkpoints() {
     warned_.erase("write " + group);
     last_written_[group] = Clock::now();
     // 5.
-    if (sync_groups_ && !translated.empty()) sync_group(group, translated);
+    if (sync_groups_ && !batch.translated.empty()) sync_group(group, batch.translated);
   }
   return true;
 }
 
 void Checkpointer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   auto& self = *static_cast<Checkpointer*>(opaque);
-  // A report of an earlier group's record that was not acknowledged in its time: not counted.
-  if (m->_private != batch_tag(self.acks_.batch)) return;
+  // A report of an earlier round's record that was not acknowledged in its time: not counted.
+  const auto batch = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(m->_private));
+  if (batch < self.first_batch_ || batch - self.first_batch_ >= self.acks_.size()) return;
+  Acks& acks = self.acks_[batch - self.first_batch_];
+  self.reported_++;
   if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    self.acks_.acked++;
+    acks.acked++;
   } else {
-    self.acks_.failed++;
-    if (self.acks_.error.empty()) self.acks_.error = rd_kafka_err2str(m->err);
+    acks.failed++;
+    if (acks.error.empty()) acks.error = rd_kafka_err2str(m->err);
   }
 }
 
 void Checkpointer::await_acks(size_t queued) {
+  // A round's records were all queued before this wait: one timeout for all of them.
   const auto deadline = Clock::now() + timeout_;
-  while (acks_.acked + acks_.failed < queued && Clock::now() < deadline && !stop_.load()) {
+  while (reported_ < queued && Clock::now() < deadline && !stop_.load()) {
     rd_kafka_poll(target_client_.get(), 100);  // serves the delivery reports
   }
 }
@@ -286,18 +321,14 @@ std::optional<std::map<std::string, kafka::GroupOffsets>> Checkpointer::read_sou
     }
     names = std::get<0>(listed);
   }
-  std::map<std::string, kafka::GroupOffsets> groups;
-  for (const auto& group : names) {
-    if (!groups_.selects(group)) continue;
-    auto committed = source_groups_admin_.committed(group, topics, timeout_);
-    if (auto* e = std::get_if<kafka::KafkaError>(&committed)) {
-      warn_once("groups", e->message());
-      return std::nullopt;
-    }
-    if (!std::get<0>(committed).empty()) groups[group] = std::get<0>(committed);
+  std::erase_if(names, [&](const std::string& group) { return !groups_.selects(group); });
+  auto committed = source_groups_admin_.committed(names, topics, timeout_, kParallelGroupReads);
+  if (auto* e = std::get_if<kafka::KafkaError>(&committed)) {
+    warn_once("groups", e->message());
+    return std::nullopt;
   }
   warned_.erase("groups");
-  return groups;
+  return std::move(std::get<0>(committed));
 }
 
 bool Checkpointer::read_runs(kafka::LogReader& reader, offsets::OffsetIndex& index) {

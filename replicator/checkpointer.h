@@ -67,7 +67,6 @@ class Checkpointer {
   using TopicPartition = std::pair<std::string, int32_t>;
   // Delivery reports of one group's checkpoint records in one round.
   struct Acks {
-    uint64_t batch = 0;  // the tag of its records: reports of other batches are ignored
     size_t acked = 0;
     size_t failed = 0;
     std::string error;  // the first failure's
@@ -75,7 +74,7 @@ class Checkpointer {
 
   bool write_checkpoints();
   static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
-  // Serves delivery reports until `queued` records of the batch are reported, the timeout
+  // Serves delivery reports until `queued` records of the round are reported, the timeout
   // passes or stop is set.
   void await_acks(size_t queued);
   // Source groups, with their committed offsets on the topics this flow copies.
@@ -134,12 +133,18 @@ class Checkpointer {
 
   metrics::ReplicationMetrics& metrics_;
   prometheus::Counter& corrupt_;
+  prometheus::Histogram& round_;       // each round's duration
+  size_t round_groups_ = 0;            // groups read in the current round
   prometheus::Counter& write_errors_;  // checkpoint records the target did not acknowledge
   std::map<std::string, std::chrono::steady_clock::time_point> last_written_;  // by group
   std::map<std::string, std::string> warned_;  // what -> last message logged
   uint64_t written_ = 0;
+  // Each group's records in a round carry a batch number (their opaque): the round's groups
+  // are first_batch_ .. first_batch_ + acks_.size() - 1; reports of other batches are ignored.
   uint64_t batch_ = 0;
-  Acks acks_;
+  uint64_t first_batch_ = 1;
+  std::vector<Acks> acks_;  // by the group's place in the round
+  size_t reported_ = 0;     // reports of this round's records
 };
 
 }  // namespace duplex::replicator

@@ -136,6 +136,36 @@ TEST_F(CheckpointerMock, CheckpointsCountOnlyOnceTheTargetAcknowledgedThem) {
   EXPECT_EQ(stored.at("app/orders/1").upstream, 20);
 }
 
+// A round reads the groups several at a time and waits for all their checkpoints at once
+// (issue 16: 1,000 groups one after the other took longer than the interval): every group
+// still gets its own checkpoints, its age, and the round its duration.
+TEST_F(CheckpointerMock, ManyGroupsAreEachCheckpointedInOneTimedRound) {
+  west_.create_topic("orders", 2);
+  write_runs({{"", "", 0, 0, 0, 50}, {"", "", 1, 0, 0, 50}});
+  std::vector<std::string> groups = {kGroup};
+  for (int g = 0; g < 40; ++g) {
+    groups.push_back("g" + std::to_string(g));
+    commit(east_, groups.back(), {{{"orders", 0}, g}, {{"orders", 1}, 50 - g}});
+  }
+  replicator::Checkpointer c(config_, config_.flows[0], stop_, metrics_, groups);
+  ASSERT_TRUE(c.round());
+  EXPECT_EQ(c.checkpoints_written(), 2 * groups.size());
+  const auto stored = stored_checkpoints();
+  ASSERT_EQ(stored.size(), 2 * groups.size());
+  for (int g = 0; g < 40; ++g) {
+    const std::string group = "g" + std::to_string(g);
+    EXPECT_EQ(stored.at(group + "/orders/0").upstream, g);
+    EXPECT_EQ(stored.at(group + "/orders/0").target, g);  // one run from 0 to 0: same offsets
+    EXPECT_EQ(stored.at(group + "/orders/1").upstream, 50 - g);
+  }
+  EXPECT_EQ(stored.at("app/orders/0").upstream, 30);
+  const std::string text = metrics_.serialize();
+  EXPECT_EQ(metrics::count_samples(text, "duplex_checkpoint_age_seconds"),
+            static_cast<int>(groups.size()))
+      << text;
+  EXPECT_EQ(metrics::sum_samples(text, "duplex_checkpoint_round_seconds_count"), 1) << text;
+}
+
 TEST_F(CheckpointerMock, UnreadableSourceEndIsRecordedAsUnknown) {
   west_.create_topic("orders", 2);
   write_runs({{"", "", 0, 0, 0, 50}, {"", "", 1, 0, 0, 50}});

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
+#include "kafka/client_factory.h"
+#include "kafka/group_admin.h"
 #include "kafka/mock_cluster.h"
 #include "offsets/failover.h"
 #include "offsets/offset_records.h"
@@ -64,6 +66,19 @@ class FailoverMock : public ::testing::Test {
     return moves.empty() ? -1 : moves[0].rereads;
   }
 
+  // Group app at 1 on west's orders, copies consumed below 6, one of west's own records counted.
+  static offsets::Checkpoint app_checkpoint() {
+    offsets::Checkpoint c;
+    c.group = "app";
+    c.source_topic = c.target_topic = "orders";
+    c.upstream = 4;
+    c.target = 1;
+    c.copied_target = 6;
+    c.local_target = 6;
+    c.local_rereads = 1;
+    return c;
+  }
+
   kafka::MockCluster west_;
   config::Config config_;
 };
@@ -71,21 +86,53 @@ class FailoverMock : public ::testing::Test {
 // The group continues at 1; copies below 6 (c3) were consumed on east, and one of west's own
 // records below 6 (w1; w5 was skipped by east's conflict stage, never copied there).
 TEST_F(FailoverMock, RepairsAreNoReReadsAndTheCheckpointCountsTheLocalOnes) {
-  offsets::Checkpoint c;
-  c.group = "app";
-  c.source_topic = c.target_topic = "orders";
-  c.upstream = 4;
-  c.target = 1;
-  c.copied_target = 6;
-  c.local_target = 6;
-  c.local_rereads = 1;
-  EXPECT_EQ(rereads(offsets::encode(c)), 2);  // c3, w1
+  EXPECT_EQ(rereads(offsets::encode(app_checkpoint())), 2);  // c3, w1
 }
 
 // A version 1 checkpoint has no count of west's own records: every one below local_target
 // counts (w1, w5), repairs still not.
 TEST_F(FailoverMock, VersionOneCheckpointsCountWestsOwnRecordsBelowLocalTarget) {
   EXPECT_EQ(rereads("1 1700000000000 orders orders 0 4 1 6 6 8 4 1700000000000 app"), 3);
+}
+
+// Several groups on one partition: one read of it counts each group's re-reads as a read per
+// group did, and the moves are written for every group.
+TEST_F(FailoverMock, GroupsSharingAPartitionKeepTheirOwnCountsAndMoves) {
+  const offsets::Checkpoint app = app_checkpoint();
+  offsets::Checkpoint third = app;  // at 3, copies consumed below 4: c3
+  third.group = "third";
+  third.target = 3;
+  third.copied_target = 4;
+  third.local_rereads = 0;
+  std::vector<TestRecord> checkpoints(3);
+  checkpoints[0].key = "app/orders/0";
+  checkpoints[0].value = offsets::encode(app);
+  checkpoints[1].key = "other/orders/0";  // version 1: w1, w5 and c3 (above)
+  checkpoints[1].value = "1 1700000000000 orders orders 0 4 1 6 6 8 4 1700000000000 other";
+  checkpoints[2].key = "third/orders/0";
+  checkpoints[2].value = offsets::encode(third);
+  testing::produce_records(west_.bootstrap(), "duplex.checkpoints.east", checkpoints);
+
+  offsets::Failover failover(config_, "east", 10s);
+  ASSERT_FALSE(failover.read_checkpoints());
+  auto result = failover.plan({"app", "other", "third"}, std::nullopt, false);
+  ASSERT_TRUE(std::holds_alternative<offsets::FailoverPlan>(result));
+  const auto& plan = std::get<offsets::FailoverPlan>(result);
+  std::map<std::string, int64_t> rereads;
+  for (const auto& move : plan.moves) rereads[move.checkpoint.group] = move.rereads;
+  EXPECT_EQ(rereads, (std::map<std::string, int64_t>{{"app", 2}, {"other", 3}, {"third", 1}}));
+
+  ASSERT_FALSE(failover.apply(plan));
+  kafka::Properties props = {{"bootstrap.servers", west_.bootstrap()}};
+  auto client = kafka::make_client("test", RD_KAFKA_PRODUCER,
+                                   kafka::make_conf("test", props, {{"client.id", "test"}}));
+  auto committed = kafka::GroupAdmin(client.get(), "west", props)
+                       .committed({"app", "other", "third", "none"}, {{"orders", 1}}, 10s, 2);
+  ASSERT_TRUE((std::holds_alternative<std::map<std::string, kafka::GroupOffsets>>(committed)));
+  const std::map<std::string, kafka::GroupOffsets> expected = {{"app", {{{"orders", 0}, 1}}},
+                                                               {"other", {{{"orders", 0}, 1}}},
+                                                               {"third", {{{"orders", 0}, 3}}}};
+  EXPECT_EQ(std::get<0>(committed), expected);  // "none" committed nothing: missing
 }
 
 }  // namespace
