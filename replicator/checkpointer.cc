@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -93,9 +94,9 @@ void Checkpointer::run() {
                checkpoints_topic_, home_);
   auto next = Clock::now();
   while (!stop_.load()) {
-    if (Clock::now() >= next) {
-      round();
+    if (Clock::now() >= next) {  // a round every interval, or right after one that took longer
       next = Clock::now() + interval_;
+      round();
     }
     phase_ = "waiting for the next round";
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -136,29 +137,35 @@ bool Checkpointer::write_checkpoints() {
   for (const auto& [topic, partitions] : *source_topics) {
     if (topics_.selects(topic)) copied[topic] = partitions;
   }
-  // 1. What the source's groups have consumed.
+  // 1. What the source's groups have consumed, and 2. how far this flow and the reverse one got:
+  // three reads at once, since each costs a new consumer's few round trips, over the link for
+  // the source's (14 round trips a round one after the other: 1.4 s at 100 ms).
   phase_ = "reading the source groups' offsets";
+  auto own = std::async(std::launch::async, [&] {
+    return source_groups_admin_.committed(offsets::flow_group_id(home_, source_), copied, timeout_);
+  });
+  auto reverse = std::async(std::launch::async, [&] {
+    return target_groups_admin_.committed(offsets::flow_group_id(source_, home_), *target_topics,
+                                          timeout_);
+  });
   auto groups = read_source_groups(copied);
+  const auto own_commits = own.get();
+  const auto reverse_commits = reverse.get();
   if (!groups || stop_.load()) return false;
   round_groups_ = groups->size();
-  // 2. The reverse flow's progress through the home cluster's partitions.
-  kafka::GroupOffsets reverse_committed;
-  auto reverse = target_groups_admin_.committed(offsets::flow_group_id(source_, home_),
-                                                *target_topics, timeout_);
-  if (auto* e = std::get_if<kafka::KafkaError>(&reverse)) {
+  // The reverse flow's progress through the home cluster's partitions.
+  if (const auto* e = std::get_if<kafka::KafkaError>(&reverse_commits)) {
     warn_once("reverse", e->message());
     return false;
   }
-  reverse_committed = std::get<0>(reverse);
+  const kafka::GroupOffsets& reverse_committed = std::get<0>(reverse_commits);
   // How far this flow got through the source (loops skipped included): the rest is at risk.
   kafka::GroupOffsets copied_through;
-  auto own =
-      source_groups_admin_.committed(offsets::flow_group_id(home_, source_), copied, timeout_);
-  if (auto* offsets = std::get_if<kafka::GroupOffsets>(&own)) {
+  if (const auto* offsets = std::get_if<kafka::GroupOffsets>(&own_commits)) {
     copied_through = *offsets;
     warned_.erase("own");
   } else {  // the runs alone still bound it from below: the loss reported is never smaller
-    warn_once("own", std::get<kafka::KafkaError>(own).message());
+    warn_once("own", std::get<kafka::KafkaError>(own_commits).message());
   }
   // 3. Runs, read after both.
   if (stop_.load()) return false;
