@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
                         .time_ms = 1780000000500,
                         .source_end = 1300,
                         .copied_end = 1250,
-                        .copied_timestamp = 1780000000123,
+                        .at_risk_since = 1780000000123,
                         .local_rereads = 2};
   ok &= write(root / "checkpoint", "v2", encode(checkpoint));
   checkpoint.group = "group with spaces";

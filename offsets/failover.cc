@@ -28,8 +28,8 @@ PartitionMove plan_move(const Checkpoint& c, int64_t now_ms) {
   move.unreplicated = std::max<int64_t>(0, c.source_end - c.copied_end);
   if (*move.unreplicated == 0) {
     move.rpo_s = 0;
-  } else if (c.copied_timestamp > 0) {  // without a copy, the age of what is missing is unknown
-    move.rpo_s = std::max<int64_t>(0, c.time_ms - c.copied_timestamp) / 1000.0;
+  } else if (c.at_risk_since > 0) {  // else how old the records missing are is unknown
+    move.rpo_s = std::max<int64_t>(0, c.time_ms - c.at_risk_since) / 1000.0;
   }
   return move;
 }

@@ -71,7 +71,7 @@ std::string encode(const Checkpoint& c) {
   std::ostringstream out;
   out << kCheckpointVersion << ' ' << c.time_ms << ' ' << c.source_topic << ' ' << c.target_topic
       << ' ' << c.partition << ' ' << c.upstream << ' ' << c.target << ' ' << c.copied_target << ' '
-      << c.local_target << ' ' << c.source_end << ' ' << c.copied_end << ' ' << c.copied_timestamp
+      << c.local_target << ' ' << c.source_end << ' ' << c.copied_end << ' ' << c.at_risk_since
       << ' ' << (c.local_rereads ? *c.local_rereads : -1) << ' ' << c.group;
   return out.str();
 }
@@ -83,7 +83,7 @@ std::optional<Checkpoint> decode_checkpoint(std::string_view value) {
   if (version == 0) return std::nullopt;
   if (!(in >> c.time_ms >> c.source_topic >> c.target_topic >> c.partition >> c.upstream >>
         c.target >> c.copied_target >> c.local_target >> c.source_end >> c.copied_end >>
-        c.copied_timestamp)) {
+        c.at_risk_since)) {
     return std::nullopt;
   }
   if (version >= 2) {

@@ -74,9 +74,12 @@ struct Checkpoint {
   // Wall clock when the source was read: when its end was asked for, after the group's
   // offset and the copies (so the records at risk are never understated).
   int64_t time_ms = 0;
-  int64_t source_end = 0;        // the source partition's high watermark then
-  int64_t copied_end = 0;        // source offset after the newest copy then
-  int64_t copied_timestamp = 0;  // source timestamp (ms) of the newest copy then
+  int64_t source_end = 0;  // the source partition's high watermark then
+  int64_t copied_end = 0;  // source offset after the newest copy then
+  // No record from copied_end on was written before this (ms): the newest copy's source
+  // timestamp, or when an earlier round read an end the copies have reached since, whichever is
+  // later; 0 when neither is known.
+  int64_t at_risk_since = 0;
   // Target-origin records in [target, local_target) the group consumed on the source
   // (Translation::local_rereads); unknown in a version 1 record.
   std::optional<int64_t> local_rereads;

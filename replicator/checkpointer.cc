@@ -231,11 +231,12 @@ bool Checkpointer::write_checkpoints() {
       c.source_end = end == ends.end() ? -1 : end->second;
       if (auto newest = forward_.newest(topic, partition)) {
         c.copied_end = newest->source_end();
-        c.copied_timestamp = newest->last_timestamp;
+        c.at_risk_since = newest->last_timestamp;
       }
       if (auto it = copied_through.find(tp); it != copied_through.end()) {
         c.copied_end = std::max(c.copied_end, it->second);
       }
+      c.at_risk_since = std::max(c.at_risk_since, source_ends_.appended_after(tp, c.copied_end));
       const std::string key = offsets::checkpoint_key(c);
       const std::string value = offsets::encode(c);
       kafka::OutgoingRecord record;
@@ -254,6 +255,7 @@ bool Checkpointer::write_checkpoints() {
       batch.translated[{c.target_topic, partition}] = c.target;
     }
   }
+  for (const auto& [tp, end] : ends) source_ends_.add(tp, read_at, end);  // for later rounds
   await_acks(queued);
   for (size_t i = 0; i < batches.size(); ++i) {
     const Batch& batch = batches[i];

@@ -22,6 +22,7 @@
 #include "offsets/group_selector.h"
 #include "offsets/offset_index.h"
 #include "offsets/offset_records.h"
+#include "offsets/source_end_history.h"
 #include "offsets/translation.h"
 
 namespace duplex::replicator {
@@ -124,6 +125,7 @@ class Checkpointer {
   kafka::LogReader reverse_reader_;  // the reverse flow's runs, on the source
   offsets::OffsetIndex forward_;     // with the target ranges read empty (read_gap)
   offsets::OffsetIndex reverse_;
+  offsets::SourceEndHistory source_ends_;  // of earlier rounds: when the records at risk began
   kafka::Properties home_props_;
   std::unique_ptr<kafka::EmptyRangeProbe> probe_;         // made at the first gap
   using Gap = std::tuple<std::string, int32_t, int64_t>;  // source topic, partition, target offset

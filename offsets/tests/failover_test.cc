@@ -8,7 +8,7 @@ namespace {
 constexpr int64_t kNow = 1700000010000;
 
 // A checkpoint taken 4 s before kNow, its newest copy 1.5 s older than that.
-Checkpoint checkpoint(int64_t source_end, int64_t copied_end, int64_t copied_timestamp) {
+Checkpoint checkpoint(int64_t source_end, int64_t copied_end, int64_t at_risk_since) {
   Checkpoint c;
   c.group = "payments";
   c.source_topic = c.target_topic = "orders";
@@ -18,7 +18,7 @@ Checkpoint checkpoint(int64_t source_end, int64_t copied_end, int64_t copied_tim
   c.time_ms = kNow - 4000;
   c.source_end = source_end;
   c.copied_end = copied_end;
-  c.copied_timestamp = copied_timestamp;
+  c.at_risk_since = at_risk_since;
   return c;
 }
 

@@ -50,7 +50,7 @@ TEST(OffsetRecords, VersionOneCheckpointsAreRead) {
       "1699999999000 billing team");
   ASSERT_TRUE(c);
   EXPECT_EQ(c->group, "billing team");
-  EXPECT_EQ(c->copied_timestamp, 1699999999000);
+  EXPECT_EQ(c->at_risk_since, 1699999999000);
   EXPECT_FALSE(c->local_rereads);
 }
 

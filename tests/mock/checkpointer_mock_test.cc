@@ -11,6 +11,7 @@
 #include "kafka/client_factory.h"
 #include "kafka/group_admin.h"
 #include "kafka/mock_cluster.h"
+#include "kafka/timestamps.h"
 #include "metrics/exposition.h"
 #include "offsets/failover.h"
 #include "offsets/offset_records.h"
@@ -164,6 +165,35 @@ TEST_F(CheckpointerMock, ManyGroupsAreEachCheckpointedInOneTimedRound) {
             static_cast<int>(groups.size()))
       << text;
   EXPECT_EQ(metrics::sum_samples(text, "duplex_checkpoint_round_seconds_count"), 1) << text;
+}
+
+// After an idle source, the newest copy is old: the records of a burst were not all that old.
+// An earlier round whose end the copies reached bounds them instead (the bench's failover dry
+// runs read an RPO of 21 s at the start of a burst that was about one round old).
+TEST_F(CheckpointerMock, RecordsAfterAnIdleTimeAreAtRiskOnlySinceTheRoundThatSawThemMissing) {
+  west_.create_topic("orders", 2);
+  const int64_t an_hour_ago = kafka::now_ms() - 3600 * 1000;
+  write_runs({{"", "", 0, 0, 0, 50, an_hour_ago}, {"", "", 1, 0, 0, 50, an_hour_ago}});
+  auto c = checkpointer();
+  ASSERT_TRUE(c->round());  // everything copied: nothing at risk
+  const auto before = stored_checkpoints().at("app/orders/0");
+  EXPECT_EQ(before.source_end, 50);
+  EXPECT_EQ(offsets::plan_move(before, before.time_ms).rpo_s, 0);
+
+  std::vector<testing::TestRecord> burst(10);  // not copied yet
+  for (auto& r : burst) r.partition = 0;
+  testing::produce_records(east_.bootstrap(), "orders", burst);
+  ASSERT_TRUE(c->round());
+  const auto after = stored_checkpoints().at("app/orders/0");
+  EXPECT_EQ(after.source_end, 60);
+  EXPECT_EQ(after.copied_end, 50);
+  EXPECT_EQ(after.at_risk_since, before.time_ms)
+      << "the burst came after the round that read the end at 50, not an hour ago";
+  const auto move = offsets::plan_move(after, after.time_ms);
+  ASSERT_TRUE(move.rpo_s.has_value());
+  EXPECT_LT(*move.rpo_s, 60) << "the RPO of a burst after an hour's idle";
+  // The other partition got nothing new: still nothing at risk.
+  EXPECT_EQ(offsets::plan_move(stored_checkpoints().at("app/orders/1"), after.time_ms).rpo_s, 0);
 }
 
 TEST_F(CheckpointerMock, UnreadableSourceEndIsRecordedAsUnknown) {
