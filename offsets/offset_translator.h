@@ -24,6 +24,9 @@ class OffsetTranslator {
  public:
   OffsetTranslator(const config::Config& config, const config::Flow& flow,
                    std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // The gap reader's reports point at this object.
+  OffsetTranslator(const OffsetTranslator&) = delete;
+  OffsetTranslator& operator=(const OffsetTranslator&) = delete;
 
   // RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART when the flow never wrote runs there.
   kafka::KafkaError read_runs();
