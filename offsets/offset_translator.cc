@@ -1,5 +1,7 @@
 #include "offsets/offset_translator.h"
 
+#include <string>
+
 #include "kafka/log_reader.h"
 #include "offsets/failover.h"
 
@@ -10,7 +12,19 @@ OffsetTranslator::OffsetTranslator(const config::Config& config, const config::F
     : config_(config),
       source_(flow.source),
       timeout_(timeout),
-      namer_(flow.rename, flow.source, config.region) {}
+      namer_(flow.rename, flow.source, config.region),
+      gaps_(config.region, config.home_cluster(), {},
+            {.failed =
+                 [this](const std::string&, int32_t, const kafka::KafkaError& error) {
+                   unread_gaps_.push_back(error.message());  // names the topic and offsets
+                 },
+             .unread =
+                 [this](const std::string& target_topic, int32_t partition, int64_t from) {
+                   unread_gaps_.push_back("cluster " + config_.region + ": " + target_topic + "[" +
+                                          std::to_string(partition) + "] offset " +
+                                          std::to_string(from) +
+                                          " not read: this answer's gap reads are used up");
+                 }}) {}
 
 kafka::KafkaError OffsetTranslator::read_runs() {
   kafka::LogReader reader(config_.region, config_.home_cluster(), offset_syncs_topic(source_));
@@ -38,9 +52,13 @@ std::string OffsetTranslator::target_topic(const std::string& source_topic) cons
 }
 
 Translation OffsetTranslator::translate(const std::string& source_topic, int32_t partition,
-                                        int64_t upstream) const {
-  return translate_on_target(forward_, checkpoints_, source_topic, target_topic(source_topic),
-                             partition, upstream);
+                                        int64_t upstream) {
+  const std::string target = target_topic(source_topic);
+  unread_gaps_.clear();
+  gaps_.new_budget();
+  return gaps_.translate(forward_, source_topic, target, partition, [&] {
+    return translate_on_target(forward_, checkpoints_, source_topic, target, partition, upstream);
+  });
 }
 
 }  // namespace duplex::offsets

@@ -83,7 +83,25 @@ Checkpointer::Checkpointer(const config::Config& config, const config::Flow& flo
                       offsets::offset_syncs_topic(flow.source), &stop),
       reverse_reader_(flow.source, config.clusters.at(flow.source),
                       offsets::offset_syncs_topic(config.region), &stop),
-      home_props_(config.home_cluster()),
+      gaps_(config.region, config.home_cluster(),
+            {kGapReadsPerRound, kGapReadTimeout, kGapsWithRecordsKept},
+            {.empty =
+                 [this](const std::string& target_topic, int32_t partition, int64_t from,
+                        int64_t to) {
+                   spdlog::info(
+                       "checkpoints {}: {}[{}] offsets {}..{} hold no record (transaction "
+                       "markers, aborted or compacted records); translation steps over them",
+                       name_, target_topic, partition, from, to - 1);
+                 },
+             .failed =
+                 [this](const std::string& target_topic, int32_t partition,
+                        const kafka::KafkaError& error) {
+                   warn_once("gap " + target_topic + "[" + std::to_string(partition) + "]",
+                             error.message() +
+                                 "; translations stop there (the records after it counted as "
+                                 "re-read) until it is read");
+                 }},
+            &stop),
       metrics_(metrics),
       corrupt_(metrics.errors(name_, "corrupt_record")),
       round_(metrics.checkpoint_round(name_)),
@@ -181,7 +199,7 @@ bool Checkpointer::write_checkpoints() {
   const int64_t read_at = kafka::now_ms();
   const kafka::PartitionEnds ends = source_ends(*groups);
   phase_ = "writing checkpoints";
-  gap_reads_left_ = kGapReadsPerRound;
+  gaps_.new_budget();
 
   // 4. Translate and write: every group's records first, then one wait for all their
   // acknowledgements (a wait per group cost a produce round trip per group).
@@ -393,47 +411,14 @@ kafka::PartitionEnds Checkpointer::source_ends(
 offsets::Translation Checkpointer::translate(const std::string& topic,
                                              const std::string& target_topic, int32_t partition,
                                              int64_t upstream, std::optional<int64_t> reverse_at) {
-  for (;;) {
-    auto t = offsets::translate(forward_, {&reverse_, reverse_at}, topic, target_topic, partition,
-                                upstream);
-    if (t.local_target >= t.copied_target ||
-        !read_gap(topic, target_topic, partition, t.local_target)) {
-      return t;
-    }
-  }
-}
-
-bool Checkpointer::read_gap(const std::string& topic, const std::string& target_topic,
-                            int32_t partition, int64_t from) {
-  // A record of the target's own that the reverse flow copied: no need to read it.
-  if (reverse_.run_with(target_topic, partition, from)) return false;
-  const Gap gap{topic, partition, from};
-  if (gaps_with_records_.count(gap) || gap_reads_left_ == 0 || stop_.load()) return false;
-  const auto to = forward_.next_copy_on_target(topic, partition, from);
-  if (!to) return false;
-  gap_reads_left_--;
-  if (!probe_) probe_ = std::make_unique<kafka::EmptyRangeProbe>(home_, home_props_, &stop_);
-  const auto first = probe_->first_record(target_topic, partition, from, *to, kGapReadTimeout);
-  if (const auto* error = std::get_if<kafka::KafkaError>(&first)) {
-    gap_reads_left_ = 0;  // one such wait per round
-    warn_once("gap " + target_topic + "[" + std::to_string(partition) + "]",
-              error->message() +
-                  "; translations stop there (the records after it counted as re-read) until "
-                  "it is read");
-    return false;
-  }
-  const int64_t record = std::get<int64_t>(first);
-  if (record == from) {
-    if (gaps_with_records_.size() >= kGapsWithRecordsKept) gaps_with_records_.clear();
-    gaps_with_records_.insert(gap);
-    return false;
-  }
-  forward_.add_empty(topic, partition, from, record);
-  spdlog::info(
-      "checkpoints {}: {}[{}] offsets {}..{} hold no record (transaction markers, "
-      "aborted or compacted records); translation steps over them",
-      name_, target_topic, partition, from, record - 1);
-  return true;
+  return gaps_.translate(
+      forward_, topic, target_topic, partition,
+      [&] {
+        return offsets::translate(forward_, {&reverse_, reverse_at}, topic, target_topic, partition,
+                                  upstream);
+      },
+      // A record of the target's own that the reverse flow copied: no need to read it.
+      [&](int64_t from) { return reverse_.run_with(target_topic, partition, from).has_value(); });
 }
 
 void Checkpointer::sync_group(const std::string& group, const kafka::GroupOffsets& translated) {

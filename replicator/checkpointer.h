@@ -13,12 +13,12 @@
 #include "config/config.h"
 #include "config/topic_namer.h"
 #include "config/topic_selector.h"
-#include "kafka/empty_range_probe.h"
 #include "kafka/group_admin.h"
 #include "kafka/log_reader.h"
 #include "kafka/topic_admin.h"
 #include "kafka/watermarks.h"
 #include "metrics/replication_metrics.h"
+#include "offsets/gap_reader.h"
 #include "offsets/group_selector.h"
 #include "offsets/offset_index.h"
 #include "offsets/offset_records.h"
@@ -94,9 +94,6 @@ class Checkpointer {
   offsets::Translation translate(const std::string& topic, const std::string& target_topic,
                                  int32_t partition, int64_t upstream,
                                  std::optional<int64_t> reverse_at);
-  // Reads the target from `from` to the next copy; true when it found empty offsets there.
-  bool read_gap(const std::string& topic, const std::string& target_topic, int32_t partition,
-                int64_t from);
   void sync_group(const std::string& group, const kafka::GroupOffsets& translated);
   void update_ages();
   void warn_once(const std::string& what, const std::string& message);
@@ -123,14 +120,10 @@ class Checkpointer {
   kafka::TopicAdmin target_topics_admin_;
   kafka::LogReader forward_reader_;  // this flow's runs, on the home cluster
   kafka::LogReader reverse_reader_;  // the reverse flow's runs, on the source
-  offsets::OffsetIndex forward_;     // with the target ranges read empty (read_gap)
+  offsets::OffsetIndex forward_;     // with the target ranges read empty (gaps_)
   offsets::OffsetIndex reverse_;
   offsets::SourceEndHistory source_ends_;  // of earlier rounds: when the records at risk began
-  kafka::Properties home_props_;
-  std::unique_ptr<kafka::EmptyRangeProbe> probe_;         // made at the first gap
-  using Gap = std::tuple<std::string, int32_t, int64_t>;  // source topic, partition, target offset
-  std::set<Gap> gaps_with_records_;                       // read: a record is there
-  size_t gap_reads_left_ = 0;                             // this round's
+  offsets::GapReader gaps_;                // on the home cluster, a budget of reads per round
   bool topic_ready_ = false;
 
   metrics::ReplicationMetrics& metrics_;

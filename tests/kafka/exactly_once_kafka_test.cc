@@ -13,6 +13,7 @@
 #include "metrics/http_get.h"
 #include "tests/support/failover_steps.h"
 #include "tests/support/group_consumer.h"
+#include "tests/support/offset_syncs.h"
 #include "tests/support/two_regions.h"
 
 namespace duplex::testing {
@@ -221,6 +222,61 @@ TEST_F(ExactlyOnce, ARangeOfMarkersAndAbortedRecordsReadsEmptyAndAnOpenTransacti
   EXPECT_THAT(first(end, end + 2, 2s), HasSubstr("not read to the end"));
 }
 
+// `duplex offsets translate` reads a gap between two copies on the target as the checkpointer
+// does: the offsets of an aborted transaction (its records and markers) are stepped over, to
+// the exact copy, and a gap it cannot read (an open transaction) is the answer, said on stderr.
+TEST_F(ExactlyOnce, OffsetsTranslateStepsOverAnAbortedRangeOnTheTarget) {
+  const std::string topic = prefix_ + ".orders";
+  Cluster west(kWest);
+  west.create_topic(topic, 1);
+  // As an exactly-once flow leaves the target after an outage: copies, an aborted transaction of
+  // copies, the same copies again. One transactional id: a transaction's markers are written
+  // before the next one begins.
+  const std::string flow_txn = prefix_ + ".flow";
+  produce_in_transaction(kWest, topic, records("east", 0, 5, 1), flow_txn, true);
+  produce_in_transaction(kWest, topic, records("east", 5, 5, 1), flow_txn, false);
+  produce_in_transaction(kWest, topic, records("east", 5, 5, 1), flow_txn, true);
+  auto got = read_all(kWest, topic, 10, 30s, 0s);
+  ASSERT_EQ(got.size(), 10u);
+  const int64_t gap = got[4].offset + 1;  // the first commit marker
+  const int64_t second = got[5].offset;   // the copy of source 5 after the aborted range
+  ASSERT_EQ(second - gap, 7) << "a commit marker, 5 aborted copies, an abort marker";
+  const int64_t marker = got[9].offset + 1;
+  // Then an open transaction (another producer's), and one more copy past it.
+  OpenTransaction open(kWest, topic, records("west", 0, 2, 1), prefix_ + ".open");
+  produce_records(kWest, topic, records("east", 10, 1, 1));
+
+  write_runs(kWest, "east",
+             {offsets::OffsetRun{topic, topic, 0, 0, got[0].offset, 5, 0},
+              offsets::OffsetRun{topic, topic, 0, 5, second, 5, 0},
+              offsets::OffsetRun{topic, topic, 0, 10, marker + 3, 1, 0}});
+  write_config("west", "east");
+  auto translate = [&](int64_t offset) {
+    return offsets_translate(
+        "west", "east",
+        "--topic " + topic + " --partition 0 --output json --offset " + std::to_string(offset));
+  };
+
+  auto inside = translate(3);
+  EXPECT_EQ(inside.exit_code, 0) << inside.output;
+  EXPECT_EQ(sum_field(inside.output, "target_offset"), 3) << inside.output;
+  // The old answer was the gap's start: a consumer there re-reads every copy after it.
+  auto beyond = translate(7);
+  EXPECT_EQ(beyond.exit_code, 0) << beyond.output;
+  EXPECT_EQ(sum_field(beyond.output, "target_offset"), second + 2) << beyond.output;
+  EXPECT_EQ(beyond.output.find("stops at this gap"), std::string::npos) << beyond.output;
+  // The copy past the open transaction: read_committed cannot read beyond the transaction's
+  // start, so the answer stays at the gap before it (nothing skipped), and stderr says why.
+  auto held = translate(10);
+  EXPECT_EQ(held.exit_code, 0) << held.output;
+  EXPECT_EQ(sum_field(held.output, "target_offset"), marker) << held.output;
+  EXPECT_THAT(held.output, HasSubstr("not read to the end in 2000 ms")) << held.output;
+  EXPECT_THAT(held.output, HasSubstr("the answer stops at this gap")) << held.output;
+  std::cout << "aborted range " << gap << ".." << second - 1 << "; source 7 -> "
+            << sum_field(beyond.output, "target_offset")
+            << "; past the open transaction: " << held.output;
+}
+
 TEST_F(ExactlyOnce, TargetOutageAbortsAndRewindsWithoutDuplicates) {
   const std::string topic = prefix_ + ".orders";
   Cluster(kEast).create_topic(topic, kPartitions);
@@ -286,6 +342,15 @@ TEST_F(ExactlyOnce, TargetOutageAbortsAndRewindsWithoutDuplicates) {
       60s))
       << "want target offsets summing to " << target_sum << "\n"
       << plan.output << log_of(*sidecar);
+  // `duplex offsets translate` answers what the checkpoints say: it steps over the aborted
+  // offsets too.
+  for (const auto& [tp, end] : at_end) {
+    auto t = offsets_translate("west", "east",
+                               "--topic " + topic + " --partition " + std::to_string(tp.second) +
+                                   " --output json --offset " + std::to_string(end));
+    EXPECT_EQ(t.exit_code, 0) << t.output;
+    EXPECT_EQ(sum_field(t.output, "target_offset"), after_last_copy[tp.second]) << t.output;
+  }
   std::cout << "target outage: " << west_end - static_cast<int64_t>(got.size())
             << " offsets on west hold no record (markers, aborted copies); failover plan: "
             << plan.output << "\n";

@@ -6,6 +6,7 @@
 #include "kafka/log_reader.h"
 #include "offsets/offset_records.h"
 #include "tests/support/command.h"
+#include "tests/support/offset_syncs.h"
 #include "tests/support/two_regions.h"
 
 namespace duplex::testing {
@@ -94,18 +95,9 @@ TEST_F(VerifyKafka, AMissingAndAForgedCopyAreFoundAtTheirOffsets) {
     copies.push_back(r);
   }
   produce_records(kWest, topic, copies);
-  const std::string syncs = offsets::offset_syncs_topic("east");
-  if (!west.topics().count(syncs)) west.create_topic(syncs, 1, {{"cleanup.policy", "compact"}});
-  std::vector<Record> runs;
-  for (const auto& run : {offsets::OffsetRun{topic, topic, 0, 0, 0, 50, 0},
-                          offsets::OffsetRun{topic, topic, 0, 51, 51, 49, 0}}) {
-    Record r;
-    r.topic = syncs;
-    r.key = offsets::run_key(run);
-    r.value = offsets::encode(run);
-    runs.push_back(r);
-  }
-  produce_records(kWest, syncs, runs);
+  write_runs(kWest, "east",
+             {offsets::OffsetRun{topic, topic, 0, 0, 0, 50, 0},
+              offsets::OffsetRun{topic, topic, 0, 51, 51, 49, 0}});
   write_config("west", "east");
 
   auto table = verify("west", "east");

@@ -45,6 +45,12 @@ class FailoverSteps : public TwoRegions {
     return run_command(duplex_binary() + " failover --config " + config_path(home).string() +
                        " --from " + from + " " + args);
   }
+  // `duplex offsets translate` with the config of `home`.
+  Outcome offsets_translate(const std::string& home, const std::string& from,
+                            const std::string& args) {
+    return run_command(duplex_binary() + " offsets translate --config " +
+                       config_path(home).string() + " --from " + from + " " + args);
+  }
 
   // Waits until the home region's newest checkpoints of `group` say it committed `committed`
   // records' worth of offsets on the source (their sum over partitions), taken when everything
