@@ -138,7 +138,11 @@ TEST_F(Moves, ActiveActiveFailoverAndFailbackMissNothingAndReportEveryReRead) {
     std::this_thread::sleep_for(300ms);  // deliberate: the round's copies land before the next
   }
   for (const auto& bootstrap : {kEast, kWest}) {
-    ASSERT_TRUE(wait_until([&] { return count_records(bootstrap, topic) == 8000; }, 90s));
+    int64_t seen = -1;  // what the last look found: more than 8,000 are duplicates
+    ASSERT_TRUE(wait_until([&] { return (seen = count_records(bootstrap, topic)) == 8000; }, 90s))
+        << seen << " records on " << bootstrap << "\nwest:\n"
+        << log_of(*west_sidecar) << "\neast:\n"
+        << log_of(*east_sidecar);
   }
 
   // The group reads 5,000 of east's 8,000 and commits; east is lost.
